@@ -1,0 +1,218 @@
+"""The settings schema: one pydantic-settings model with a section per concern.
+
+Key names follow Qwen Code where the concept exists there (``security.auth.selectedType``,
+``model.name``, ``privacy.usageStatisticsEnabled``) so that tools reading either file feel
+at home. Python attributes are snake_case; the JSON file uses camelCase aliases; the
+environment uses ``QWEN_TUI_<SECTION>__<KEY>`` in upper snake case.
+
+No secret is a field here: API keys and tokens belong to the credential store, and the
+one secret that may come from the environment (``OPENAI_API_KEY``) is carried beside the
+settings by the loader, never inside them, so no ``model_dump`` can leak it to disk.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AuthType = Literal["qwen-oauth", "openai"]
+Language = Literal["en", "ru"]
+
+DEFAULT_OAUTH_DEVICE_URL = "https://chat.qwen.ai/api/v1/oauth2/device/code"
+DEFAULT_OAUTH_TOKEN_URL = "https://chat.qwen.ai/api/v1/oauth2/token"
+DEFAULT_OAUTH_CLIENT_ID = "f0304373b74a44d2b584a3fb70ca9e56"
+DEFAULT_OAUTH_SCOPE = "openid profile email model.completion"
+DEFAULT_OAUTH_RESOURCE_URL = "https://dashscope.aliyuncs.com/compatible-mode/v1"
+
+
+class Section(BaseModel):
+    """Base of every section: camelCase in JSON, snake_case in Python, unknown keys kept out.
+
+    ``validate_by_name`` lets the environment source (which speaks snake_case) and the
+    JSON file (camelCase) fill the same fields.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        extra="ignore",
+    )
+
+
+class AuthSettings(Section):
+    """How the user signs in."""
+
+    selected_type: AuthType | None = None
+    """``qwen-oauth`` (qwen.ai account) or ``openai`` (an OpenAI-compatible API key);
+    unset until the user picks one on the welcome screen or the environment implies it."""
+
+
+class SecuritySettings(Section):
+    """Security-related choices, grouped as in Qwen Code."""
+
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    """The sign-in method."""
+
+
+class ModelSettings(Section):
+    """Which provider and model the chat talks to."""
+
+    provider: str | None = None
+    """Provider id from the catalogue (``openai``, ``ollama``, ``custom`` …) or of a user
+    provider; unset means: match ``baseUrl`` to a preset by its host."""
+
+    base_url: str | None = None
+    """API base URL (usually ending in ``/v1``); unset means the provider's default."""
+
+    name: str | None = None
+    """Model id as the server knows it; unset means the provider's default model."""
+
+    request_timeout: float = Field(default=120.0, gt=0)
+    """Seconds to wait for the server before a request is given up."""
+
+
+class PrivacySettings(Section):
+    """The usage-statistics switch."""
+
+    usage_statistics_enabled: bool | None = None
+    """Whether anonymous usage statistics may be collected (only ever under Qwen OAuth).
+    Unset means the user has not been asked yet, which counts as off."""
+
+
+class TelemetrySettings(Section):
+    """Where usage statistics go when the user allowed them."""
+
+    otlp_endpoint: str = ""
+    """Base URL of an OTLP/HTTP collector; events are posted to ``<base>/v1/logs``.
+    Empty: events are only written to the local log."""
+
+    install_id: str | None = None
+    """Anonymous random id of this installation, created on first consent, resettable."""
+
+
+class UiSettings(Section):
+    """Look and language."""
+
+    theme: str = "textual-dark"
+    """Textual theme name (``textual-dark``, ``textual-light``, ``nord`` …)."""
+
+    language: Language | None = None
+    """``en`` or ``ru`` for the privacy and terms texts; unset means: from the locale."""
+
+
+class CredentialSettings(Section):
+    """Where secrets may be kept."""
+
+    allow_file_store: bool = False
+    """Consent to keep secrets in a 0600 file in ``QWEN_TUI_HOME`` when no OS keyring
+    works. Off by default: without a keyring the app asks first."""
+
+
+class OAuthSettings(Section):
+    """Qwen OAuth device-flow endpoints; any RFC 8628 server can stand in."""
+
+    device_authorization_url: str = DEFAULT_OAUTH_DEVICE_URL
+    """Device authorization endpoint (RFC 8628 section 3.1)."""
+
+    token_url: str = DEFAULT_OAUTH_TOKEN_URL
+    """Token endpoint, used for polling and refresh."""
+
+    client_id: str = DEFAULT_OAUTH_CLIENT_ID
+    """Public OAuth client id."""
+
+    scope: str = DEFAULT_OAUTH_SCOPE
+    """Space-separated scopes asked for."""
+
+    resource_url: str = DEFAULT_OAUTH_RESOURCE_URL
+    """API base URL used when the token response names none."""
+
+
+class CustomProvider(Section):
+    """A provider the user added; shown beside the built-in presets."""
+
+    id: str
+    """Short unique id (must not clash with a built-in one)."""
+
+    name: str
+    """Display name."""
+
+    base_url: str
+    """API base URL."""
+
+    model: str | None = None
+    """Default model id."""
+
+    needs_key: bool = True
+    """Whether the server needs an API key."""
+
+    terms_url: str = ""
+    """Link to the provider's terms of service."""
+
+    privacy_url: str = ""
+    """Link to the provider's privacy policy."""
+
+    data_use: str = ""
+    """One line on what the provider does with prompts and code."""
+
+
+class ProvidersSettings(Section):
+    """User-defined providers."""
+
+    custom: list[CustomProvider] = Field(default_factory=list)
+    """Extra providers, each like a built-in preset."""
+
+
+class SettingsData(BaseModel):
+    """The settings schema as plain data: validates one layer (such as settings.json)
+    on its own, without reading the environment the way :class:`Settings` does."""
+
+    model_config = ConfigDict(extra="ignore", validate_by_name=True, validate_by_alias=True)
+
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    """Sign-in method."""
+
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    """Provider and model."""
+
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    """Usage statistics."""
+
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
+    """Telemetry export."""
+
+    ui: UiSettings = Field(default_factory=UiSettings)
+    """Look and language."""
+
+    credentials: CredentialSettings = Field(default_factory=CredentialSettings)
+    """Secret storage."""
+
+    oauth: OAuthSettings = Field(default_factory=OAuthSettings)
+    """Qwen OAuth endpoints."""
+
+    providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
+    """User providers."""
+
+    def to_json_dict(self) -> dict[str, object]:
+        """The settings as they are spelled in settings.json (camelCase)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class Settings(BaseSettings, SettingsData):
+    """All of qwen-tui's settings.
+
+    Built by :func:`qwen_tui.config.load_settings`, which wires the sources in the
+    documented order; constructing it directly reads only defaults, the environment and
+    any keyword arguments.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="QWEN_TUI_",
+        env_nested_delimiter="__",
+        case_sensitive=False,
+        extra="ignore",
+        validate_default=True,
+    )

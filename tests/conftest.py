@@ -1,0 +1,43 @@
+"""Shared fixtures: every test runs with its own QWEN_TUI_HOME and a clean environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_LEAKY_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Keep the developer's own settings, keys and ``.env`` files out of every test."""
+    home = tmp_path / "qwen-home"
+    monkeypatch.setenv("QWEN_TUI_HOME", str(home))
+    for name in list(os.environ):
+        if name.startswith("QWEN_TUI_") and name not in (
+            "QWEN_TUI_HOME",
+            "QWEN_TUI_REQUIRE_SYSTEM_TESTS",
+        ):
+            monkeypatch.delenv(name)
+    for name in _LEAKY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
+    yield home
+
+
+def require_system_tests() -> bool:
+    """True in CI, where a missing tmux or Secret Service is a failure, not a skip."""
+    return os.environ.get("QWEN_TUI_REQUIRE_SYSTEM_TESTS") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a system test with ``reason``, or fail it where system tests are required."""
+    if require_system_tests():
+        pytest.fail(f"required system part missing: {reason}")
+    pytest.skip(reason)
