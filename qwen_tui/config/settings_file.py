@@ -60,9 +60,9 @@ def _drop_path(data: dict[str, Any], loc: tuple[int | str, ...]) -> None:
     """Remove the value at ``loc`` so the rest of the file can still be used."""
     node: Any = data
     for part in loc[:-1]:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             node = node[part]
         else:
             return
