@@ -1,0 +1,99 @@
+"""The ``qwen-tui`` command: argument parsing, headless sub-commands, and the app launch.
+
+Kept light on purpose: only argparse and the settings are imported before the app's
+first frame; the TUI, the provider registry and the keyring are imported when needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from qwen_tui import __version__
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line grammar; documented in docs/cli.md."""
+    parser = argparse.ArgumentParser(
+        prog="qwen-tui",
+        description="AI coding help in your terminal, from the provider of your choice.",
+    )
+    parser.add_argument("--version", action="version", version=f"qwen-tui {__version__}")
+    parser.add_argument("--provider", help="provider id for this run (see `auth login --help`)")
+    parser.add_argument("--base-url", help="API base URL for this run")
+    parser.add_argument("--model", help="model id for this run")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    auth = commands.add_parser("auth", help="sign in, show or remove credentials")
+    auth_commands = auth.add_subparsers(dest="auth_command", metavar="ACTION", required=True)
+    login = auth_commands.add_parser(
+        "login",
+        help="sign in and make the provider active",
+        description=(
+            "Sign in. For --method openai the key is read from standard input when it is "
+            "not a terminal (e.g. `echo $KEY | qwen-tui auth login --provider openai`), "
+            "otherwise asked for without echo. The key is checked against the server "
+            "before it is stored in the OS keyring."
+        ),
+    )
+    login.add_argument("--method", choices=["qwen-oauth", "openai"], default="openai")
+    login.add_argument("--provider", dest="login_provider", help="provider id, e.g. openai")
+    login.add_argument("--base-url", dest="login_base_url", help="API base URL")
+    login.add_argument("--model", dest="login_model", help="model id (default: the preset's)")
+    login.add_argument(
+        "--no-browser", action="store_true", help="never open a browser (Qwen OAuth)"
+    )
+    login.add_argument(
+        "--allow-file-store",
+        action="store_true",
+        help="if no OS keyring works, keep the secret in a 0600 file in QWEN_TUI_HOME",
+    )
+    auth_commands.add_parser("status", help="show the active sign-in (never the secret)")
+    logout = auth_commands.add_parser("logout", help="remove the stored secret")
+    logout.add_argument("--provider", dest="logout_provider", help="provider id to sign out of")
+    return parser
+
+
+def settings_flags(args: argparse.Namespace) -> dict[str, Any]:
+    """Turn run-wide options into the top layer of the settings."""
+    model: dict[str, Any] = {}
+    if args.provider:
+        model["provider"] = args.provider
+    if args.base_url:
+        model["base_url"] = args.base_url
+    if args.model:
+        model["name"] = args.model
+    flags: dict[str, Any] = {}
+    if model:
+        flags["model"] = model
+        if args.provider or args.base_url:
+            flags["security"] = {"auth": {"selected_type": "openai"}}
+    return flags
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from qwen_tui.config import load_settings
+
+    flags = settings_flags(args)
+    loaded = load_settings(flags)
+    if args.command == "auth":
+        from qwen_tui.headless.auth import run_auth_command
+
+        return run_auth_command(args, loaded)
+    from qwen_tui.ui.app import QwenTuiApp
+    from qwen_tui.ui.services import AppServices
+
+    QwenTuiApp(AppServices(loaded, flags=flags)).run()
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""``qwen-tui auth login | status | logout``: sign-in for scripts and SSH sessions.
+
+Messages go to stderr, nothing secret is ever printed, and each failure exits non-zero
+with the reason and the fix, so a script can tell what went wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+
+from qwen_tui.config import LoadedSettings, SettingsWriteError, update_settings_file
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def run_auth_command(args: argparse.Namespace, loaded: LoadedSettings) -> int:
+    """Dispatch ``auth`` sub-commands."""
+    for problem in loaded.problems:
+        _say(f"warning: {problem}")
+    if args.auth_command == "login":
+        return _login(args, loaded)
+    if args.auth_command == "status":
+        return _status(loaded)
+    return _logout(args, loaded)
+
+
+def _read_key(provider_name: str) -> str:
+    """The key from stdin when piped, else asked for without echo."""
+    if not sys.stdin.isatty():
+        return sys.stdin.read().strip()
+    return getpass.getpass(f"API key for {provider_name} (input hidden): ").strip()
+
+
+def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:
+    if args.method == "qwen-oauth":
+        _say(
+            "error: Qwen OAuth sign-in is not available in this version yet. "
+            "Use an API key: qwen-tui auth login --method openai --provider dashscope-intl"
+        )
+        return EXIT_USAGE
+    from qwen_tui.credentials import CredentialError, CredentialStore
+    from qwen_tui.providers import ProviderError, ProviderRegistry, UnknownProvider
+    from qwen_tui.providers.signin import check_api_key, save_api_key_sign_in
+    from qwen_tui.providers.urls import normalise_base_url
+
+    if not args.login_provider and not args.login_base_url:
+        _say("error: say which provider: --provider ID or --base-url URL.")
+        return EXIT_USAGE
+    custom = [entry.model_dump(by_alias=True) for entry in loaded.settings.providers.custom]
+    registry = ProviderRegistry(custom)
+    try:
+        if args.login_provider:
+            provider = registry.get(args.login_provider)
+        else:
+            provider = registry.match_base_url(normalise_base_url(args.login_base_url))
+        base_url = args.login_base_url or provider.base_url
+        if not base_url:
+            _say(f"error: {provider.name} has no default URL; give one with --base-url URL.")
+            return EXIT_USAGE
+        key = _read_key(provider.name)
+        if not key and provider.needs_key:
+            _say(f"error: no API key given; {provider.name} needs one. Nothing was saved.")
+            return EXIT_USAGE
+        _say(f"Checking the key with {provider.name} at {base_url} …")
+        check = asyncio.run(check_api_key(registry, provider, base_url, key or None))
+    except UnknownProvider as error:
+        _say(f"error: {error}")
+        return EXIT_USAGE
+    except ProviderError as error:
+        _say(f"error: {error.message}")
+        return EXIT_FAILURE
+    model = args.login_model or provider.default_model or (check.models[0] if check.models else "")
+    if check.models and model not in check.models:
+        shown = ", ".join(check.models[:20]) + (" …" if len(check.models) > 20 else "")
+        _say(f"error: the server has no model {model!r}. It offers: {shown}")
+        return EXIT_FAILURE
+    if not model:
+        _say("error: the server lists no models; name one with --model M.")
+        return EXIT_USAGE
+    store = CredentialStore(
+        loaded.home,
+        allow_file_store=args.allow_file_store or loaded.settings.credentials.allow_file_store,
+    )
+    try:
+        location = save_api_key_sign_in(
+            loaded, store, provider, check.base_url, key or None, model
+        )
+        if args.allow_file_store and location is not None and location.kind == "file":
+            update_settings_file(loaded.settings_file, {"credentials": {"allowFileStore": True}})
+    except CredentialError as error:
+        _say(f"error: {error}")
+        return EXIT_FAILURE
+    except SettingsWriteError as error:
+        _say(f"error: {error}")
+        return EXIT_FAILURE
+    where = location.description if location is not None else "no key needed"
+    _say(f"Signed in to {provider.name} ({check.base_url}), model {model}. Key: {where}.")
+    return EXIT_OK
+
+
+def _status(loaded: LoadedSettings) -> int:
+    from qwen_tui.credentials import CredentialError, CredentialStore
+    from qwen_tui.providers import ProviderError, ProviderRegistry, UnknownProvider
+    from qwen_tui.providers.signin import resolve_active, secret_name
+
+    settings = loaded.settings
+    custom = [entry.model_dump(by_alias=True) for entry in settings.providers.custom]
+    registry = ProviderRegistry(custom)
+    store = CredentialStore(loaded.home, allow_file_store=settings.credentials.allow_file_store)
+    method = settings.security.auth.selected_type
+    if method == "qwen-oauth":
+        print("Method:   Qwen OAuth (qwen.ai account)")
+        print("Status:   sign-in with Qwen OAuth is not available in this version yet")
+        return EXIT_OK
+    try:
+        active = resolve_active(loaded, registry, store)
+    except (UnknownProvider, ProviderError) as error:
+        _say(f"error: {error}")
+        return EXIT_FAILURE
+    except CredentialError as error:
+        active = resolve_active(loaded, registry, None)
+        _say(f"warning: {error}")
+    if active is None:
+        print("Not signed in. Run `qwen-tui` or `qwen-tui auth login --provider ID`.")
+        return EXIT_FAILURE
+    stored = store.get(secret_name(active.provider)) if store.probe() is not None else None
+    if stored is not None:
+        location = store.probe()
+        secret = f"stored in {location.description}" if location else "stored"
+    elif active.api_key is not None:
+        secret = f"from OPENAI_API_KEY ({active.source})"
+    elif active.provider.needs_key:
+        problem = store.keyring_problem
+        secret = "missing" + (f" ({problem})" if problem else "")
+    else:
+        secret = "none needed"
+    print("Method:   OpenAI-compatible API")
+    print(f"Provider: {active.provider.name} ({active.provider.id})")
+    print(f"Base URL: {active.base_url}")
+    print(f"Model:    {active.model or '(server default)'}")
+    print(f"Key:      {secret}")
+    if loaded.dotenv_path is not None:
+        print(f".env:     {loaded.dotenv_path}")
+    return EXIT_OK
+
+
+def _logout(args: argparse.Namespace, loaded: LoadedSettings) -> int:
+    from qwen_tui.credentials import CredentialError, CredentialStore
+    from qwen_tui.providers import ProviderRegistry, UnknownProvider
+    from qwen_tui.providers.signin import secret_name
+
+    settings = loaded.settings
+    custom = [entry.model_dump(by_alias=True) for entry in settings.providers.custom]
+    registry = ProviderRegistry(custom)
+    provider_id = args.logout_provider or settings.model.provider
+    if provider_id is None and settings.model.base_url:
+        provider_id = registry.match_base_url(settings.model.base_url).id
+    store = CredentialStore(loaded.home, allow_file_store=settings.credentials.allow_file_store)
+    try:
+        provider = registry.get(provider_id or "openai")
+        removed = store.delete(secret_name(provider))
+        if not args.logout_provider:
+            update_settings_file(loaded.settings_file, {"security": {"auth": {"selectedType": None}}})
+    except UnknownProvider as error:
+        _say(f"error: {error}")
+        return EXIT_USAGE
+    except (CredentialError, SettingsWriteError) as error:
+        _say(f"error: {error}")
+        return EXIT_FAILURE
+    if removed:
+        _say(f"Removed the stored key for {provider.name}.")
+    else:
+        _say(f"No stored key for {provider.name}; nothing to remove.")
+    if loaded.env_api_key_origin is not None:
+        _say(f"Note: OPENAI_API_KEY is still set in the {loaded.env_api_key_origin}.")
+    return EXIT_OK

@@ -1,0 +1,145 @@
+"""Sign in with an API key and find the provider in use: shared by the TUI and the CLI.
+
+Both front ends do the same three things (check the key against the server, keep it in
+the credential store, record the choice in settings.json) and must agree on which
+provider and key are active; doing it here keeps them from drifting apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qwen_tui.config import LoadedSettings, update_settings_file
+from qwen_tui.providers.catalogue import Provider, ProviderError
+from qwen_tui.providers.registry import ActiveProvider, ProviderRegistry
+from qwen_tui.providers.urls import normalise_base_url
+
+if TYPE_CHECKING:
+    from qwen_tui.credentials import CredentialStore, StoreLocation
+
+
+def secret_name(provider: Provider) -> str:
+    """The credential-store name of a provider's API key."""
+    return f"provider:{provider.id}"
+
+
+@dataclass(frozen=True)
+class KeyCheck:
+    """The outcome of checking a key: the normalised URL and the server's models."""
+
+    base_url: str
+    models: tuple[str, ...]
+
+
+async def check_api_key(
+    registry: ProviderRegistry,
+    provider: Provider,
+    base_url: str,
+    api_key: str | None,
+    *,
+    timeout: float = 8.0,
+) -> KeyCheck:
+    """Check ``api_key`` against ``base_url`` and return the server's model list.
+
+    Raises:
+        ProviderError: the URL is malformed, the server is unreachable, or it refused
+            the key; an empty key where the provider needs one is refused here.
+    """
+    url = normalise_base_url(base_url)
+    key = (api_key or "").strip() or None
+    if key is None and provider.needs_key:
+        raise ProviderError("auth", f"{provider.name} needs an API key. Paste it in the key field.")
+    models = await registry.verify_key(url, key, provider=provider, timeout=timeout)
+    return KeyCheck(base_url=url, models=tuple(models))
+
+
+def save_api_key_sign_in(
+    loaded: LoadedSettings,
+    credentials: CredentialStore,
+    provider: Provider,
+    base_url: str,
+    api_key: str | None,
+    model: str | None,
+) -> StoreLocation | None:
+    """Store the key and make this provider the active one.
+
+    The key goes to the credential store (never to settings.json); settings.json only
+    records the method, provider, a base URL that differs from the preset's, and the
+    model. Returns where the key now lives (``None`` when there is no key).
+
+    Raises:
+        qwen_tui.credentials.KeyringUnavailable: no keyring and no consent to the file.
+        qwen_tui.config.SettingsWriteError: settings.json cannot be written.
+    """
+    location = None
+    key = (api_key or "").strip()
+    if key:
+        location = credentials.set(secret_name(provider), key)
+    else:
+        credentials.delete(secret_name(provider))
+    custom_url = base_url if base_url != provider.base_url else None
+    update_settings_file(
+        loaded.settings_file,
+        {
+            "security": {"auth": {"selectedType": "openai"}},
+            "model": {"provider": provider.id, "baseUrl": custom_url, "name": model or None},
+        },
+    )
+    return location
+
+
+def _env_key_applies(loaded: LoadedSettings, provider: Provider) -> bool:
+    """``OPENAI_API_KEY`` is used only for the endpoint it was meant for.
+
+    It applies when ``OPENAI_BASE_URL`` came from the same place (the user configured the
+    pair), or when the provider is OpenAI itself. Sending it to any other server would
+    leak an OpenAI key to a third party.
+    """
+    if loaded.env_api_key is None:
+        return False
+    if loaded.env_base_url_origin is not None:
+        return True
+    return provider.id == "openai"
+
+
+def resolve_active(
+    loaded: LoadedSettings, registry: ProviderRegistry, credentials: CredentialStore | None
+) -> ActiveProvider | None:
+    """The OpenAI-compatible provider in use with its key, or ``None`` if there is none.
+
+    Qwen OAuth is resolved by the OAuth module; this returns ``None`` for it. Reading the
+    key may touch the OS keyring, so call it off the UI thread.
+
+    Raises:
+        UnknownProvider: settings name a provider that does not exist.
+        ProviderError: the configured base URL is malformed.
+    """
+    settings = loaded.settings
+    selected = settings.security.auth.selected_type
+    if selected is None and loaded.env_api_key is not None:
+        selected = "openai"
+    if selected != "openai":
+        return None
+    model_settings = settings.model
+    if model_settings.provider:
+        provider = registry.get(model_settings.provider)
+    elif model_settings.base_url:
+        provider = registry.match_base_url(model_settings.base_url)
+    else:
+        provider = registry.get("openai")
+    base_url = normalise_base_url(model_settings.base_url or provider.base_url)
+    key = credentials.get(secret_name(provider)) if credentials is not None else None
+    source = "settings"
+    if key is None and _env_key_applies(loaded, provider):
+        key = loaded.env_api_key
+        source = loaded.env_api_key_origin or "environment"
+    elif loaded.env_base_url_origin is not None:
+        source = loaded.env_base_url_origin
+    return ActiveProvider(
+        provider=provider,
+        base_url=base_url,
+        model=model_settings.name or provider.default_model or None,
+        api_key=key,
+        source=source,
+    )

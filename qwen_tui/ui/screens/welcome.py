@@ -1,0 +1,380 @@
+"""The welcome / sign-in screen: choose Qwen OAuth or an OpenAI-compatible provider.
+
+Shown at first start and by ``/auth``. The OpenAI-compatible path is two steps on one
+key: Ctrl+S checks the key against the server and fills the model list, Ctrl+S again
+saves. Everything that touches the network or the keyring runs in workers, so the
+screen never blocks, and errors are shown beside the field they concern.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Footer,
+    Header,
+    Input,
+    Label,
+    RadioButton,
+    RadioSet,
+    Select,
+    Static,
+)
+
+from qwen_tui.providers.catalogue import Provider, ProviderError
+from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
+
+if TYPE_CHECKING:
+    from qwen_tui.ui.services import AppServices
+
+URL_ERRORS = {"bad_url", "dns", "connect", "not_found", "not_json", "tls", "timeout", "http"}
+
+
+class WelcomeScreen(Screen[bool]):
+    """Pick a sign-in method and, for an API key, a provider, key and model.
+
+    Dismisses with ``True`` once a provider is saved, ``False`` when left with Esc
+    (only offered when opened from a running chat).
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "verify_or_save", "Verify & Save", priority=True),
+        Binding("escape", "leave", "Back"),
+    ]
+
+    def __init__(self, services: AppServices, *, can_leave: bool = False) -> None:
+        super().__init__()
+        self.services = services
+        self.can_leave = can_leave
+        self._providers = [p for p in services.registry.list() if p.auth == "openai"]
+        self._running_local: set[str] = set()
+        self._checked: tuple[str, str, str] | None = None
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with VerticalScroll(id="welcome"):
+            yield Static("Welcome to qwen-tui", id="welcome-title")
+            yield Static(
+                "AI coding help from the provider you choose. "
+                "Keys stay in your OS keyring; nothing is sent anywhere else.",
+                id="welcome-lead",
+            )
+            with RadioSet(id="method"):
+                yield RadioButton("Qwen OAuth: sign in with your qwen.ai account", id="method-qwen")
+                yield RadioButton(
+                    "OpenAI-compatible API: an API key, or a local server",
+                    id="method-openai",
+                    value=True,
+                )
+            with Vertical(id="qwen-panel", classes="method-panel"):
+                yield Static(
+                    "Qwen OAuth signs you in with a qwen.ai account in your browser. "
+                    "This build cannot do that sign-in yet; choose an OpenAI-compatible "
+                    "provider below for now (Alibaba Cloud Model Studio serves the same "
+                    "Qwen models with an API key).",
+                    id="qwen-note",
+                )
+                yield Static("Terms: https://qwen.ai/termsservice", classes="terms")
+                yield Static("Privacy: https://qwen.ai/privacypolicy", classes="terms")
+            with Vertical(id="openai-panel", classes="method-panel"):
+                yield Static(
+                    "OpenAI, Alibaba Cloud Model Studio, ModelScope, OpenRouter, Ollama, "
+                    "LM Studio, llama.cpp, vLLM, or any compatible URL.",
+                    classes="hint",
+                )
+                yield Label("Provider")
+                yield Select(
+                    self._provider_options(),
+                    value=self._providers[0].id,
+                    allow_blank=False,
+                    id="provider",
+                    compact=True,
+                )
+                yield Static("", id="local-status", classes="hint")
+                yield Label("Base URL")
+                yield Input(id="base-url", placeholder="https://host/v1", compact=True)
+                yield Static("", id="url-error", classes="field-error")
+                yield Label("API key")
+                yield Input(id="api-key", password=True, placeholder="paste your key", compact=True)
+                yield Static("", id="key-hint", classes="hint")
+                yield Static("", id="key-error", classes="field-error")
+                yield Label("Model")
+                yield Select(
+                    [], id="model-select", prompt="check the key to list models", compact=True
+                )
+                yield Input(
+                    id="model-input", placeholder="model id, e.g. gpt-4o-mini", compact=True
+                )
+                yield Static("", id="model-error", classes="field-error")
+                with Horizontal(id="welcome-buttons"):
+                    yield Button("Verify (Ctrl+S)", id="verify", variant="primary")
+                    yield Button("Save & start (Ctrl+S)", id="save", variant="success")
+                yield Static("", id="status", classes="hint")
+                yield Static("", id="provider-terms", classes="terms")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "qwen-tui"
+        self.sub_title = "sign in"
+        self._show_method("openai")
+        self._apply_provider(self._providers[0])
+        self.query_one("#model-input", Input).display = False
+        self.query_one("#save", Button).display = False
+        self.query_one("#provider", Select).focus()
+        self._detect_local_servers()
+
+    # ----- provider list -----------------------------------------------------------
+
+    def _provider_options(self) -> list[tuple[str, str]]:
+        ordered = sorted(self._providers, key=lambda p: p.id not in self._running_local)
+        options = []
+        for provider in ordered:
+            label = provider.name
+            if provider.id in self._running_local:
+                label = f"{provider.name}  (running here)"
+            options.append((label, provider.id))
+        return options
+
+    def _selected_provider(self) -> Provider:
+        value = self.query_one("#provider", Select).value
+        return self.services.registry.get(str(value))
+
+    @work(exclusive=True, group="local-detect", exit_on_error=False)
+    async def _detect_local_servers(self) -> None:
+        """Probe the usual loopback ports; never blocks the screen."""
+        found = await self.services.registry.detect_local(ports=self.services.local_ports)
+        self._running_local = {provider.id for provider in found}
+        status = self.query_one("#local-status", Static)
+        if not found:
+            status.update("No local model server found on the usual ports.")
+            return
+        names = ", ".join(provider.name for provider in found)
+        status.update(f"Found running here: {names}")
+        select = self.query_one("#provider", Select)
+        current = select.value
+        with self.prevent(Select.Changed):
+            select.set_options(self._provider_options())
+            untouched = current == self._providers[0].id and not self._key_text()
+            select.value = found[0].id if untouched else current
+        if untouched:
+            self._apply_provider(found[0])
+
+    # ----- reacting to the form ----------------------------------------------------
+
+    def _show_method(self, method: str) -> None:
+        self.query_one("#qwen-panel").display = method == "qwen"
+        self.query_one("#openai-panel").display = method == "openai"
+
+    @on(RadioSet.Changed, "#method")
+    def _method_changed(self, event: RadioSet.Changed) -> None:
+        self._show_method("qwen" if event.pressed.id == "method-qwen" else "openai")
+
+    @on(Select.Changed, "#provider")
+    def _provider_changed(self, event: Select.Changed) -> None:
+        self._apply_provider(self.services.registry.get(str(event.value)))
+
+    def _apply_provider(self, provider: Provider) -> None:
+        url = self.query_one("#base-url", Input)
+        url.value = provider.base_url
+        key_hint = self.query_one("#key-hint", Static)
+        if provider.local:
+            key_hint.update("A local server needs no key; leave it empty unless you set one.")
+        elif provider.key_url:
+            key_hint.update(f"Get a key at {provider.key_url}")
+        else:
+            key_hint.update("Leave empty if the server needs no key.")
+        terms = self.query_one("#provider-terms", Static)
+        if provider.terms_url or provider.privacy_url:
+            terms.update(
+                f"{provider.name}'s own terms and privacy policy apply:\n"
+                f"Terms: {provider.terms_url or 'see the provider'}\n"
+                f"Privacy: {provider.privacy_url or 'see the provider'}"
+            )
+        else:
+            terms.update(provider.data_use)
+        self._reset_check()
+
+    @on(Input.Changed, "#base-url, #api-key")
+    def _credentials_edited(self) -> None:
+        self._reset_check()
+
+    @on(Input.Submitted, "#base-url, #api-key, #model-input")
+    def _submitted(self) -> None:
+        self.action_verify_or_save()
+
+    @on(Select.Changed, "#model-select")
+    def _model_chosen(self) -> None:
+        self._say("#model-error", "")
+
+    @on(Button.Pressed, "#verify, #save")
+    def _button(self) -> None:
+        self.action_verify_or_save()
+
+    def _say(self, selector: str, text: str) -> None:
+        """Show ``text`` in a message line, hiding the line while it is empty."""
+        line = self.query_one(selector, Static)
+        line.update(text)
+        line.display = bool(text)
+
+    def _reset_check(self) -> None:
+        self._checked = None
+        for field_id in ("#url-error", "#key-error", "#model-error", "#status"):
+            self._say(field_id, "")
+        if self.is_mounted:
+            self.query_one("#verify", Button).display = True
+            self.query_one("#save", Button).display = False
+
+    def _key_text(self) -> str:
+        return self.query_one("#api-key", Input).value.strip()
+
+    def _form_state(self) -> tuple[str, str, str]:
+        provider = self._selected_provider()
+        return (provider.id, self.query_one("#base-url", Input).value.strip(), self._key_text())
+
+    def _chosen_model(self) -> str:
+        select = self.query_one("#model-select", Select)
+        if select.display and select.value is not Select.BLANK:
+            return str(select.value)
+        return self.query_one("#model-input", Input).value.strip()
+
+    # ----- actions -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Offer Esc only where there is somewhere to go back to."""
+        if action == "leave":
+            return self.can_leave
+        return True
+
+    def action_leave(self) -> None:
+        if self.can_leave:
+            self.dismiss(False)
+
+    def action_verify_or_save(self) -> None:
+        if self._busy or not self.query_one("#openai-panel").display:
+            return
+        if self._checked == self._form_state():
+            self._save()
+        else:
+            self._verify()
+
+    def _set_busy(self, busy: bool, message: str = "") -> None:
+        self._busy = busy
+        self._say("#status", message)
+        for button in self.query(Button):
+            button.disabled = busy
+
+    def _show_error(self, error: ProviderError) -> None:
+        target = "#url-error" if error.kind in URL_ERRORS else "#key-error"
+        self._say(target, error.message)
+        self._say("#status", "")
+        focus = "#base-url" if target == "#url-error" else "#api-key"
+        self.query_one(focus, Input).focus()
+
+    @work(exclusive=True, group="sign-in", exit_on_error=False)
+    async def _verify(self) -> None:
+        from qwen_tui.providers.signin import check_api_key
+
+        state = self._form_state()
+        provider = self._selected_provider()
+        self._reset_check()
+        self._set_busy(True, f"Checking the key with {provider.name}…")
+        try:
+            result = await check_api_key(
+                self.services.registry, provider, state[1], state[2] or None
+            )
+        except ProviderError as error:
+            self._set_busy(False)
+            self._show_error(error)
+            return
+        self._set_busy(False)
+        self.query_one("#base-url", Input).value = result.base_url
+        self._checked = self._form_state()
+        self._offer_models(provider, list(result.models))
+
+    def _offer_models(self, provider: Provider, models: list[str]) -> None:
+        select = self.query_one("#model-select", Select)
+        typed = self.query_one("#model-input", Input)
+        if models:
+            preferred = provider.default_model if provider.default_model in models else models[0]
+            select.set_options([(model, model) for model in models])
+            select.value = preferred
+            select.display = True
+            typed.display = False
+            self._say(
+                "#status",
+                f"Key accepted; {len(models)} models available. "
+                "Pick one, then press Ctrl+S to save.",
+            )
+            select.focus()
+        else:
+            select.display = False
+            typed.display = True
+            typed.value = typed.value or provider.default_model
+            self._say("#status", "Key accepted. The server lists no models: type the model id.")
+            typed.focus()
+        self.query_one("#verify", Button).display = False
+        self.query_one("#save", Button).display = True
+
+    @work(exclusive=True, group="sign-in", exit_on_error=False)
+    async def _save(self) -> None:
+        import asyncio
+
+        from qwen_tui.config import SettingsWriteError, update_settings_file
+        from qwen_tui.credentials import KeyringUnavailable
+        from qwen_tui.providers.signin import save_api_key_sign_in
+
+        model = self._chosen_model()
+        if not model:
+            self._say("#model-error", "Choose or type a model.")
+            return
+        provider = self._selected_provider()
+        _, base_url, key = self._form_state()
+        self._set_busy(True, "Saving…")
+        services = self.services
+        try:
+            location = await asyncio.to_thread(
+                save_api_key_sign_in,
+                services.loaded,
+                services.credentials,
+                provider,
+                base_url,
+                key or None,
+                model,
+            )
+        except KeyringUnavailable as error:
+            self._set_busy(False)
+            allowed = await self.app.push_screen_wait(
+                KeyringFallbackQuestion(str(error), services.loaded.home / "credentials.json")
+            )
+            if not allowed:
+                self._say(
+                    "#key-error",
+                    "Not saved: no keyring is available and the file store was declined.",
+                )
+                return
+            try:
+                update_settings_file(
+                    services.loaded.settings_file, {"credentials": {"allowFileStore": True}}
+                )
+            except SettingsWriteError as write_error:
+                self._say("#status", str(write_error))
+                return
+            services.reload()
+            self._save()
+            return
+        except SettingsWriteError as error:
+            self._set_busy(False)
+            self._say("#status", str(error))
+            return
+        services.reload()
+        self._set_busy(False)
+        where = location.description if location is not None else "no key needed"
+        self.notify(f"Signed in to {provider.name} ({model}). Key: {where}.", timeout=6)
+        self.dismiss(True)

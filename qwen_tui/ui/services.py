@@ -1,0 +1,67 @@
+"""The backends one running app works with, bundled so screens get them in one place.
+
+Screens receive this object from the App instead of building backends themselves, which
+keeps them testable: a test builds ``AppServices`` around a temporary home, an in-memory
+keyring and loopback servers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qwen_tui.config import LoadedSettings, load_settings
+
+if TYPE_CHECKING:
+    from qwen_tui.credentials import CredentialStore
+    from qwen_tui.providers import ProviderRegistry
+
+
+@dataclass
+class AppServices:
+    """Settings, provider registry and credential store of one run.
+
+    Attributes:
+        loaded: the settings and where they came from.
+        flags: command-line values, kept to rebuild the settings after a change.
+        local_ports: loopback ports to probe for local servers (``None``: the presets').
+        keyring_backend: a keyring backend to use instead of the system's (tests).
+    """
+
+    loaded: LoadedSettings
+    flags: dict[str, Any] = field(default_factory=dict)
+    local_ports: dict[str, int] | None = None
+    keyring_backend: Any = None
+    _registry: ProviderRegistry | None = None
+    _credentials: CredentialStore | None = None
+
+    @property
+    def registry(self) -> ProviderRegistry:
+        """The provider registry, built on first use (it reads the catalogue file)."""
+        if self._registry is None:
+            from qwen_tui.providers import ProviderRegistry
+
+            custom = [
+                entry.model_dump(by_alias=True) for entry in self.loaded.settings.providers.custom
+            ]
+            self._registry = ProviderRegistry(custom)
+        return self._registry
+
+    @property
+    def credentials(self) -> CredentialStore:
+        """The credential store, built on first use: importing keyring has a cost."""
+        if self._credentials is None:
+            from qwen_tui.credentials import CredentialStore
+
+            self._credentials = CredentialStore(
+                self.loaded.home,
+                allow_file_store=self.loaded.settings.credentials.allow_file_store,
+                backend=self.keyring_backend,
+            )
+        return self._credentials
+
+    def reload(self) -> None:
+        """Re-read the settings after a change, keeping the same flags and backends."""
+        self.loaded = load_settings(self.flags, home=self.loaded.home)
+        self._registry = None
+        self._credentials = None

@@ -1,0 +1,169 @@
+"""The welcome screen, driven from the keyboard against a real loopback server."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+from keyring.errors import NoKeyringError
+from textual.widgets import Input, Select, Static
+
+from qwen_tui.ui.screens.chat import ChatScreen
+from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
+from qwen_tui.ui.screens.welcome import WelcomeScreen
+from tests.credentials_fixtures import MemoryKeyring, RaisingKeyring
+from tests.servers.openai_server import openai_server
+from tests.ui_helpers import closed_local_ports, make_app, wait_until
+
+KEY = "sk-test-key"
+
+
+def text_of(screen: WelcomeScreen, selector: str) -> str:
+    return str(screen.query_one(selector, Static).render())
+
+
+async def fill_custom(screen: WelcomeScreen, pilot: object, base_url: str, key: str) -> None:
+    screen.query_one("#provider", Select).value = "custom"
+    await pilot.pause()  # type: ignore[attr-defined]
+    screen.query_one("#base-url", Input).value = base_url
+    screen.query_one("#api-key", Input).value = key
+    await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def test_first_start_shows_welcome_and_env_configuration_skips_it(
+    monkeypatch: object,
+) -> None:
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, WelcomeScreen)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # type: ignore[attr-defined]
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+
+
+async def test_verify_then_save_stores_key_in_keyring_only(isolated_home: Path) -> None:
+    keyring = MemoryKeyring()
+    with openai_server(api_key=KEY, models=["alpha", "beta"]) as server:
+        app = make_app(keyring_backend=keyring)
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, WelcomeScreen)
+            await fill_custom(screen, pilot, server.base_url, KEY)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: screen.query_one("#model-select").display)
+            models = screen.query_one("#model-select", Select)
+            assert models.value == "alpha"
+            assert "2 models" in text_of(screen, "#status")
+            models.value = "beta"
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        assert server.requests[0].authorization == f"Bearer {KEY}"
+    assert keyring.items == {("qwen-tui", "provider:custom"): KEY}
+    settings_text = (isolated_home / "settings.json").read_text()
+    assert KEY not in settings_text
+    saved = json.loads(settings_text)
+    assert saved["security"]["auth"]["selectedType"] == "openai"
+    assert saved["model"] == {"provider": "custom", "baseUrl": server.base_url, "name": "beta"}
+
+
+async def test_wrong_key_is_shown_beside_the_field_and_kept(isolated_home: Path) -> None:
+    keyring = MemoryKeyring()
+    with openai_server(api_key=KEY) as server:
+        app = make_app(keyring_backend=keyring)
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, WelcomeScreen)
+            await fill_custom(screen, pilot, server.base_url, "sk-wrong-key")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: bool(text_of(screen, "#key-error")))
+            assert "401" in text_of(screen, "#key-error")
+            assert "sk-wrong-key" not in text_of(screen, "#key-error")
+            assert screen.query_one("#api-key", Input).value == "sk-wrong-key"
+            assert isinstance(app.screen, WelcomeScreen)
+    assert keyring.items == {}
+    assert not (isolated_home / "settings.json").exists()
+
+
+async def test_html_instead_of_api_is_reported_at_the_url() -> None:
+    with openai_server(mode="html") as server:
+        app = make_app(keyring_backend=MemoryKeyring())
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, WelcomeScreen)
+            await fill_custom(screen, pilot, server.base_url, KEY)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: bool(text_of(screen, "#url-error")))
+            assert "web page" in text_of(screen, "#url-error")
+
+
+async def test_url_without_scheme_is_refused() -> None:
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test(size=(110, 45)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WelcomeScreen)
+        await fill_custom(screen, pilot, "example.com/v1", KEY)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: bool(text_of(screen, "#url-error")))
+        assert "http" in text_of(screen, "#url-error")
+
+
+async def test_no_keyring_asks_before_using_the_file(isolated_home: Path) -> None:
+    dead = RaisingKeyring(lambda: NoKeyringError("No recommended backend was available."))
+    with openai_server(api_key=KEY) as server:
+        app = make_app(keyring_backend=dead)
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, WelcomeScreen)
+            await fill_custom(screen, pilot, server.base_url, KEY)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: screen.query_one("#model-select").display)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, KeyringFallbackQuestion))
+            assert not (isolated_home / "credentials.json").exists()
+            await pilot.press("y")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+    secrets_file = isolated_home / "credentials.json"
+    assert json.loads(secrets_file.read_text()) == {"provider:custom": KEY}
+    assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
+    saved = json.loads((isolated_home / "settings.json").read_text())
+    assert saved["credentials"]["allowFileStore"] is True
+    assert KEY not in (isolated_home / "settings.json").read_text()
+
+
+async def test_declining_the_file_store_saves_nothing(isolated_home: Path) -> None:
+    dead = RaisingKeyring(lambda: NoKeyringError("No recommended backend was available."))
+    with openai_server(api_key=KEY) as server:
+        app = make_app(keyring_backend=dead)
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, WelcomeScreen)
+            await fill_custom(screen, pilot, server.base_url, KEY)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: screen.query_one("#model-select").display)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, KeyringFallbackQuestion))
+            await pilot.press("n")
+            await wait_until(pilot, lambda: bool(text_of(screen, "#key-error")))
+            assert screen.query_one("#api-key", Input).value == KEY
+    assert not (isolated_home / "credentials.json").exists()
+    assert not (isolated_home / "settings.json").exists()
+
+
+async def test_running_local_server_is_offered_first() -> None:
+    with openai_server(api_key=None, models=["llama3"]) as server:
+        port = int(server.base_url.split(":")[2].split("/")[0])
+        app = make_app(keyring_backend=MemoryKeyring(), local_ports=closed_local_ports(ollama=port))
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, WelcomeScreen)
+            await wait_until(pilot, lambda: "Found running" in text_of(screen, "#local-status"))
+            select = screen.query_one("#provider", Select)
+            assert select.value == "ollama"
+            assert screen.query_one("#base-url", Input).value.endswith(f":{port}/v1")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: screen.query_one("#model-select").display)
+            assert screen.query_one("#model-select", Select).value == "llama3"

@@ -1,0 +1,51 @@
+"""Helpers for pilot tests: build the app around a temporary home and fake keyrings."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from qwen_tui.config import load_settings
+from tests.servers.openai_server import closed_port
+from qwen_tui.ui.app import QwenTuiApp
+from qwen_tui.ui.services import AppServices
+
+
+LOCAL_PRESETS = ("ollama", "lmstudio", "llamacpp", "vllm")
+
+
+def closed_local_ports(**running: int) -> dict[str, int]:
+    """Point every local preset at a closed port, except those given as running."""
+    return {name: running.get(name, closed_port()) for name in LOCAL_PRESETS}
+
+
+def make_app(
+    *,
+    keyring_backend: Any = None,
+    local_ports: dict[str, int] | None = None,
+    flags: dict[str, Any] | None = None,
+) -> QwenTuiApp:
+    """The real app with injected backends; no local probe touches the usual ports."""
+    ports = local_ports if local_ports is not None else closed_local_ports()
+    services = AppServices(
+        load_settings(flags or {}),
+        flags=flags or {},
+        local_ports=ports,
+        keyring_backend=keyring_backend,
+    )
+    return QwenTuiApp(services)
+
+
+async def wait_until(
+    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 5.0
+) -> None:
+    """Let the app run until ``predicate`` holds; fail after ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.02)
