@@ -38,7 +38,7 @@ async def check_api_key(
     base_url: str,
     api_key: str | None,
     *,
-    timeout: float = 8.0,
+    timeout: float = 8.0,  # noqa: ASYNC109 - passed on as httpx's per-request timeout
 ) -> KeyCheck:
     """Check ``api_key`` against ``base_url`` and return the server's model list.
 
@@ -65,8 +65,8 @@ def save_api_key_sign_in(
     """Store the key and make this provider the active one.
 
     The key goes to the credential store (never to settings.json); settings.json only
-    records the method, provider, a base URL that differs from the preset's, and the
-    model. Returns where the key now lives (``None`` when there is no key).
+    records the method, provider, base URL and model. Returns where the key now lives
+    (``None`` when there is no key).
 
     Raises:
         qwen_tui.credentials.KeyringUnavailable: no keyring and no consent to the file.
@@ -78,12 +78,11 @@ def save_api_key_sign_in(
         location = credentials.set(secret_name(provider), key)
     else:
         credentials.delete(secret_name(provider))
-    custom_url = base_url if base_url != provider.base_url else None
     update_settings_file(
         loaded.settings_file,
         {
             "security": {"auth": {"selectedType": "openai"}},
-            "model": {"provider": provider.id, "baseUrl": custom_url, "name": model or None},
+            "model": {"provider": provider.id, "baseUrl": base_url, "name": model or None},
         },
     )
     return location

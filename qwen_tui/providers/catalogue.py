@@ -1,0 +1,239 @@
+"""The built-in provider catalogue and the types every other layer shares.
+
+The catalogue lives in ``catalogue.toml`` next to this file, not in Python, so
+that terms/privacy links and the one-line data-use notes can be reviewed and
+corrected as data. This module only parses and checks it. It must stay cheap to
+import (no httpx, no openai): the UI imports it before the first frame.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Literal, get_args
+
+__all__ = [
+    "AuthMethod",
+    "ErrorKind",
+    "Provider",
+    "ProviderError",
+    "UnknownProvider",
+    "load_catalogue",
+]
+
+AuthMethod = Literal["qwen-oauth", "openai"]
+"""The two ways to sign in; the values are Qwen Code's ``security.auth.selectedType``."""
+
+ErrorKind = Literal[
+    "auth",
+    "forbidden",
+    "not_found",
+    "timeout",
+    "tls",
+    "dns",
+    "connect",
+    "not_json",
+    "http",
+    "bad_url",
+]
+"""What went wrong talking to a provider, so the UI can pick a fix without parsing text."""
+
+
+class ProviderError(Exception):
+    """A provider could not be used, with a message a person can act on.
+
+    Attributes:
+        kind: Machine-readable category (see ``ErrorKind``); screens use it to
+            decide e.g. whether to focus the key field or the URL field.
+        message: Plain words plus a hint. It never contains the API key: every
+            producer redacts it, because messages end up on screen and in logs.
+        status: The HTTP status when the server answered, else ``None``.
+    """
+
+    def __init__(self, kind: ErrorKind, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+        self.message = message
+        self.status = status
+
+    def __repr__(self) -> str:
+        return f"ProviderError(kind={self.kind!r}, message={self.message!r})"
+
+
+class UnknownProvider(ValueError):
+    """A provider id that is neither built in nor defined in settings.
+
+    The message lists the known ids because the usual cause is a typo on the
+    command line or in settings.json, and the list is the fix.
+    """
+
+    def __init__(self, provider_id: str, known: list[str]) -> None:
+        self.provider_id = provider_id
+        self.known = known
+        super().__init__(f"Unknown provider {provider_id!r}. Known providers: {', '.join(known)}.")
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One provider preset: where it lives and which terms apply to it.
+
+    Text fields that do not apply are empty strings (never ``None``), so callers
+    can write ``if provider.terms_url:`` and pass any field to a label as is.
+
+    Attributes:
+        id: Stable id used in settings and on the command line.
+        name: Display name.
+        auth: ``"qwen-oauth"`` or ``"openai"``.
+        base_url: API root (usually ending in ``/v1``); empty for "custom".
+        default_model: Model to use when the user picked none; empty means
+            "ask the server" (local servers serve whatever is loaded).
+        terms_url: Terms of service; empty where none apply (local servers).
+        privacy_url: Privacy policy; empty where none apply (local servers).
+        data_use: One factual line on what happens to prompts and answers.
+        needs_key: Requests without an API key cannot work.
+        local: Runs on this machine; probed on loopback by the welcome screen.
+        hosts: Hostnames that identify the provider in ``OPENAI_BASE_URL``.
+        key_url: Where to create a key; empty when there is no such page.
+        verify_path: Path under ``base_url`` that needs a valid key, for
+            providers whose ``/models`` answers without one (OpenRouter);
+            empty means ``/models`` itself proves the key.
+        custom: Defined by the user in settings (``providers.custom[]``).
+    """
+
+    id: str
+    name: str
+    auth: AuthMethod
+    base_url: str
+    default_model: str
+    terms_url: str
+    privacy_url: str
+    data_use: str
+    needs_key: bool
+    local: bool
+    hosts: tuple[str, ...]
+    key_url: str = ""
+    verify_path: str = ""
+    custom: bool = False
+
+
+_REQUIRED_STR = ("id", "name", "auth", "data_use")
+_OPTIONAL_STR = (
+    "base_url",
+    "default_model",
+    "terms_url",
+    "privacy_url",
+    "key_url",
+    "verify_path",
+)
+_REQUIRED_BOOL = ("needs_key", "local")
+_KNOWN_FIELDS = frozenset((*_REQUIRED_STR, *_OPTIONAL_STR, *_REQUIRED_BOOL, "hosts"))
+
+
+def _optional_str(entry: dict[str, Any], key: str, where: str) -> str:
+    value = entry.get(key, "")
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: {key} must be a string")
+    return value.strip()
+
+
+def provider_from_entry(entry: dict[str, Any]) -> Provider:
+    """Build and check one provider from a catalogue table.
+
+    Kept strict (unknown fields, wrong types and bad URLs are errors) because
+    the file ships with the package: a mistake there is a bug to catch in
+    tests, not something to guess around at run time.
+
+    Args:
+        entry: One ``[[provider]]`` table.
+
+    Returns:
+        The provider.
+
+    Raises:
+        ValueError: The entry is malformed.
+    """
+    from qwen_tui.providers.urls import normalise_base_url
+
+    where = f"catalogue entry {entry.get('id', '?')!r}"
+    unknown = set(entry) - _KNOWN_FIELDS
+    if unknown:
+        raise ValueError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    for key in _REQUIRED_STR:
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise ValueError(f"{where}: {key} must be a non-empty string")
+    for key in _REQUIRED_BOOL:
+        if not isinstance(entry.get(key), bool):
+            raise ValueError(f"{where}: {key} must be true or false")
+    auth = entry["auth"]
+    if auth not in get_args(AuthMethod):
+        raise ValueError(f"{where}: auth must be one of {get_args(AuthMethod)}")
+    hosts = entry.get("hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
+        raise ValueError(f"{where}: hosts must be a list of hostnames")
+    base_url = _optional_str(entry, "base_url", where)
+    if base_url:
+        try:
+            base_url = normalise_base_url(base_url)
+        except ProviderError as exc:
+            raise ValueError(f"{where}: {exc.message}") from exc
+    verify_path = _optional_str(entry, "verify_path", where)
+    if verify_path and not verify_path.startswith("/"):
+        raise ValueError(f"{where}: verify_path must start with '/'")
+    return Provider(
+        id=entry["id"].strip(),
+        name=entry["name"].strip(),
+        auth=auth,
+        base_url=base_url,
+        default_model=_optional_str(entry, "default_model", where),
+        terms_url=_optional_str(entry, "terms_url", where),
+        privacy_url=_optional_str(entry, "privacy_url", where),
+        data_use=entry["data_use"].strip(),
+        needs_key=entry["needs_key"],
+        local=entry["local"],
+        hosts=tuple(h.lower() for h in hosts),
+        key_url=_optional_str(entry, "key_url", where),
+        verify_path=verify_path,
+    )
+
+
+def parse_catalogue(text: str) -> tuple[Provider, ...]:
+    """Parse catalogue TOML text; separate from loading so tests can feed bad data.
+
+    Args:
+        text: The TOML document.
+
+    Returns:
+        The providers in file order.
+
+    Raises:
+        ValueError: The document is malformed or repeats an id.
+    """
+    data = tomllib.loads(text)
+    entries = data.get("provider")
+    if not isinstance(entries, list) or not entries:
+        raise ValueError("catalogue: no [[provider]] entries")
+    providers = tuple(provider_from_entry(entry) for entry in entries)
+    seen: set[str] = set()
+    for provider in providers:
+        if provider.id in seen:
+            raise ValueError(f"catalogue: duplicate provider id {provider.id!r}")
+        seen.add(provider.id)
+    return providers
+
+
+@functools.cache
+def load_catalogue() -> tuple[Provider, ...]:
+    """Return the built-in providers, read once from the packaged data file.
+
+    Cached because it is immutable for the life of the process and the UI asks
+    for it on every screen that shows provider details.
+
+    Returns:
+        The built-in providers in display order.
+    """
+    text = (
+        resources.files("qwen_tui.providers").joinpath("catalogue.toml").read_text(encoding="utf-8")
+    )
+    return parse_catalogue(text)

@@ -1,0 +1,378 @@
+"""Key checks and model lists over plain HTTP (httpx), with errors people can act on.
+
+Imported lazily by :class:`~qwen_tui.providers.registry.ProviderRegistry` so
+that importing the registry does not pay for httpx. The openai SDK is not used
+here on purpose: a key check must be one cheap GET with a short timeout, and
+its failure must map to a precise reason (DNS, TLS, 401, a web page instead of
+the API…) rather than a generic SDK exception.
+
+Proxies and custom CAs are honoured the usual way (``HTTPS_PROXY``,
+``NO_PROXY``, ``SSL_CERT_FILE``; httpx with ``trust_env=True``), except that
+loopback addresses never go through a proxy: a proxy cannot reach this
+machine's loopback interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from qwen_tui.providers.catalogue import Provider, ProviderError
+from qwen_tui.providers.urls import display_url, host_port, join_url, normalise_base_url
+
+__all__ = ["fetch_models", "make_client", "verify_key"]
+
+USER_AGENT = "qwen-tui"
+_DETAIL_LIMIT = 200
+
+# A proxy cannot reach our loopback interface, so local servers always go direct.
+_LOOPBACK_DIRECT: dict[str, httpx.AsyncBaseTransport | None] = {
+    "all://127.0.0.1": None,
+    "all://localhost": None,
+    "all://[::1]": None,
+}
+
+
+def make_client(timeout: float, *, trust_env: bool = True) -> httpx.AsyncClient:
+    """Create the httpx client used for every probe in this package.
+
+    Args:
+        timeout: Seconds allowed for each phase (connect, read, write).
+        trust_env: Honour proxy and CA variables; only loopback probes turn
+            it off, where neither can apply.
+
+    Returns:
+        A client the caller must close (use ``async with``).
+    """
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=True,
+        trust_env=trust_env,
+        mounts=_LOOPBACK_DIRECT if trust_env else None,
+        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+    )
+
+
+def _redact(text: str, api_key: str | None) -> str:
+    """Remove the key from text that came from elsewhere (a server's error body)."""
+    if api_key:
+        text = text.replace(api_key, "***")
+    return text
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """Walk the exception chain: httpx wraps httpcore, which wraps the OSError."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def transport_error(exc: Exception, url: str, timeout: float) -> ProviderError:
+    """Turn a failure below HTTP (no answer at all) into a ``ProviderError``.
+
+    Args:
+        exc: What httpx (or the total-time guard) raised.
+        url: The URL that was requested.
+        timeout: The timeout in force, quoted in the message.
+
+    Returns:
+        The error to raise, with a kind and a hint.
+    """
+    host, port = host_port(url)
+    where = f"{host}:{port}"
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return ProviderError(
+            "timeout",
+            f"No answer from {where} within {timeout:g} s. Check the base URL and your network "
+            "(or proxy: HTTPS_PROXY / NO_PROXY), then try again.",
+        )
+    if isinstance(exc, httpx.ProxyError):
+        return ProviderError(
+            "connect",
+            f"The proxy refused or failed the connection to {where} ({exc}). "
+            "Check HTTPS_PROXY / HTTP_PROXY, or add the host to NO_PROXY.",
+        )
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return ProviderError("bad_url", f"{display_url(url)!r} is not an http(s) URL.")
+    chain = list(_causes(exc))
+    text = " ".join(str(c) for c in chain)
+    if any(isinstance(c, socket.gaierror) for c in chain) or any(
+        marker in text
+        for marker in ("Name or service not known", "nodename nor servname", "getaddrinfo failed")
+    ):
+        return ProviderError(
+            "dns",
+            f"Cannot resolve host {host} — check the spelling of the base URL and that this "
+            "computer is online (DNS).",
+        )
+    ssl_error = next((c for c in chain if isinstance(c, ssl.SSLError)), None)
+    if ssl_error is not None or "CERTIFICATE_VERIFY_FAILED" in text or "[SSL" in text:
+        return _tls_error(ssl_error, text, where)
+    if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text.lower():
+        return ProviderError(
+            "connect",
+            f"Cannot connect to {where}: connection refused. Is the server running and "
+            "listening on that port?",
+        )
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return ProviderError(
+            "connect",
+            f"{where} closed the connection without a valid HTTP answer. If the server "
+            "expects https://, change the scheme of the base URL.",
+        )
+    reason = str(exc) or type(exc).__name__
+    return ProviderError("connect", f"Cannot connect to {where}: {reason}.")
+
+
+def _tls_error(ssl_error: ssl.SSLError | None, text: str, where: str) -> ProviderError:
+    reason = getattr(ssl_error, "reason", None) or "TLS handshake failed"
+    if isinstance(ssl_error, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY" in text:
+        detail = getattr(ssl_error, "verify_message", None) or "certificate verify failed"
+        hint = (
+            "If a company proxy or a private CA signs this certificate, set SSL_CERT_FILE to "
+            "a CA bundle that contains it."
+        )
+        return ProviderError("tls", f"The certificate of {where} is not trusted ({detail}). {hint}")
+    hint = (
+        "If the server speaks plain HTTP, use http:// in the base URL."
+        if reason == "WRONG_VERSION_NUMBER" or "wrong version number" in text
+        else "Check the base URL, and SSL_CERT_FILE if you use a private CA."
+    )
+    return ProviderError("tls", f"Secure connection to {where} failed ({reason}). {hint}")
+
+
+def _detail(response: httpx.Response, api_key: str | None) -> str:
+    """Short, redacted reason from an error body (OpenAI style or plain text)."""
+    message = ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            message = str(error.get("message") or "")
+        elif isinstance(error, str):
+            message = error
+        message = message or str(body.get("message") or body.get("detail") or "")
+    elif not _looks_like_html(response):
+        message = response.text
+    message = " ".join(_redact(message, api_key).split())
+    if len(message) > _DETAIL_LIMIT:
+        message = message[: _DETAIL_LIMIT - 1] + "…"
+    return message
+
+
+def _looks_like_html(response: httpx.Response) -> bool:
+    content_type = response.headers.get("content-type", "").lower()
+    if "html" in content_type:
+        return True
+    head = response.content[:64].lstrip().lower()
+    return head.startswith((b"<!doctype", b"<html"))
+
+
+def status_error(
+    response: httpx.Response, base_url: str, api_key: str | None, path: str
+) -> ProviderError:
+    """Turn an HTTP error status into a ``ProviderError`` with a fix.
+
+    Args:
+        response: The response (status >= 400).
+        base_url: The base URL, quoted (without credentials) in messages.
+        api_key: The key that was sent, redacted from any quoted server text.
+        path: The API path that was requested, e.g. ``"/models"``.
+
+    Returns:
+        The error to raise.
+    """
+    status = response.status_code
+    host, _ = host_port(base_url)
+    detail = _detail(response, api_key)
+    said = f" The server said: {detail}" if detail else ""
+    if status == 401:
+        if not api_key:
+            return ProviderError(
+                "auth",
+                f"{host} needs an API key (401) and none was given. Enter the key for this "
+                f"provider.{said}",
+                status=status,
+            )
+        return ProviderError(
+            "auth",
+            f"The server refused the key (401). Check that it is complete, not revoked, and "
+            f"made for {host}.{said}",
+            status=status,
+        )
+    if status == 403:
+        return ProviderError(
+            "forbidden",
+            f"{host} refused access (403): the key may lack permission for this endpoint or "
+            f"model, or the service is not available to your account or region.{said}",
+            status=status,
+        )
+    if status == 404:
+        return ProviderError(
+            "not_found",
+            f"{host} has no {path} endpoint at this URL ({display_url(base_url)}) — check the "
+            "base URL; it usually ends in /v1.",
+            status=status,
+        )
+    if status == 429:
+        return ProviderError(
+            "http",
+            f"{host} is rate-limiting requests or the account is out of quota (429); wait "
+            f"and try again, or check billing.{said}",
+            status=status,
+        )
+    if status >= 500:
+        return ProviderError(
+            "http",
+            f"{host} had a server error (HTTP {status}); try again later.{said}",
+            status=status,
+        )
+    return ProviderError("http", f"{host} answered HTTP {status}.{said}", status=status)
+
+
+async def _get_json(
+    client: httpx.AsyncClient,
+    base_url: str,
+    path: str,
+    api_key: str | None,
+    seconds: float,
+) -> Any:
+    """GET ``base_url + path`` and return the decoded JSON, or raise ``ProviderError``."""
+    url = join_url(base_url, path)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        # httpx's timeout is per phase; this bounds the whole exchange too, so a
+        # server that drips bytes cannot keep the user waiting.
+        async with asyncio.timeout(seconds * 2):
+            response = await client.get(url, headers=headers)
+    except (httpx.HTTPError, TimeoutError, OSError) as exc:
+        raise transport_error(exc, url, seconds) from exc
+    if response.status_code >= 400:
+        raise status_error(response, base_url, api_key, path)
+    host, _ = host_port(base_url)
+    if _looks_like_html(response):
+        raise ProviderError(
+            "not_json",
+            f"{host} answered with a web page, not the API — the base URL "
+            f"({display_url(base_url)}) is probably missing /v1 or points at a website.",
+            status=response.status_code,
+        )
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProviderError(
+            "not_json",
+            f"{host} answered {path} with something that is not JSON — is "
+            f"{display_url(base_url)} the API's base URL?",
+            status=response.status_code,
+        ) from exc
+
+
+def _model_ids(body: Any, base_url: str) -> list[str]:
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, list):
+        host, _ = host_port(base_url)
+        raise ProviderError(
+            "not_json",
+            f"{host} answered /models with JSON that is not an OpenAI-style model list — is "
+            f"{display_url(base_url)} an OpenAI-compatible base URL?",
+        )
+    ids: list[str] = []
+    for item in data:
+        model_id = item.get("id") if isinstance(item, dict) else None
+        if isinstance(model_id, str) and model_id and model_id not in ids:
+            ids.append(model_id)
+    return ids
+
+
+def _clean_key(api_key: str | None) -> str | None:
+    key = (api_key or "").strip()
+    return key or None
+
+
+async def fetch_models(
+    base_url: str,
+    api_key: str | None,
+    *,
+    timeout: float = 8.0,  # noqa: ASYNC109 - httpx's per-request timeout, part of the API
+    client: httpx.AsyncClient | None = None,
+) -> list[str]:
+    """List the model ids a server offers (``GET {base_url}/models``).
+
+    Args:
+        base_url: The API root; normalised first.
+        api_key: Sent as a Bearer token when not empty.
+        timeout: Seconds per phase of the request.
+        client: An existing client to reuse; a new one is made otherwise.
+
+    Returns:
+        Model ids in the server's order, without duplicates; may be empty.
+
+    Raises:
+        ProviderError: Any failure, with ``kind`` and a message that never
+            contains the key.
+    """
+    base = normalise_base_url(base_url)
+    key = _clean_key(api_key)
+    if client is not None:
+        return _model_ids(await _get_json(client, base, "/models", key, timeout), base)
+    async with make_client(timeout) as own:
+        return _model_ids(await _get_json(own, base, "/models", key, timeout), base)
+
+
+async def verify_key(
+    base_url: str,
+    api_key: str | None,
+    *,
+    timeout: float = 8.0,  # noqa: ASYNC109 - httpx's per-request timeout, part of the API
+    provider: Provider | None = None,
+) -> list[str]:
+    """Check that a key works at ``base_url`` and return the models it can use.
+
+    A 200 from ``/models`` only proves the key where ``/models`` needs one; some
+    providers (OpenRouter) list models to anybody. For those the catalogue has
+    ``verify_path``, an endpoint that does need the key: it is asked first, and
+    the model list after it is best effort (an empty list, not an error, since
+    the key itself is then known to be good).
+
+    Args:
+        base_url: The API root; normalised first.
+        api_key: The key to check; ``None`` or blank sends no Authorization.
+        timeout: Seconds per phase of each request.
+        provider: The preset in use, for ``verify_path`` and ``needs_key``.
+
+    Returns:
+        Model ids (may be empty).
+
+    Raises:
+        ProviderError: The key was refused or the server could not be used.
+    """
+    base = normalise_base_url(base_url)
+    key = _clean_key(api_key)
+    if key is None and provider is not None and provider.needs_key:
+        where = f" Get one at {provider.key_url}." if provider.key_url else ""
+        raise ProviderError("auth", f"{provider.name} needs an API key; none was given.{where}")
+    async with make_client(timeout) as client:
+        if provider is None or not provider.verify_path:
+            return _model_ids(await _get_json(client, base, "/models", key, timeout), base)
+        body = await _get_json(client, base, provider.verify_path, key, timeout)
+        if not isinstance(body, dict | list):
+            host, _ = host_port(base)
+            raise ProviderError(
+                "not_json", f"{host} answered {provider.verify_path} with unexpected JSON."
+            )
+        try:
+            return _model_ids(await _get_json(client, base, "/models", key, timeout), base)
+        except ProviderError:
+            return []
