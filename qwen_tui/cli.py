@@ -28,6 +28,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--provider", help="provider id for this run (see `auth login --help`)")
     parser.add_argument("--base-url", help="API base URL for this run")
     parser.add_argument("--model", help="model id for this run")
+    parser.add_argument(
+        "-p",
+        "--prompt",
+        help="ask once, stream the answer to stdout and exit (piped stdin is added as context)",
+    )
+    parser.add_argument(
+        "--output",
+        choices=["text", "json"],
+        default="text",
+        help="with -p: plain text as it arrives, or one JSON object at the end",
+    )
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument(
+        "-c",
+        "--continue",
+        dest="continue_last",
+        action="store_true",
+        help="open the most recent conversation",
+    )
+    resume.add_argument("--resume", metavar="ID", help="open a saved conversation by id")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     auth = commands.add_parser("auth", help="sign in, show or remove credentials")
     auth_commands = auth.add_subparsers(dest="auth_command", metavar="ACTION", required=True)
@@ -88,10 +108,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qwen_tui.headless.auth import run_auth_command
 
         return run_auth_command(args, loaded)
+    if args.prompt is not None or not sys.stdin.isatty():
+        from qwen_tui.headless.prompt import read_prompt, run_prompt
+
+        for problem in loaded.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+        return run_prompt(read_prompt(args.prompt, sys.stdin), loaded, output=args.output)
     from qwen_tui.ui.app import QwenTuiApp
     from qwen_tui.ui.services import AppServices
 
-    QwenTuiApp(AppServices(loaded, flags=flags)).run()
+    resume = "latest" if args.continue_last else args.resume
+    QwenTuiApp(AppServices(loaded, flags=flags, resume=resume)).run()
     return EXIT_OK
 
 

@@ -111,7 +111,11 @@ def test_bad_input_gets_a_clear_message(
 def test_wrong_key_is_refused_and_nothing_saved(isolated_home: Path) -> None:
     with openai_server(api_key=KEY) as server:
         result = run(
-            "auth", "login", "--base-url", server.base_url, "--allow-file-store",
+            "auth",
+            "login",
+            "--base-url",
+            server.base_url,
+            "--allow-file-store",
             stdin="sk-not-the-key\n",
         )
     assert result.returncode == 1
@@ -132,8 +136,14 @@ def test_html_instead_of_api(isolated_home: Path) -> None:
 def test_unknown_model_lists_the_servers_models(isolated_home: Path) -> None:
     with openai_server(api_key=KEY, models=["only-this"]) as server:
         result = run(
-            "auth", "login", "--base-url", server.base_url, "--model", "nope",
-            "--allow-file-store", stdin=KEY,
+            "auth",
+            "login",
+            "--base-url",
+            server.base_url,
+            "--model",
+            "nope",
+            "--allow-file-store",
+            stdin=KEY,
         )
     assert result.returncode == 1
     assert "only-this" in result.stderr
@@ -144,8 +154,13 @@ def test_unwritable_home(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with openai_server(api_key=KEY) as server:
         result = run(
-            "auth", "login", "--base-url", server.base_url, "--allow-file-store",
-            stdin=KEY, env={"QWEN_TUI_HOME": str(blocker / "home")},
+            "auth",
+            "login",
+            "--base-url",
+            server.base_url,
+            "--allow-file-store",
+            stdin=KEY,
+            env={"QWEN_TUI_HOME": str(blocker / "home")},
         )
     assert result.returncode == 1
     assert "error:" in result.stderr
@@ -159,14 +174,14 @@ def test_login_stores_in_the_real_secret_service(isolated_home: Path) -> None:
         skip_or_fail("no Secret Service session (run under .ci/with-secret-service)")
     backend = "keyring.backends.SecretService.Keyring"
     with openai_server(api_key=KEY) as server:
-        result = run(
-            "auth", "login", "--base-url", server.base_url, stdin=KEY, backend=backend
-        )
+        result = run("auth", "login", "--base-url", server.base_url, stdin=KEY, backend=backend)
     assert result.returncode == 0, result.stderr
     try:
         lookup = subprocess.run(
             ["secret-tool", "lookup", "service", "qwen-tui", "username", "provider:custom"],
-            capture_output=True, text=True, timeout=20,
+            capture_output=True,
+            text=True,
+            timeout=20,
         )
         assert lookup.stdout.strip() == KEY
         assert not (isolated_home / "credentials.json").exists()
@@ -177,6 +192,8 @@ def test_login_stores_in_the_real_secret_service(isolated_home: Path) -> None:
         run("auth", "logout", backend=backend)
     lookup = subprocess.run(
         ["secret-tool", "lookup", "service", "qwen-tui", "username", "provider:custom"],
-        capture_output=True, text=True, timeout=20,
+        capture_output=True,
+        text=True,
+        timeout=20,
     )
     assert lookup.stdout.strip() == ""

@@ -9,10 +9,9 @@ from typing import Any
 from textual.pilot import Pilot
 
 from qwen_tui.config import load_settings
-from tests.servers.openai_server import closed_port
 from qwen_tui.ui.app import QwenTuiApp
 from qwen_tui.ui.services import AppServices
-
+from tests.servers.openai_server import closed_port
 
 LOCAL_PRESETS = ("ollama", "lmstudio", "llamacpp", "vllm")
 
@@ -40,7 +39,9 @@ def make_app(
 
 
 async def wait_until(
-    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 5.0
+    pilot: Pilot[Any],
+    predicate: Callable[[], bool],
+    timeout: float = 5.0,  # noqa: ASYNC109
 ) -> None:
     """Let the app run until ``predicate`` holds; fail after ``timeout`` seconds."""
     loop = asyncio.get_running_loop()

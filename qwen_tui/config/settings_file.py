@@ -60,12 +60,13 @@ def _drop_path(data: dict[str, Any], loc: tuple[int | str, ...]) -> None:
     """Remove the value at ``loc`` so the rest of the file can still be used."""
     node: Any = data
     for part in loc[:-1]:
-        if (isinstance(node, dict) and part in node) or (
-            isinstance(node, list) and isinstance(part, int) and part < len(node)
-        ):
+        if isinstance(node, dict) and part in node:
             node = node[part]
-        else:
-            return
+            continue
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            continue
+        return
     last = loc[-1] if loc else None
     if isinstance(node, dict) and last in node:
         del node[last]

@@ -91,9 +91,7 @@ def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:
         allow_file_store=args.allow_file_store or loaded.settings.credentials.allow_file_store,
     )
     try:
-        location = save_api_key_sign_in(
-            loaded, store, provider, check.base_url, key or None, model
-        )
+        location = save_api_key_sign_in(loaded, store, provider, check.base_url, key or None, model)
         if args.allow_file_store and location is not None and location.kind == "file":
             update_settings_file(loaded.settings_file, {"credentials": {"allowFileStore": True}})
     except CredentialError as error:
@@ -169,7 +167,9 @@ def _logout(args: argparse.Namespace, loaded: LoadedSettings) -> int:
         provider = registry.get(provider_id or "openai")
         removed = store.delete(secret_name(provider))
         if not args.logout_provider:
-            update_settings_file(loaded.settings_file, {"security": {"auth": {"selectedType": None}}})
+            update_settings_file(
+                loaded.settings_file, {"security": {"auth": {"selectedType": None}}}
+            )
     except UnknownProvider as error:
         _say(f"error: {error}")
         return EXIT_USAGE

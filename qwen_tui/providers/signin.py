@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qwen_tui.config import LoadedSettings, update_settings_file
+from qwen_tui.credentials import CredentialError
 from qwen_tui.providers.catalogue import Provider, ProviderError
 from qwen_tui.providers.registry import ActiveProvider, ProviderRegistry
 from qwen_tui.providers.urls import normalise_base_url
@@ -110,9 +111,13 @@ def resolve_active(
     Qwen OAuth is resolved by the OAuth module; this returns ``None`` for it. Reading the
     key may touch the OS keyring, so call it off the UI thread.
 
+    A key in the environment still works when the keyring does not.
+
     Raises:
         UnknownProvider: settings name a provider that does not exist.
         ProviderError: the configured base URL is malformed.
+        CredentialError: the key is needed, not in the environment, and the keyring
+            cannot be read.
     """
     settings = loaded.settings
     selected = settings.security.auth.selected_type
@@ -128,11 +133,19 @@ def resolve_active(
     else:
         provider = registry.get("openai")
     base_url = normalise_base_url(model_settings.base_url or provider.base_url)
-    key = credentials.get(secret_name(provider)) if credentials is not None else None
+    key: str | None = None
+    keyring_error: CredentialError | None = None
+    if credentials is not None:
+        try:
+            key = credentials.get(secret_name(provider))
+        except CredentialError as error:
+            keyring_error = error
     source = "settings"
     if key is None and _env_key_applies(loaded, provider):
         key = loaded.env_api_key
         source = loaded.env_api_key_origin or "environment"
+    elif key is None and keyring_error is not None and provider.needs_key:
+        raise keyring_error
     elif loaded.env_base_url_origin is not None:
         source = loaded.env_base_url_origin
     return ActiveProvider(

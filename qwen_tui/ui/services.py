@@ -13,27 +13,33 @@ from typing import TYPE_CHECKING, Any
 from qwen_tui.config import LoadedSettings, load_settings
 
 if TYPE_CHECKING:
+    from qwen_tui.chat.sessions import SessionStore
     from qwen_tui.credentials import CredentialStore
     from qwen_tui.providers import ProviderRegistry
 
 
 @dataclass
 class AppServices:
-    """Settings, provider registry and credential store of one run.
+    """Settings, provider registry, credential store and sessions of one run.
 
     Attributes:
         loaded: the settings and where they came from.
         flags: command-line values, kept to rebuild the settings after a change.
         local_ports: loopback ports to probe for local servers (``None``: the presets').
         keyring_backend: a keyring backend to use instead of the system's (tests).
+        resume: a session id to open at start (``--resume``), or ``"latest"``
+            (``--continue``).
     """
 
     loaded: LoadedSettings
     flags: dict[str, Any] = field(default_factory=dict)
     local_ports: dict[str, int] | None = None
     keyring_backend: Any = None
+    resume: str | None = None
     _registry: ProviderRegistry | None = None
     _credentials: CredentialStore | None = None
+    _sessions: SessionStore | None = None
+    _known_secrets: list[str] = field(default_factory=list, repr=False)
 
     @property
     def registry(self) -> ProviderRegistry:
@@ -59,6 +65,27 @@ class AppServices:
                 backend=self.keyring_backend,
             )
         return self._credentials
+
+    @property
+    def sessions(self) -> SessionStore:
+        """Saved conversations; secrets the app knows are scrubbed from what is written."""
+        if self._sessions is None:
+            from qwen_tui.chat.sessions import SessionStore
+
+            self._sessions = SessionStore(self.loaded.home, secrets=self.known_secrets)
+        return self._sessions
+
+    def remember_secret(self, secret: str | None) -> None:
+        """Note a secret in use so that it is never written into a session file."""
+        if secret and secret not in self._known_secrets:
+            self._known_secrets.append(secret)
+
+    def known_secrets(self) -> list[str]:
+        """Secrets seen in this run (API keys, tokens)."""
+        secrets = list(self._known_secrets)
+        if self.loaded.env_api_key:
+            secrets.append(self.loaded.env_api_key)
+        return secrets
 
     def reload(self) -> None:
         """Re-read the settings after a change, keeping the same flags and backends."""

@@ -73,6 +73,8 @@ class ScriptedError:
         type: ``error.type``.
         code: ``error.code`` (e.g. ``"context_length_exceeded"``).
         param: ``error.param``.
+        headers: extra response headers (e.g. ``{"Retry-After": "1"}``).
+        times: answer with the error this many times, then normally (``None``: always).
     """
 
     status: int
@@ -80,6 +82,8 @@ class ScriptedError:
     type: str = "invalid_request_error"
     code: str | None = None
     param: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int | None = None
 
 
 @dataclass
@@ -100,6 +104,10 @@ class ServerOptions:
         chat_pieces: Text pieces of the assistant's answer; one SSE chunk each.
         chunk_delay: Seconds between SSE chunks.
         finish_reason: ``finish_reason`` of the last choice.
+        reasoning_pieces: ``reasoning_content`` pieces sent before the answer.
+        malformed_after: After this many content chunks, send a line that is not JSON.
+        no_choices: Stream only chunks with an empty ``choices`` list.
+        send_usage: Whether to send the usage chunk when asked for it.
         drop_after: Close a stream after this many content chunks (no
             finish chunk, no ``[DONE]``), as a broken connection does.
         strict_model: Answer 404 ``model_not_found`` for models not in ``models``.
@@ -118,6 +126,10 @@ class ServerOptions:
     chunk_delay: float = 0.0
     finish_reason: str = "stop"
     drop_after: int | None = None
+    reasoning_pieces: list[str] = field(default_factory=list)
+    malformed_after: int | None = None
+    no_choices: bool = False
+    send_usage: bool = True
     strict_model: bool = False
     prefix: str = "/v1"
 
@@ -254,9 +266,18 @@ class _Handler(BaseHTTPRequestHandler):
         type: str = "invalid_request_error",
         code: str | None = None,
         param: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         error = {"message": message, "type": type, "param": param, "code": code}
-        self._json(status, {"error": error})
+        body = json.dumps({"error": error}).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
 
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
@@ -311,13 +332,16 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         scripted = options.errors.get(request.path)
-        if scripted is not None:
+        if scripted is not None and scripted.times != 0:
+            if scripted.times is not None:
+                scripted.times -= 1
             self._error(
                 scripted.status,
                 scripted.message,
                 type=scripted.type,
                 code=scripted.code,
                 param=scripted.param,
+                headers=scripted.headers,
             )
             return
         if request.method == "GET" and route == "/models":
@@ -454,18 +478,29 @@ class _Handler(BaseHTTPRequestHandler):
         def choice(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
             return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
 
+        if options.no_choices:
+            event([])
+            if include_usage and options.send_usage:
+                event([], usage=usage)
+            self._chunk(b"data: [DONE]\n\n")
+            self._chunk(b"")
+            return
         event([choice({"role": "assistant", "content": "", "refusal": None})])
+        for piece in options.reasoning_pieces:
+            event([choice({"reasoning_content": piece})])
         for sent, piece in enumerate(pieces):
             if options.drop_after is not None and sent >= options.drop_after:
                 self.close_connection = True
                 with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
                 return
+            if options.malformed_after is not None and sent == options.malformed_after:
+                self._chunk(b"data: {this is not json\n\n")
             if options.chunk_delay:
                 self.owner.sleep(options.chunk_delay)
             event([choice({"content": piece})])
         event([choice({}, options.finish_reason)])
-        if include_usage:
+        if include_usage and options.send_usage:
             event([], usage=usage)
         self._chunk(b"data: [DONE]\n\n")
         self._chunk(b"")

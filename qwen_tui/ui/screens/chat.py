@@ -1,40 +1,532 @@
-"""The chat screen (a first version: the active provider and the way back to /auth)."""
+"""The chat screen: transcript, prompt, status line, and the slash commands.
+
+The screen only binds backends together: :class:`ChatService` streams events,
+:class:`SessionStore` writes each finished message to disk, and widgets show them.
+Streaming runs in a worker; screen updates are coalesced to a fixed frame rate, so a
+fast server costs one update per frame, not one per chunk.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import time
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker
+
+from qwen_tui.chat.conversation import api_messages, last_user_index
+from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
+from qwen_tui.chat.messages import ChatMessage, Usage
+from qwen_tui.ui.commands import COMMANDS, complete, find_command
+from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage
+from qwen_tui.ui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
+    from qwen_tui.chat.service import ChatService
+    from qwen_tui.chat.sessions import Session
     from qwen_tui.ui.services import AppServices
+
+FRAME_SECONDS = 1 / 30
+AUTO_RETRY_LIMIT = 60.0
+AUTO_RETRY_ATTEMPTS = 3
+
+
+class SystemNote(Static):
+    """A line from the app itself in the transcript (help, stats, problems)."""
+
+    def __init__(self, text: str, *, severity: str = "info") -> None:
+        super().__init__(Text(text), classes=f"system-note {severity}")
 
 
 class ChatScreen(Screen[None]):
     """Where conversations happen once a provider is configured."""
 
-    BINDINGS = [Binding("ctrl+o", "app.sign_in", "Sign-in (/auth)")]
+    BINDINGS = [
+        Binding("escape", "stop", "Stop"),
+        Binding("ctrl+r", "retry", "Retry"),
+        Binding("ctrl+n", "new_session", "New chat"),
+        Binding("f1", "help", "Help"),
+    ]
 
-    def __init__(self, services: AppServices) -> None:
+    def __init__(self, services: AppServices, *, session: Session | None = None) -> None:
         super().__init__()
         self.services = services
+        self.session = session or services.sessions.new(provider=None, model=None)
+        self.chat: ChatService | None = None
+        self._answer_worker: Worker[None] | None = None
+        self._last_failure: ChatFailure | None = None
+        self._last_usage = Usage()
+
+    # ----- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield Static("", id="chat-provider")
+        yield VerticalScroll(id="transcript")
+        yield OptionList(id="slash-menu")
+        yield PromptInput(id="prompt")
+        yield Static("", id="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "qwen-tui"
-        self.refresh_provider()
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.anchor()
+        self.query_one("#slash-menu", OptionList).display = False
+        self._show_messages(self.session.messages)
+        prompt = self.query_one(PromptInput)
+        prompt.prompt_history = [m.content for m in self.session.messages if m.role == "user"]
+        prompt.focus()
+        self.connect()
+
+    def _show_messages(self, messages: list[ChatMessage]) -> None:
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.remove_children()
+        widgets: list[UserMessage | AssistantMessage] = []
+        for message in messages:
+            if message.role == "user":
+                widgets.append(UserMessage(message.content))
+            elif message.role == "assistant":
+                answer = AssistantMessage(message.content, message.reasoning, model=message.model)
+                if message.partial:
+                    answer.initial_notice = message.error or "(stopped before the end)"
+                widgets.append(answer)
+        if widgets:
+            transcript.mount_all(widgets)
+
+    def note(self, text: str, *, severity: str = "info") -> None:
+        """Add a line from the app to the transcript."""
+        self.query_one("#transcript", VerticalScroll).mount(SystemNote(text, severity=severity))
+
+    # ----- provider ----------------------------------------------------------------
+
+    @work(exclusive=True, group="connect", exit_on_error=False)
+    async def connect(self) -> None:
+        """Resolve the active provider and its key (off the UI thread: keyring)."""
+        from qwen_tui.chat.service import ChatService
+        from qwen_tui.credentials import CredentialError
+        from qwen_tui.providers import ProviderError, UnknownProvider
+        from qwen_tui.providers.signin import resolve_active
+
+        services = self.services
+        self._set_status("connecting…")
+        try:
+            active = await asyncio.to_thread(
+                resolve_active, services.loaded, services.registry, services.credentials
+            )
+        except (UnknownProvider, ProviderError, CredentialError) as error:
+            self.note(f"{error} Use /auth to choose a provider.", severity="error")
+            self._set_status("not connected")
+            return
+        if active is None:
+            self.note("No provider is configured. Use /auth to choose one.", severity="error")
+            self._set_status("not connected")
+            return
+        if active.provider.needs_key and not active.has_key:
+            self.note(
+                f"No API key is stored for {active.provider.name}. Use /auth to enter one.",
+                severity="error",
+            )
+        services.remember_secret(active.api_key)
+        if self.chat is not None:
+            await self.chat.aclose()
+        registry = services.registry
+        self.chat = ChatService(
+            active,
+            timeout=services.loaded.settings.model.request_timeout,
+            list_models=lambda: registry.list_models(active.base_url, active.api_key),
+        )
+        self.session.set_model(active.provider.id, active.model)
+        self._set_status()
+
+    def _set_status(self, state: str = "") -> None:
+        parts = []
+        if self.chat is not None:
+            active = self.chat.active
+            parts.append(f"{active.provider.name} · {active.model or 'default model'}")
+            stats = self.chat.stats
+            parts.append(
+                f"last {self._last_usage.prompt_tokens}→{self._last_usage.completion_tokens} tok"
+            )
+            parts.append(f"session {stats.prompt_tokens}→{stats.completion_tokens} tok")
+        if state:
+            parts.append(state)
+        self.query_one("#status-line", Static).update(Text("  │  ".join(parts)))
+
+    # ----- prompt and slash menu ---------------------------------------------------
+
+    @on(PromptInput.Changed, "#prompt")
+    def _prompt_changed(self) -> None:
+        text = self.query_one(PromptInput).text
+        menu = self.query_one("#slash-menu", OptionList)
+        matches = complete(text) if text.startswith("/") and " " not in text else []
+        if "\n" in text or (len(matches) == 1 and f"/{matches[0].name}" == text):
+            matches = []
+        menu.clear_options()
+        menu.add_options([Option(f"/{c.name:<10} {c.help}", id=c.name) for c in matches])
+        menu.display = bool(matches)
+        if matches:
+            menu.highlighted = 0
+
+    def on_key(self, event: object) -> None:
+        from textual import events
+
+        if not isinstance(event, events.Key) or event.key != "tab":
+            return
+        menu = self.query_one("#slash-menu", OptionList)
+        if menu.display and menu.option_count and menu.highlighted is not None:
+            event.prevent_default()
+            event.stop()
+            name = menu.get_option_at_index(menu.highlighted).id
+            prompt = self.query_one(PromptInput)
+            prompt.load_text(f"/{name}")
+            prompt.move_cursor(prompt.document.end)
+            prompt.focus()
+
+    @on(OptionList.OptionSelected, "#slash-menu")
+    async def _menu_chosen(self, event: OptionList.OptionSelected) -> None:
+        prompt = self.query_one(PromptInput)
+        prompt.load_text("")
+        self.query_one("#slash-menu", OptionList).display = False
+        prompt.focus()
+        command = find_command(f"/{event.option.id}")
+        if command is not None:
+            await self.run_action(command.action)
+
+    @on(PromptInput.Submitted)
+    async def _submitted(self, event: PromptInput.Submitted) -> None:
+        text = event.text.strip()
+        if not text:
+            return
+        if text.startswith("/"):
+            command = find_command(text)
+            if command is None:
+                self.notify(f"Unknown command {text.split()[0]}. /help lists them.")
+                return
+            event.prompt_input.load_text("")
+            await self.run_action(command.action)
+            return
+        if self._answering:
+            self.notify("An answer is still coming: wait, or press Esc to stop it.")
+            return
+        if self.chat is None:
+            self.notify("No provider is connected yet. Use /auth.", severity="error")
+            return
+        event.prompt_input.remember(text)
+        event.prompt_input.load_text("")
+        self._send(text)
+
+    @property
+    def _answering(self) -> bool:
+        return self._answer_worker is not None and self._answer_worker.is_running
+
+    def _send(self, text: str) -> None:
+        self._save(ChatMessage("user", text))
+        self.query_one("#transcript", VerticalScroll).mount(UserMessage(text))
+        self._start_answer()
+
+    def _start_answer(self) -> None:
+        self._last_failure = None
+        self._answer_worker = self.run_worker(
+            self._answer(), group="answer", exclusive=True, exit_on_error=False
+        )
+        self.refresh_bindings()
+
+    # ----- streaming ---------------------------------------------------------------
+
+    async def _answer(self) -> None:
+        """Stream one answer into a new message widget and save it when it ends.
+
+        Whatever happens (finish, failure, Esc), what arrived stays on screen and is
+        written to the session, marked partial unless the server finished it.
+        """
+        assert self.chat is not None
+        chat = self.chat
+        widget = AssistantMessage(model=chat.model)
+        await self.query_one("#transcript", VerticalScroll).mount(widget)
+        timer = self.set_interval(FRAME_SECONDS, widget.flush)
+        usage: Usage | None = None
+        finished = False
+        failure: ChatFailure | None = None
+        started = time.monotonic()
+        self._set_status("answering… (Esc to stop)")
+        try:
+            for attempt in range(AUTO_RETRY_ATTEMPTS + 1):
+                failure = None
+                messages = api_messages(self.session.messages)
+                async for event in chat.stream(messages):
+                    if isinstance(event, TextDelta):
+                        widget.append_text(event.text)
+                    elif isinstance(event, ReasoningDelta):
+                        widget.append_reasoning(event.text)
+                    elif isinstance(event, UsageReport):
+                        usage = Usage(event.prompt_tokens, event.completion_tokens)
+                    elif isinstance(event, Finished):
+                        finished = True
+                    else:
+                        failure = event
+                if not self._should_wait_and_retry(failure, widget, attempt):
+                    break
+                assert failure is not None and failure.retry_after is not None
+                await self._count_down(widget, failure.retry_after)
+        except asyncio.CancelledError:
+            failure = None
+            widget.show_notice(
+                "Stopped. What arrived is kept; Ctrl+R asks again.", severity="warning"
+            )
+            self._finish_answer(widget, chat.model, usage, finished=False, error="stopped")
+            raise
+        finally:
+            timer.stop()
+        widget.flush(final=True)
+        if failure is not None:
+            self._last_failure = failure
+            widget.show_notice(failure.message)
+        elapsed = time.monotonic() - started
+        self._finish_answer(
+            widget,
+            chat.model,
+            usage,
+            finished=finished and failure is None,
+            error=failure.message if failure else None,
+        )
+        self._set_status(f"{elapsed:.1f} s")
+
+    def _should_wait_and_retry(
+        self, failure: ChatFailure | None, widget: AssistantMessage, attempt: int
+    ) -> bool:
+        """Wait and retry on our own only when the server said how long, briefly, and
+        nothing of the answer arrived yet (so nothing on screen is thrown away)."""
+        return (
+            failure is not None
+            and failure.kind in ("rate_limit", "server")
+            and failure.retry_after is not None
+            and failure.retry_after <= AUTO_RETRY_LIMIT
+            and attempt < AUTO_RETRY_ATTEMPTS
+            and not widget.text
+        )
+
+    async def _count_down(self, widget: AssistantMessage, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            widget.show_notice(
+                f"Rate limited by the server; retrying in {left:.0f} s (Esc to cancel).",
+                severity="warning",
+            )
+            await asyncio.sleep(min(1.0, left))
+        widget.show_notice("", severity="warning")
+
+    def _finish_answer(
+        self,
+        widget: AssistantMessage,
+        model: str | None,
+        usage: Usage | None,
+        *,
+        finished: bool,
+        error: str | None,
+    ) -> None:
+        widget.flush(final=True)
+        if usage is not None:
+            self._last_usage = usage
+        if widget.text or widget.reasoning:
+            self._save(
+                ChatMessage(
+                    "assistant",
+                    widget.text,
+                    reasoning=widget.reasoning,
+                    partial=not finished,
+                    model=model,
+                    usage=usage,
+                    error=error,
+                )
+            )
+        self.refresh_bindings()
+
+    def _save(self, message: ChatMessage) -> None:
+        """Append to the session file; a full disk is reported, the chat goes on."""
+        from qwen_tui.chat.sessions import SessionError
+
+        try:
+            self.session.append(message)
+        except SessionError as error:
+            self.notify(f"Not saved to disk: {error}", severity="error", timeout=10)
+
+    # ----- actions -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self._answering
+        if action == "retry":
+            return not self._answering and last_user_index(self.session.messages) is not None
+        return True
+
+    def action_stop(self) -> None:
+        """Stop the answer in flight; the partial answer stays."""
+        if self._answer_worker is not None and self._answer_worker.is_running:
+            self._answer_worker.cancel()
+
+    def action_retry(self) -> None:
+        """Ask again for the last prompt (the previous answer stays in the transcript)."""
+        if self._answering or self.chat is None:
+            return
+        if last_user_index(self.session.messages) is None:
+            return
+        self._start_answer()
+
+    async def action_sign_in(self) -> None:
+        await self.app.run_action("sign_in")
+
+    def action_help(self) -> None:
+        lines = ["Commands:"]
+        lines += [f"  /{c.name:<10} {c.help}" for c in COMMANDS]
+        lines += [
+            "",
+            "Keys:",
+            "  Enter            send",
+            "  Ctrl+J, Alt+Enter  new line (Shift+Enter where the terminal reports it)",
+            "  Up / Down        earlier prompts (on the first / last line)",
+            "  Esc              stop the answer (what arrived is kept)",
+            "  Ctrl+R           ask again",
+            "  Ctrl+N           new conversation",
+            "  Tab              complete a /command",
+            "  Ctrl+P           command palette",
+            "  Ctrl+Q           quit",
+        ]
+        self.note("\n".join(lines))
+
+    def action_stats(self) -> None:
+        if self.chat is None:
+            self.note("No requests yet: no provider is connected.")
+            return
+        stats = self.chat.stats
+        self.note(
+            f"This run: {stats.requests} requests ({stats.failures} failed), "
+            f"{stats.prompt_tokens} tokens in, {stats.completion_tokens} tokens out, "
+            f"{stats.api_seconds:.1f} s waiting for the API."
+        )
+
+    def action_copy_last(self) -> None:
+        from qwen_tui.ui.clipboard import copy_text
+
+        answers = [m for m in self.session.messages if m.role == "assistant" and m.content]
+        if not answers:
+            self.notify("There is no answer to copy yet.")
+            return
+        how = copy_text(self.app, answers[-1].content)
+        self.notify(f"Copied the last answer ({len(answers[-1].content)} characters) via {how}.")
+
+    def action_new_session(self) -> None:
+        if self._answering:
+            self.action_stop()
+        chat = self.chat
+        self.session = self.services.sessions.new(
+            provider=chat.active.provider.id if chat else None, model=chat.model if chat else None
+        )
+        self._show_messages([])
+        self._last_failure = None
+        self.note("New conversation.")
+        self.refresh_bindings()
+
+    @work(exclusive=True, group="picker", exit_on_error=False)
+    async def action_pick_model(self) -> None:
+        from qwen_tui.config import SettingsWriteError, update_settings_file
+        from qwen_tui.providers import ProviderError
+        from qwen_tui.ui.screens.pickers import OptionPicker
+
+        if self.chat is None:
+            self.notify("No provider is connected. Use /auth.", severity="error")
+            return
+        active = self.chat.active
+        try:
+            models = await self.services.registry.list_models(active.base_url, active.api_key)
+        except ProviderError as error:
+            self.notify(error.message, severity="error")
+            return
+        chosen = await self.app.push_screen_wait(
+            OptionPicker(
+                f"Models on {active.provider.name}", [(m, m) for m in models], active.model
+            )
+        )
+        if not chosen or self.chat is None:
+            return
+        self.chat.active = dataclasses.replace(active, model=chosen)
+        self.session.set_model(active.provider.id, chosen)
+        try:
+            update_settings_file(self.services.loaded.settings_file, {"model": {"name": chosen}})
+        except SettingsWriteError as error:
+            self.notify(str(error), severity="warning")
+        self._set_status()
+        self.notify(f"Model: {chosen}")
+
+    @work(exclusive=True, group="picker", exit_on_error=False)
+    async def action_resume(self) -> None:
+        from qwen_tui.chat.sessions import SessionError
+        from qwen_tui.ui.screens.pickers import OptionPicker
+
+        infos = await asyncio.to_thread(self.services.sessions.list)
+        options = [
+            (
+                info.id,
+                f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(info.updated))}  "
+                f"{info.title}  ({info.messages} messages, {info.model or 'model?'})",
+            )
+            for info in infos
+            if info.id != self.session.id
+        ]
+        chosen = await self.app.push_screen_wait(OptionPicker("Saved conversations", options))
+        if not chosen:
+            return
+        try:
+            session = await asyncio.to_thread(self.services.sessions.open, chosen)
+        except SessionError as error:
+            self.notify(str(error), severity="error")
+            return
+        if self._answering:
+            self.action_stop()
+        self.session = session
+        self._show_messages(session.messages)
+        self.query_one(PromptInput).prompt_history = [
+            m.content for m in session.messages if m.role == "user"
+        ]
+        self.refresh_bindings()
+
+    def action_privacy(self) -> None:
+        from qwen_tui.ui.screens.info import InfoDialog
+
+        if self.chat is None:
+            self.notify("No provider is connected. Use /auth.", severity="error")
+            return
+        provider = self.chat.active.provider
+        body = (
+            f"Provider in use: {provider.name}\n\n"
+            f"Terms of service: {provider.terms_url or 'none (runs on your machine)'}\n"
+            f"Privacy policy:   {provider.privacy_url or 'none (runs on your machine)'}\n\n"
+            f"{provider.data_use}\n\n"
+            "With an OpenAI-compatible provider, that provider's own terms and privacy "
+            "policy apply, not qwen-tui's. qwen-tui itself never uses your prompts, code "
+            "or answers for training and collects no usage statistics in this version."
+        )
+        self.app.push_screen(InfoDialog("Terms and privacy", body))
+
+    def action_settings(self) -> None:
+        from qwen_tui.ui.screens.info import InfoDialog
+
+        loaded = self.services.loaded
+        body = (
+            f"Settings file: {loaded.settings_file}\n"
+            f".env file in use: {loaded.dotenv_path or 'none'}\n\n"
+            "Every setting and environment variable is described in docs/configuration.md."
+        )
+        self.app.push_screen(InfoDialog("Settings", body))
 
     def refresh_provider(self) -> None:
-        """Show the configured provider and model (no keyring access needed)."""
-        model = self.services.loaded.settings.model
-        described = model.provider or model.base_url or "OpenAI-compatible"
-        self.query_one("#chat-provider", Static).update(
-            f"Provider: {described}   Model: {model.name or 'default'}"
-        )
+        """Reconnect after /auth changed the provider."""
+        self.connect()

@@ -1,0 +1,166 @@
+"""Turn what the SDK raises into a :class:`ChatFailure` a person can act on.
+
+The mapping is by HTTP status and the OpenAI error body (``error.code``,
+``error.message``), because OpenAI-compatible servers agree on those far more than on
+anything else. Secrets are removed from every server message we quote: some servers
+echo the key they refused.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from qwen_tui.chat.events import ChatFailure
+
+QUOTA_MARKERS = ("insufficient_quota", "quota", "free tier", "free allocated", "exceeded your")
+CONTEXT_MARKERS = ("context_length_exceeded", "maximum context", "context length", "too long")
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """Replace every occurrence of a secret with ``[redacted]``."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
+    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``retry-after-ms``."""
+    if not headers:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+def _body_error(body: object) -> tuple[str, str]:
+    """``(code, message)`` from an OpenAI-style error body, tolerant of other shapes."""
+    if isinstance(body, Mapping):
+        inner = body.get("error", body)
+        if isinstance(inner, Mapping):
+            code = str(inner.get("code") or inner.get("type") or "")
+            return code, str(inner.get("message") or "")
+        if isinstance(inner, str):
+            return "", inner
+    return "", ""
+
+
+def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -> ChatFailure:
+    """Classify an exception raised while asking for or reading an answer."""
+    import openai
+
+    secret_list = list(secrets)
+    if isinstance(exc, openai.APITimeoutError):
+        return ChatFailure(
+            "timeout",
+            "The server did not answer in time. Press Ctrl+R to retry, or raise "
+            "model.requestTimeout.",
+        )
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__ or exc
+        return ChatFailure(
+            "connect",
+            redact(
+                f"Could not reach the server ({type(cause).__name__}: {cause}). Check that it is "
+                "running and the base URL is right (/auth), then press Ctrl+R to retry.",
+                secret_list,
+            ),
+        )
+    if isinstance(exc, openai.APIStatusError):
+        return failure_from_status(
+            exc.status_code, exc.body, dict(exc.response.headers), secret_list
+        )
+    if isinstance(exc, openai.APIError):
+        return ChatFailure(
+            "malformed",
+            redact(f"The server sent something that is not a valid answer: {exc}", secret_list),
+        )
+    if isinstance(exc, ValueError):
+        return ChatFailure(
+            "malformed",
+            redact(
+                f"The server sent a malformed stream ({exc}). Press Ctrl+R to retry.", secret_list
+            ),
+        )
+    return ChatFailure(
+        "interrupted",
+        redact(
+            f"The answer broke off ({type(exc).__name__}: {exc}). Press Ctrl+R to retry.",
+            secret_list,
+        ),
+    )
+
+
+def failure_from_status(
+    status: int, body: Any, headers: Mapping[str, str], secrets: Iterable[str | None] = ()
+) -> ChatFailure:
+    """Classify an HTTP error answer."""
+    code, message = _body_error(body)
+    said = redact(message, secrets).strip()
+    quoted = f' The server said: "{said}"' if said else ""
+    lowered = f"{code} {message}".lower()
+    if status == 401:
+        return ChatFailure(
+            "auth",
+            f"The server refused the key (401).{quoted} Use /auth to enter another.",
+            status=status,
+        )
+    if status == 403:
+        return ChatFailure(
+            "forbidden",
+            f"The server denied access (403).{quoted} Check the key's permissions or use /auth.",
+            status=status,
+        )
+    if status == 404:
+        return ChatFailure(
+            "model_not_found", f"The model was not found (404).{quoted}", status=status
+        )
+    if status == 429:
+        retry_after = parse_retry_after({k.lower(): v for k, v in headers.items()})
+        if any(marker in lowered for marker in QUOTA_MARKERS):
+            return ChatFailure(
+                "quota",
+                f"Your quota with this provider is used up (429).{quoted} "
+                "Use /auth to switch to another key or provider.",
+                status=status,
+            )
+        if retry_after is not None:
+            text = f"Rate limited (429); the server asks to wait {retry_after:.0f} s."
+        else:
+            text = "Rate limited (429). Wait a moment, then press Ctrl+R to retry."
+        return ChatFailure("rate_limit", text + quoted, retry_after=retry_after, status=status)
+    if status in (400, 413, 422) and any(marker in lowered for marker in CONTEXT_MARKERS):
+        return ChatFailure(
+            "context_overflow",
+            "The conversation is longer than the model's context window. Start a new one "
+            f"with /clear, or pick a model with a larger context (/model).{quoted}",
+            status=status,
+        )
+    if 400 <= status < 500:
+        return ChatFailure(
+            "bad_request", f"The server rejected the request ({status}).{quoted}", status=status
+        )
+    return ChatFailure(
+        "server",
+        f"The server had an error ({status}).{quoted} Press Ctrl+R to retry.",
+        status=status,
+        retry_after=parse_retry_after({k.lower(): v for k, v in headers.items()}),
+    )

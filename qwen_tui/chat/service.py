@@ -1,0 +1,228 @@
+"""Stream chat completions from the active provider as typed events.
+
+The openai SDK is imported here, lazily, on the first request (or earlier by
+:func:`preload_sdk` in a background thread), never at start-up. The SDK's own retries
+are off: a retry is the user's decision (or an announced wait for ``Retry-After``), made
+in the screen, so a 429 never turns into a silent minute-long hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qwen_tui.chat.events import (
+    ChatEvent,
+    ChatFailure,
+    Finished,
+    ReasoningDelta,
+    TextDelta,
+    UsageReport,
+)
+from qwen_tui.chat.failures import failure_from_exception
+from qwen_tui.chat.think import ThinkSplitter
+from qwen_tui.providers.registry import ActiveProvider, openai_client_kwargs
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
+
+
+INTERRUPTED_MESSAGE = (
+    "The connection closed before the answer was finished. What arrived is kept; "
+    "press Ctrl+R to ask again."
+)
+
+
+def preload_sdk() -> None:
+    """Import the openai SDK (about a second here) so the first answer does not wait."""
+    import openai  # noqa: F401
+
+
+@dataclass
+class ChatStats:
+    """What this run has asked of the provider, for ``/stats`` and the status line."""
+
+    requests: int = 0
+    failures: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    api_seconds: float = 0.0
+    by_model: dict[str, int] = field(default_factory=dict)
+
+
+class ChatService:
+    """Talks to one provider; one instance per active provider.
+
+    Args:
+        active: the provider, base URL, model and key to use.
+        timeout: seconds to wait for the server (connect and between bytes).
+        list_models: an async callable returning the server's models, used to say
+            which models exist when the chosen one is not found.
+    """
+
+    def __init__(
+        self,
+        active: ActiveProvider,
+        *,
+        timeout: float = 120.0,
+        list_models: Any = None,
+    ) -> None:
+        self.active = active
+        self.timeout = timeout
+        self.stats = ChatStats()
+        self._list_models = list_models
+        self._client: AsyncOpenAI | None = None
+
+    @property
+    def model(self) -> str | None:
+        """The model answers are asked from."""
+        return self.active.model
+
+    def _get_client(self) -> AsyncOpenAI:
+        if self._client is None:
+            from openai import AsyncOpenAI
+
+            client = AsyncOpenAI(
+                **openai_client_kwargs(self.active), timeout=self.timeout, max_retries=0
+            )
+            if self.active.provider.id != "openai":
+                # The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment and
+                # would send them to any server; they belong to OpenAI accounts only.
+                client.organization = None
+                client.project = None
+            self._client = client
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def stream(
+        self, messages: Sequence[dict[str, str]], *, model: str | None = None
+    ) -> AsyncIterator[ChatEvent]:
+        """Ask for an answer and yield its events as they arrive.
+
+        Never raises for provider trouble: the last event is :class:`Finished` or a
+        :class:`ChatFailure`. Cancelling the consuming task closes the HTTP stream at
+        once (the ``async with`` below), so no request is left running.
+        """
+        chosen = model or self.active.model
+        if not chosen:
+            yield ChatFailure("bad_request", "No model is chosen. Pick one with /model.")
+            return
+        self.stats.requests += 1
+        self.stats.by_model[chosen] = self.stats.by_model.get(chosen, 0) + 1
+        started = time.monotonic()
+        try:
+            async for event in self._stream(messages, chosen):
+                if isinstance(event, ChatFailure):
+                    self.stats.failures += 1
+                yield event
+        finally:
+            self.stats.api_seconds += time.monotonic() - started
+
+    async def _stream(
+        self, messages: Sequence[dict[str, str]], model: str
+    ) -> AsyncIterator[ChatEvent]:
+        secrets = [self.active.api_key]
+        splitter = ThinkSplitter()
+        answer_started = False
+        finish_reason: str | None = None
+        saw_choice = False
+        saw_chunk = False
+        try:
+            client = self._get_client()
+            response = await client.chat.completions.create(  # type: ignore[call-overload]
+                model=model,
+                messages=list(messages),
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            async with response as stream:
+                async for chunk in stream:
+                    saw_chunk = True
+                    usage = getattr(chunk, "usage", None)
+                    if usage is not None:
+                        self.stats.prompt_tokens += usage.prompt_tokens or 0
+                        self.stats.completion_tokens += usage.completion_tokens or 0
+                        yield UsageReport(usage.prompt_tokens or 0, usage.completion_tokens or 0)
+                    for choice in chunk.choices or ():
+                        saw_choice = True
+                        delta = choice.delta
+                        reasoning = _reasoning_of(delta)
+                        if reasoning:
+                            yield ReasoningDelta(reasoning)
+                        content = getattr(delta, "content", None) if delta else None
+                        if content:
+                            text, thought = splitter.feed(content)
+                            if thought:
+                                yield ReasoningDelta(thought)
+                            if text and not answer_started:
+                                text = text.lstrip()
+                                answer_started = bool(text)
+                            if text:
+                                yield TextDelta(text)
+                        if choice.finish_reason:
+                            finish_reason = choice.finish_reason
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # every provider failure becomes an event
+            failure = failure_from_exception(exc, secrets)
+            if failure.kind == "connect" and saw_chunk:
+                failure = ChatFailure("interrupted", INTERRUPTED_MESSAGE)
+            if failure.kind == "model_not_found":
+                failure = await self._with_models(failure)
+            yield failure
+            return
+        text, thought = splitter.flush()
+        if thought:
+            yield ReasoningDelta(thought)
+        if text:
+            yield TextDelta(text if answer_started else text.lstrip())
+        if finish_reason is not None:
+            yield Finished(finish_reason)
+        elif not saw_choice:
+            yield ChatFailure(
+                "no_choices",
+                "The server answered without any reply (no choices). Press Ctrl+R to retry, "
+                "or try another model with /model.",
+            )
+        else:
+            yield ChatFailure("interrupted", INTERRUPTED_MESSAGE)
+
+    async def _with_models(self, failure: ChatFailure) -> ChatFailure:
+        """Add the server's model list to a model-not-found failure."""
+        if self._list_models is None:
+            return failure
+        try:
+            models = tuple(await self._list_models())
+        except Exception:
+            return failure
+        if not models:
+            return failure
+        shown = ", ".join(models[:15]) + (" …" if len(models) > 15 else "")
+        return ChatFailure(
+            failure.kind,
+            f"{failure.message} Models on this server: {shown}. Pick one with /model.",
+            status=failure.status,
+            models=models,
+        )
+
+
+def _reasoning_of(delta: Any) -> str:
+    """``reasoning_content`` (DeepSeek, Qwen, vLLM) or ``reasoning`` (OpenRouter)."""
+    if delta is None:
+        return ""
+    for name in ("reasoning_content", "reasoning"):
+        value = getattr(delta, name, None)
+        if value is None:
+            extra = getattr(delta, "model_extra", None) or {}
+            value = extra.get(name)
+        if isinstance(value, str) and value:
+            return value
+    return ""

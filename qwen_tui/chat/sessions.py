@@ -1,0 +1,620 @@
+"""Saved conversations: one append-only JSON Lines file per session.
+
+Layout: ``$QWEN_TUI_HOME/sessions/<id>.jsonl`` (folder 0700, file 0600, because
+conversations hold code and private text). Line 1 is a header::
+
+    {"type": "session", "version": 1, "id": ..., "created": ..., "provider": ...,
+     "model": ..., "cwd": ...}
+
+then one ``{"type": "message", ...}`` line per finished message and, when the model
+changes mid-conversation, ``{"type": "meta", "provider": ..., "model": ...}`` lines.
+
+Why append-only and fsync per message: a killed process (or a power cut) then loses at
+most the answer that was still streaming, and never rewrites, so never corrupts, what
+was already saved. A line half-written by a crash is skipped when loading.
+
+No secret is meant to reach these files, but the store also scrubs defensively: every
+string written is searched for the secrets the caller registered (the API key, OAuth
+tokens), so a key pasted into a prompt is saved as ``[redacted]``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import re
+import secrets as _random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qwen_tui.chat.messages import ChatMessage
+from qwen_tui.config.paths import ensure_private_dir, sessions_dir
+
+FORMAT_VERSION = 1
+REDACTED = "[redacted]"
+TITLE_LENGTH = 60
+EMPTY_TITLE = "(empty)"
+SUFFIX = ".jsonl"
+
+# Secrets shorter than this are not scrubbed: local servers take placeholder keys such
+# as "ollama" or "none", and replacing every such word in a conversation would mangle
+# it while protecting nothing. Real API keys and tokens are far longer.
+MIN_SECRET_LENGTH = 8
+
+# A session id is also a file name, so only these characters are accepted from users;
+# anything else (a slash, "..") could point outside the sessions folder.
+_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+# What a message / meta line starts with, as written by _encode. ``list`` counts
+# messages by searching for these at line starts instead of parsing every line.
+_MESSAGE_MARK = b'\n{"type": "message", '
+_META_MARK = b'\n{"type": "meta", '
+_CHUNK = 1 << 20
+# How far ``list`` reads looking for the first user message before giving up.
+_TITLE_SCAN_LINES = 20
+
+
+class SessionError(Exception):
+    """A session could not be found, read or written; the text is for the user."""
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """A saved session as listed for ``/resume``, read without loading it.
+
+    Attributes:
+        id: The session id (the file name without ``.jsonl``).
+        path: The session file.
+        title: The first user message's first line, at most 60 characters.
+        created: When the session started (from the header, else the file time).
+        updated: When the file was last written.
+        model: The model last chosen in the session, if known.
+        provider: The provider last chosen in the session, if known.
+        messages: How many message lines the file has (see :meth:`SessionStore.list`).
+    """
+
+    id: str
+    path: Path
+    title: str
+    created: float
+    updated: float
+    model: str | None
+    provider: str | None
+    messages: int
+
+
+Scrubber = Callable[[Any], Any]
+
+
+class Session:
+    """An open, writable conversation.
+
+    The file is created on the first :meth:`append`, so opening a new chat and leaving
+    it leaves nothing behind. Each append opens, writes, fsyncs and closes the file:
+    no handle is held open, so a file deleted from outside is recreated (with a header)
+    by the next append instead of writes vanishing into an unlinked inode.
+
+    Attributes:
+        id: The session id.
+        path: The session file (it may not exist yet).
+        messages: The conversation in memory, as the user saw it (not scrubbed).
+        provider: The provider in use, for the header and ``/resume``.
+        model: The model in use.
+        created: When the session started.
+        cwd: The working folder the session started in.
+        skipped_lines: Lines that could not be read when the session was opened.
+    """
+
+    def __init__(
+        self,
+        session_id: str,
+        path: Path,
+        *,
+        scrub: Scrubber,
+        provider: str | None = None,
+        model: str | None = None,
+        created: float | None = None,
+        cwd: str | None = None,
+        messages: list[ChatMessage] | None = None,
+        skipped_lines: int = 0,
+    ) -> None:
+        """Set up a session; use :class:`SessionStore` rather than calling this."""
+        self.id = session_id
+        self.path = path
+        self.messages: list[ChatMessage] = messages if messages is not None else []
+        self.provider = provider
+        self.model = model
+        self.created = time.time() if created is None else created
+        self.cwd = os.getcwd() if cwd is None else cwd
+        self.skipped_lines = skipped_lines
+        self._scrub = scrub
+
+    def append(self, message: ChatMessage) -> None:
+        """Add a finished message and put it on disk before returning.
+
+        The message is kept in memory even when writing fails, so the conversation can
+        go on; the caller decides how to tell the user.
+
+        Raises:
+            SessionError: When the file cannot be written (disk full, no permission).
+        """
+        self.messages.append(message)
+        self._write({"type": "message", **message.to_record()})
+
+    def set_model(self, provider: str | None, model: str | None) -> None:
+        """Record the provider and model in use.
+
+        Before the first message this only changes what the header will say; later it
+        appends a ``meta`` line, so ``/resume`` shows the model last used.
+
+        Raises:
+            SessionError: When the meta line cannot be written.
+        """
+        if (provider, model) == (self.provider, self.model):
+            return
+        self.provider, self.model = provider, model
+        if self.path.exists():
+            self._write({"type": "meta", "provider": provider, "model": model})
+
+    def _header(self) -> dict[str, Any]:
+        return {
+            "type": "session",
+            "version": FORMAT_VERSION,
+            "id": self.id,
+            "created": self.created,
+            "provider": self.provider,
+            "model": self.model,
+            "cwd": self.cwd,
+        }
+
+    def _write(self, record: dict[str, Any]) -> None:
+        """Append one record (plus the header if the file is new or empty), durably.
+
+        The file is created with ``os.open(..., 0o600)`` so it is private from its first
+        byte (read-write rather than write-only, to check the last byte with ``pread``).
+        If the file does not end in a newline (a crash cut the last line short), a
+        newline is written first, so the new record is not glued to the broken one.
+        """
+        try:
+            folder = ensure_private_dir(self.path.parent)
+            fd = os.open(self.path, os.O_CREAT | os.O_APPEND | os.O_RDWR, 0o600)
+        except OSError as error:
+            raise SessionError(_write_failure(self.path, error)) from error
+        created = False
+        try:
+            status = os.fstat(fd)
+            if status.st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+            data = _encode(self._scrub(record))
+            if status.st_size == 0:
+                created = True
+                data = _encode(self._scrub(self._header())) + data
+            elif os.pread(fd, 1, status.st_size - 1) != b"\n":
+                data = b"\n" + data
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except OSError as error:
+            raise SessionError(_write_failure(self.path, error)) from error
+        finally:
+            os.close(fd)
+        if created:
+            _fsync_folder(folder)
+
+
+class SessionStore:
+    """Creates, finds, lists and deletes saved sessions under ``QWEN_TUI_HOME``."""
+
+    def __init__(self, home: Path, *, secrets: Callable[[], Iterable[str]] | None = None) -> None:
+        """Use the sessions folder of ``home``.
+
+        Args:
+            home: The ``QWEN_TUI_HOME`` folder.
+            secrets: Called before every write for the secrets currently in use (API
+                key, OAuth tokens); any occurrence of them is saved as ``[redacted]``.
+                A callable rather than a list, because a key can change while the app
+                runs (a new sign-in).
+        """
+        self.home = home
+        self.folder = sessions_dir(home)
+        self._secrets = secrets
+        self._issued: set[str] = set()
+
+    # ----- opening -------------------------------------------------------------------
+
+    def new(self, *, provider: str | None, model: str | None) -> Session:
+        """Start a session; nothing is written until its first message.
+
+        The id is the local start time plus random hex (``20261128-153012-a1b2c3``), so
+        ids sort by time and two copies of the app starting in the same second do not
+        collide.
+        """
+        while True:
+            session_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{_random.token_hex(3)}"
+            path = self._path(session_id)
+            if session_id not in self._issued and not path.exists():
+                break
+        self._issued.add(session_id)
+        return Session(session_id, path, scrub=self._scrub, provider=provider, model=model)
+
+    def open(self, session_id: str) -> Session:
+        """Load a saved session to continue it.
+
+        Args:
+            session_id: The full id or a prefix of it that only one session has.
+
+        Lines that cannot be read (a half-written last line after a crash, bad JSON, a
+        message of an unknown role) are skipped rather than making the whole
+        conversation unreadable; their number is in ``Session.skipped_lines``.
+
+        Raises:
+            SessionError: When no session or more than one matches, or the file
+                cannot be read.
+        """
+        path = self._resolve(session_id)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise SessionError(
+                f"Could not read the saved session {path.stem!r}: {error.strerror or error}."
+            ) from error
+        return self._load(path, data)
+
+    def latest(self) -> Session | None:
+        """The most recently written session (for ``--continue``), or ``None``."""
+        paths = self._paths_by_time()
+        if not paths:
+            return None
+        return self.open(paths[0].stem)
+
+    # ----- listing -------------------------------------------------------------------
+
+    def list(self, limit: int = 200) -> builtins.list[SessionInfo]:
+        """Saved sessions, newest first by the time they were last written.
+
+        Speed over exactness: the resume picker must open at once even with hundreds
+        of long conversations, so each file is not parsed. Only the header and the lines
+        up to the first user message are parsed (for the title); the message count is
+        the number of lines that begin like a message record, found with a byte search
+        over the file. That count may include a line a crash cut short (which
+        :meth:`open` would skip), and the file is still read once end to end, but at
+        the speed of ``bytes.count`` rather than of JSON parsing.
+
+        Args:
+            limit: At most this many sessions, the newest.
+        """
+        infos = []
+        for path in self._paths_by_time()[: max(limit, 0)]:
+            try:
+                infos.append(self._info(path))
+            except OSError:
+                continue  # deleted or unreadable meanwhile: not worth failing the list
+        return infos
+
+    # ----- deleting and exporting ----------------------------------------------------
+
+    def delete(self, session_id: str) -> None:
+        """Delete one session (by full id or unique prefix).
+
+        Raises:
+            SessionError: When no session or more than one matches, or it cannot be
+                deleted.
+        """
+        path = self._resolve(session_id)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise SessionError(
+                f"Could not delete the session {path.stem!r}: {error.strerror or error}."
+            ) from error
+
+    def delete_all(self) -> int:
+        """Delete every saved session and return how many were removed.
+
+        Raises:
+            SessionError: When a session file cannot be deleted.
+        """
+        removed = 0
+        for path in self._paths():
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                raise SessionError(
+                    f"Could not delete the session {path.stem!r}: {error.strerror or error}."
+                ) from error
+            removed += 1
+        return removed
+
+    def export_markdown(self, session_id: str) -> str:
+        """A readable Markdown transcript of a session, for sharing or archiving.
+
+        Reasoning is left out: it is the model's scratch work, long and rarely wanted
+        in a transcript. Answers that broke off are marked as such.
+
+        Raises:
+            SessionError: When no session or more than one matches.
+        """
+        session = self.open(session_id)
+        title = _title(session.messages)
+        lines = [f"# {title}", "", f"- Session: `{session.id}`"]
+        lines.append(f"- Started: {_local_time(session.created)}")
+        model = " / ".join(part for part in (session.provider, session.model) if part)
+        if model:
+            lines.append(f"- Model: {model}")
+        for message in session.messages:
+            heading = {"user": "You", "assistant": "Assistant", "system": "System"}
+            lines += ["", f"### {heading[message.role]}", "", message.content.rstrip()]
+            if message.partial:
+                reason = f": {message.error}" if message.error else ""
+                lines += ["", f"*(Answer incomplete{reason})*"]
+        return "\n".join(lines) + "\n"
+
+    # ----- internals -----------------------------------------------------------------
+
+    def _path(self, session_id: str) -> Path:
+        return self.folder / f"{session_id}{SUFFIX}"
+
+    def _paths(self) -> builtins.list[Path]:
+        """Every session file; an absent folder simply means no sessions yet."""
+        try:
+            entries = list(os.scandir(self.folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as error:
+            raise SessionError(
+                f"Could not read the sessions folder {self.folder}: {error.strerror or error}."
+            ) from error
+        return [
+            Path(entry.path)
+            for entry in entries
+            if entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False)
+        ]
+
+    def _paths_by_time(self) -> builtins.list[Path]:
+        """Session files, most recently written first (ties: the later id first)."""
+        stamped = []
+        for path in self._paths():
+            try:
+                stamped.append((path.stat().st_mtime_ns, path.name, path))
+            except OSError:
+                continue
+        stamped.sort(reverse=True)
+        return [path for _, _, path in stamped]
+
+    def _resolve(self, session_id: str) -> Path:
+        """The file of the one session whose id is, or starts with, ``session_id``."""
+        wanted = session_id.strip()
+        if wanted.endswith(SUFFIX):
+            wanted = wanted[: -len(SUFFIX)]
+        if not wanted or not _ID_PATTERN.fullmatch(wanted):
+            raise SessionError(_not_found(session_id))
+        exact = self._path(wanted)
+        if exact.is_file():
+            return exact
+        matches = sorted(path for path in self._paths() if path.stem.startswith(wanted))
+        if not matches:
+            raise SessionError(_not_found(session_id))
+        if len(matches) > 1:
+            shown = ", ".join(path.stem for path in matches[:5])
+            more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+            raise SessionError(
+                f"More than one saved session starts with {session_id!r} ({shown}{more}). "
+                "Type more of the id."
+            )
+        return matches[0]
+
+    def _load(self, path: Path, data: bytes) -> Session:
+        """Build a session from file contents, skipping lines that cannot be read."""
+        header: dict[str, Any] | None = None
+        provider: str | None = None
+        model: str | None = None
+        messages: builtins.list[ChatMessage] = []
+        skipped = 0
+        # Split on "\n" only: str.splitlines would also split on "\u2028" and friends,
+        # which JSON (written with ensure_ascii=False) leaves unescaped inside strings.
+        for raw in data.split(b"\n"):
+            if not raw.strip():
+                continue
+            record = _decode(raw)
+            if record is None:
+                skipped += 1
+                continue
+            kind = record.get("type")
+            if kind == "message":
+                try:
+                    messages.append(ChatMessage.from_record(record))
+                except ValueError:
+                    skipped += 1
+            elif kind == "session" and header is None:
+                header = record
+                provider, model = _opt_str(record, "provider"), _opt_str(record, "model")
+            elif kind == "meta":
+                provider, model = _opt_str(record, "provider"), _opt_str(record, "model")
+            # Other types, or a second header (file recreated after an outside
+            # delete), are not errors: they may come from a newer version.
+        created = header.get("created") if header else None
+        if not isinstance(created, int | float) or isinstance(created, bool):
+            created = _mtime(path)
+        cwd = header.get("cwd") if header else None
+        return Session(
+            path.stem,
+            path,
+            scrub=self._scrub,
+            provider=provider,
+            model=model,
+            created=float(created),
+            cwd=cwd if isinstance(cwd, str) else "",
+            messages=messages,
+            skipped_lines=skipped,
+        )
+
+    def _info(self, path: Path) -> SessionInfo:
+        """Summarise one session file cheaply (see :meth:`list`)."""
+        status = path.stat()
+        header: dict[str, Any] | None = None
+        title = EMPTY_TITLE
+        count = 0
+        last_meta = -1
+        with path.open("rb") as stream:
+            for index, raw in enumerate(stream):
+                if index >= _TITLE_SCAN_LINES:
+                    break
+                record = _decode(raw)
+                if record is None:
+                    continue
+                if index == 0 and record.get("type") == "session":
+                    header = record
+                elif record.get("type") == "message" and record.get("role") == "user":
+                    content = record.get("content")
+                    if isinstance(content, str):
+                        title = _title_line(content)
+                        break
+            # One pass over the whole file in big chunks, counting message lines and
+            # remembering where the last meta line starts. The chunks overlap by one
+            # mark's length so a mark split across two chunks is still seen.
+            stream.seek(0)
+            overlap = max(len(_MESSAGE_MARK), len(_META_MARK)) - 1
+            tail = b""
+            offset = 0  # file offset of the first byte of ``tail + chunk``
+            while chunk := stream.read(_CHUNK):
+                window = tail + chunk
+                # ``tail`` is shorter than a mark, so no mark is counted twice.
+                count += window.count(_MESSAGE_MARK)
+                found = window.rfind(_META_MARK)
+                if found >= 0:
+                    last_meta = max(last_meta, offset + found + 1)
+                tail = window[-overlap:] if len(window) > overlap else window
+                offset += len(window) - len(tail)
+            provider = _opt_str(header, "provider") if header else None
+            model = _opt_str(header, "model") if header else None
+            if last_meta >= 0:
+                stream.seek(last_meta)
+                meta = _decode(stream.readline())
+                if meta is not None:
+                    provider, model = _opt_str(meta, "provider"), _opt_str(meta, "model")
+        created = header.get("created") if header else None
+        if not isinstance(created, int | float) or isinstance(created, bool):
+            created = status.st_mtime
+        return SessionInfo(
+            id=path.stem,
+            path=path,
+            title=title,
+            created=float(created),
+            updated=status.st_mtime,
+            model=model,
+            provider=provider,
+            messages=count,
+        )
+
+    def _scrub(self, value: Any) -> Any:
+        """``value`` with every registered secret in every string replaced."""
+        if self._secrets is None:
+            return value
+        found = {s for s in self._secrets() if isinstance(s, str) and len(s) >= MIN_SECRET_LENGTH}
+        if not found:
+            return value
+        # Longest first, so a secret that contains another is replaced whole.
+        return _replace_all(value, sorted(found, key=len, reverse=True))
+
+
+def _replace_all(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {key: _replace_all(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_replace_all(item, secrets) for item in value]
+    return value
+
+
+def _encode(record: dict[str, Any]) -> bytes:
+    """One JSON line. ``type`` must come first: :meth:`SessionStore.list` relies on it.
+
+    Text is kept readable (``ensure_ascii=False``); a string that is not valid Unicode
+    (a lone surrogate) falls back to ``\\u`` escapes instead of failing the write.
+    """
+    text = json.dumps(record, ensure_ascii=False)
+    try:
+        return text.encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        return json.dumps(record).encode("ascii") + b"\n"
+
+
+def _decode(raw: bytes) -> dict[str, Any] | None:
+    """A record from one line, or ``None`` if the line is not a JSON object."""
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _opt_str(record: dict[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _title_line(content: str) -> str:
+    """The first non-blank line of ``content``, at most :data:`TITLE_LENGTH` long."""
+    for line in content.splitlines():
+        line = " ".join(line.split())
+        if line:
+            if len(line) > TITLE_LENGTH:
+                return line[: TITLE_LENGTH - 1].rstrip() + "…"
+            return line
+    return EMPTY_TITLE
+
+
+def _title(messages: list[ChatMessage]) -> str:
+    for message in messages:
+        if message.role == "user":
+            return _title_line(message.content)
+    return EMPTY_TITLE
+
+
+def _local_time(stamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return time.time()
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make a new file's name durable too; best effort (not every system allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _not_found(session_id: str) -> str:
+    return f"No saved session with id {session_id!r}. Run /resume to list them."
+
+
+def _write_failure(path: Path, error: OSError) -> str:
+    return (
+        f"Could not save the conversation to {path}: {error.strerror or error}. "
+        "The chat goes on, but this message is not saved."
+    )

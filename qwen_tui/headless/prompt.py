@@ -1,0 +1,120 @@
+"""``qwen-tui -p PROMPT``: one answer streamed to stdout, for scripts and pipes.
+
+The answer text goes to stdout as it arrives (flushed per chunk so a pipe sees it at
+once); everything else (errors, warnings) goes to stderr with a non-zero exit code. With
+``--output json`` a single JSON object is printed at the end instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import TextIO
+
+from qwen_tui.config import LoadedSettings
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+
+def read_prompt(prompt: str | None, stdin: TextIO) -> str:
+    """The prompt: ``-p`` text, with piped standard input placed before it as context."""
+    piped = "" if stdin.isatty() else stdin.read()
+    parts = [part for part in (piped.strip(), (prompt or "").strip()) if part]
+    return "\n\n".join(parts)
+
+
+def run_prompt(
+    prompt: str,
+    loaded: LoadedSettings,
+    *,
+    output: str = "text",
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Ask once and print the answer; returns the exit code."""
+    return asyncio.run(_run(prompt, loaded, output, out or sys.stdout, err or sys.stderr))
+
+
+async def _run(prompt: str, loaded: LoadedSettings, output: str, out: TextIO, err: TextIO) -> int:
+    from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
+    from qwen_tui.chat.service import ChatService
+    from qwen_tui.credentials import CredentialError, CredentialStore
+    from qwen_tui.providers import ProviderError, ProviderRegistry, UnknownProvider
+    from qwen_tui.providers.signin import resolve_active
+
+    if not prompt:
+        print("error: the prompt is empty (give -p TEXT or pipe text in).", file=err)
+        return EXIT_USAGE
+    settings = loaded.settings
+    registry = ProviderRegistry(
+        [entry.model_dump(by_alias=True) for entry in settings.providers.custom]
+    )
+    store = CredentialStore(loaded.home, allow_file_store=settings.credentials.allow_file_store)
+    try:
+        active = await asyncio.to_thread(resolve_active, loaded, registry, store)
+    except (UnknownProvider, ProviderError) as error:
+        print(f"error: {error}", file=err)
+        return EXIT_USAGE
+    except CredentialError as error:
+        print(f"error: {error}", file=err)
+        return EXIT_FAILURE
+    if active is None:
+        print(
+            "error: no provider is configured. Run `qwen-tui` once, or "
+            "`qwen-tui auth login --provider ID`, or set OPENAI_API_KEY / OPENAI_BASE_URL.",
+            file=err,
+        )
+        return EXIT_USAGE
+    service = ChatService(
+        active,
+        timeout=settings.model.request_timeout,
+        list_models=lambda: registry.list_models(active.base_url, active.api_key),
+    )
+    text: list[str] = []
+    reasoning: list[str] = []
+    usage: dict[str, int] | None = None
+    finish: str | None = None
+    failure: ChatFailure | None = None
+    try:
+        async for event in service.stream([{"role": "user", "content": prompt}]):
+            if isinstance(event, TextDelta):
+                text.append(event.text)
+                if output == "text":
+                    out.write(event.text)
+                    out.flush()
+            elif isinstance(event, ReasoningDelta):
+                reasoning.append(event.text)
+            elif isinstance(event, UsageReport):
+                usage = {
+                    "prompt_tokens": event.prompt_tokens,
+                    "completion_tokens": event.completion_tokens,
+                }
+            elif isinstance(event, Finished):
+                finish = event.reason
+            else:
+                failure = event
+    finally:
+        await service.aclose()
+    if output == "json":
+        document = {
+            "provider": active.provider.id,
+            "model": active.model,
+            "text": "".join(text),
+            "reasoning": "".join(reasoning) or None,
+            "finish_reason": finish,
+            "usage": usage,
+            "error": None
+            if failure is None
+            else {"kind": failure.kind, "message": failure.message},
+        }
+        out.write(json.dumps(document, ensure_ascii=False) + "\n")
+    elif text and not "".join(text).endswith("\n"):
+        out.write("\n")
+    out.flush()
+    if failure is not None:
+        print(f"error: {failure.message}", file=err)
+        return EXIT_FAILURE
+    return EXIT_OK

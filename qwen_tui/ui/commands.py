@@ -1,0 +1,76 @@
+"""Slash commands: one table used by the prompt's completion, /help and the palette."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+@dataclass(frozen=True)
+class SlashCommand:
+    """A command the user can type as ``/name`` or pick in the command palette.
+
+    Attributes:
+        name: what follows the slash.
+        help: one line for completion and /help.
+        action: the ChatScreen action it runs.
+    """
+
+    name: str
+    help: str
+    action: str
+
+
+COMMANDS: tuple[SlashCommand, ...] = (
+    SlashCommand("auth", "Sign in again or switch provider", "sign_in"),
+    SlashCommand("model", "Pick a model from the server's list", "pick_model"),
+    SlashCommand("clear", "Start a new conversation", "new_session"),
+    SlashCommand("resume", "Open a saved conversation", "resume"),
+    SlashCommand("stats", "Requests, tokens and time in the API this run", "stats"),
+    SlashCommand("copy", "Copy the last answer", "copy_last"),
+    SlashCommand("privacy", "Terms and privacy policy of the provider in use", "privacy"),
+    SlashCommand("settings", "Where the settings are", "settings"),
+    SlashCommand("help", "Commands and keys", "help"),
+    SlashCommand("quit", "Leave qwen-tui", "app.quit"),
+)
+
+
+def find_command(text: str) -> SlashCommand | None:
+    """The command ``text`` names (``"/model"``, ``"/model "``), or None."""
+    name = text.strip().removeprefix("/").split(maxsplit=1)[0] if text.strip() else ""
+    return next((command for command in COMMANDS if command.name == name), None)
+
+
+def complete(prefix: str) -> list[SlashCommand]:
+    """Commands whose name starts with what follows the slash in ``prefix``."""
+    typed = prefix.removeprefix("/")
+    return [command for command in COMMANDS if command.name.startswith(typed)]
+
+
+class SlashCommandsProvider(Provider):
+    """Offers every slash command in the command palette (Ctrl+P)."""
+
+    async def discover(self) -> Hits:
+        for command in COMMANDS:
+            yield DiscoveryHit(f"/{command.name}", self._runner(command), help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in COMMANDS:
+            score = matcher.match(f"/{command.name} {command.help}")
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(f"/{command.name}"),
+                    self._runner(command),
+                    help=command.help,
+                )
+
+    def _runner(self, command: SlashCommand):  # type: ignore[no-untyped-def]
+        screen = self.screen
+
+        async def run() -> None:
+            await screen.run_action(command.action)
+
+        return run

@@ -1,0 +1,86 @@
+"""The transcript's building blocks: a user message and an assistant answer."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Collapsible, Static
+
+from qwen_tui.ui.widgets.streaming_markdown import StreamingMarkdown
+
+
+class UserMessage(Static):
+    """What the user sent, shown verbatim (no Markdown, no markup)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Text(text), classes="user-message")
+        self.border_title = "You"
+
+
+class AssistantMessage(Vertical):
+    """One answer: reasoning apart and collapsed, the Markdown answer, and a notice line
+    for what went wrong (the partial answer above it stays)."""
+
+    def __init__(self, text: str = "", reasoning: str = "", *, model: str | None = None) -> None:
+        super().__init__(classes="assistant-message")
+        self.border_title = model or "Assistant"
+        self._reasoning_text = reasoning
+        self._reasoning_shown = reasoning
+        self.body = StreamingMarkdown(text)
+        self._reasoning_view = Static(Text(reasoning), classes="reasoning-text")
+        self._reasoning = Collapsible(
+            self._reasoning_view, title=self._reasoning_title(), collapsed=True
+        )
+        self._notice = Static("", classes="answer-notice")
+        self.initial_notice = ""
+
+    def compose(self) -> ComposeResult:
+        yield self._reasoning
+        yield self.body
+        yield self._notice
+
+    def on_mount(self) -> None:
+        self._reasoning.display = bool(self._reasoning_text)
+        self.show_notice(self.initial_notice, severity="warning")
+
+    def _reasoning_title(self) -> str:
+        words = len(self._reasoning_text.split())
+        return f"Reasoning ({words} words)"
+
+    @property
+    def text(self) -> str:
+        """The answer text received so far."""
+        return self.body.text
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning received so far."""
+        return self._reasoning_text
+
+    def append_text(self, text: str) -> None:
+        """Add answer text (shown at the next :meth:`flush`)."""
+        self.body.append(text)
+
+    def append_reasoning(self, text: str) -> None:
+        """Add reasoning text (shown at the next :meth:`flush`)."""
+        self._reasoning_text += text
+
+    def flush(self, *, final: bool = False) -> None:
+        """Show what arrived since the last frame."""
+        self.body.flush(final=final)
+        if self._reasoning_text != self._reasoning_shown:
+            self._reasoning_shown = self._reasoning_text
+            self._reasoning.display = True
+            self._reasoning.title = self._reasoning_title()
+            if not self._reasoning.collapsed or final:
+                self._reasoning_view.update(Text(self._reasoning_text))
+
+    def show_notice(self, message: str, *, severity: str = "error") -> None:
+        """Show a line under the answer (an error, or that it was stopped)."""
+        self._notice.update(Text(message))
+        self._notice.set_classes(f"answer-notice {severity}")
+        self._notice.display = bool(message)
+
+    def on_collapsible_expanded(self) -> None:
+        self._reasoning_view.update(Text(self._reasoning_text))

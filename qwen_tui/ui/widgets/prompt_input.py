@@ -1,0 +1,86 @@
+"""The multi-line prompt: Enter sends, Ctrl+J / Alt+Enter / Shift+Enter add a line,
+Up and Down walk through earlier prompts when the cursor is on the first / last line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import events
+from textual.message import Message
+from textual.widgets import TextArea
+
+NEWLINE_KEYS = {"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"}
+
+
+class PromptInput(TextArea):
+    """A ``TextArea`` that submits on Enter and remembers what was sent."""
+
+    DEFAULT_CSS = """
+    PromptInput {
+        height: auto;
+        min-height: 3;
+        max-height: 12;
+    }
+    """
+
+    @dataclass
+    class Submitted(Message):
+        """The user pressed Enter on a prompt."""
+
+        prompt_input: PromptInput
+        text: str
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        self.prompt_history: list[str] = []
+        self._history_index: int | None = None
+        self._draft = ""
+
+    def remember(self, text: str) -> None:
+        """Add a sent prompt to the history (no consecutive duplicates)."""
+        if text and (not self.prompt_history or self.prompt_history[-1] != text):
+            self.prompt_history.append(text)
+        self._history_index = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            self.post_message(self.Submitted(self, self.text))
+            return
+        if event.key in NEWLINE_KEYS:
+            event.prevent_default()
+            event.stop()
+            self.insert("\n")
+            return
+        if event.key == "up" and self.cursor_at_first_line and self._recall(-1):
+            event.prevent_default()
+            event.stop()
+            return
+        if event.key == "down" and self.cursor_at_last_line and self._recall(+1):
+            event.prevent_default()
+            event.stop()
+            return
+        await super()._on_key(event)
+
+    def _recall(self, step: int) -> bool:
+        """Show the previous (-1) or next (+1) prompt; False if there is none."""
+        if not self.prompt_history:
+            return False
+        if self._history_index is None:
+            if step > 0:
+                return False
+            self._draft = self.text
+            index = len(self.prompt_history) - 1
+        else:
+            index = self._history_index + step
+        if index < 0:
+            return True
+        if index >= len(self.prompt_history):
+            self._history_index = None
+            self.load_text(self._draft)
+        else:
+            self._history_index = index
+            self.load_text(self.prompt_history[index])
+        self.move_cursor(self.document.end)
+        return True
