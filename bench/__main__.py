@@ -1,0 +1,219 @@
+"""``make bench``: start-up, idle memory and streaming cost, each against a baseline.
+
+Baselines are measured in the same run on the same machine: a bare Textual app for
+start-up and memory, the raw ``openai`` client reading the same stream for streaming.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.answers import END_MARK, answer_pieces
+from bench.tmux import TmuxSession
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.servers.openai_server import openai_server  # noqa: E402
+
+KEY = "sk-bench"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_pids(root: int) -> list[int]:
+    """``root`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, queue = [], [root]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        queue.extend(children.get(pid, []))
+    return found
+
+
+def tree_rss_mb(root: int) -> float:
+    total = 0
+    for pid in tree_pids(root):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def tree_cpu_seconds(root: int) -> float:
+    total = 0
+    for pid in tree_pids(root):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / CLK_TCK
+
+
+def summary(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), min(values), max(values)
+
+
+def run_launch(
+    command: list[str], env: dict[str, str], ready: Callable[[str], bool]
+) -> tuple[float, float]:
+    """Seconds from start to ``ready`` on screen, and the idle RSS of the process tree."""
+    started = time.perf_counter()
+    session = TmuxSession(command, env)
+    try:
+        session.wait_for(ready, timeout=30)
+        seconds = time.perf_counter() - started
+        time.sleep(1.5)
+        rss = tree_rss_mb(session.pane_pid())
+    finally:
+        session.kill()
+    return seconds, rss
+
+
+def base_env(home: Path, **extra: str) -> dict[str, str]:
+    return {
+        "QWEN_TUI_HOME": str(home),
+        "HOME": str(home),
+        "PATH": os.environ.get("PATH", ""),
+        "TERM": "xterm-256color",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        **extra,
+    }
+
+
+def bench_launch(
+    runs: int, work: Path, base_url: str
+) -> list[tuple[str, list[float], list[float]]]:
+    python = sys.executable
+    cases = [
+        ("bare Textual app", [python, "-m", "bench.bare_app"], {}, lambda s: "bare-ready" in s),
+        ("qwen-tui welcome", [python, "-m", "qwen_tui"], {}, lambda s: "Verify & Save" in s),
+        (
+            "qwen-tui chat",
+            [python, "-m", "qwen_tui"],
+            {"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": KEY, "OPENAI_MODEL": "test-model"},
+            lambda s: "New chat" in s,
+        ),
+    ]
+    results = []
+    for label, command, extra, ready in cases:
+        times, memory = [], []
+        for index in range(runs):
+            home = work / f"launch-{label.replace(' ', '-')}-{index}"
+            env = base_env(home, PYTHONPATH=str(ROOT), **extra)
+            seconds, rss = run_launch(command, env, ready)
+            times.append(seconds)
+            memory.append(rss)
+        results.append((label, times, memory))
+    return results
+
+
+async def raw_client_read(base_url: str) -> float:
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(api_key=KEY, base_url=base_url, max_retries=0)
+    started = time.perf_counter()
+    stream = await client.chat.completions.create(
+        model="test-model", messages=[{"role": "user", "content": "go"}], stream=True
+    )
+    async for _chunk in stream:
+        pass
+    seconds = time.perf_counter() - started
+    await client.close()
+    return seconds
+
+
+def bench_stream(
+    tokens: int, runs: int, work: Path
+) -> tuple[list[float], list[float], list[float]]:
+    """Enter → last word on screen in qwen-tui, the raw client's read, CPU per 1k tokens."""
+    pieces = answer_pieces(tokens)
+    tui, raw, cpu = [], [], []
+    with openai_server(api_key=KEY, chat_pieces=pieces) as server:
+        for index in range(runs):
+            raw.append(asyncio.run(raw_client_read(server.base_url)))
+            env = base_env(
+                work / f"stream-{tokens}-{index}",
+                PYTHONPATH=str(ROOT),
+                OPENAI_BASE_URL=server.base_url,
+                OPENAI_API_KEY=KEY,
+                OPENAI_MODEL="test-model",
+            )
+            session = TmuxSession([sys.executable, "-m", "qwen_tui"], env)
+            try:
+                session.wait_for(lambda s: "test-model" in s and "New chat" in s, timeout=30)
+                time.sleep(1.5)  # let the background SDK import finish, as a user's typing would
+                pid = session.pane_pid()
+                cpu_before = tree_cpu_seconds(pid)
+                session.keys("go", literal=True)
+                started = time.perf_counter()
+                session.keys("Enter")
+                session.wait_for(lambda s: END_MARK in s, timeout=600, poll=0.02)
+                tui.append(time.perf_counter() - started)
+                cpu.append((tree_cpu_seconds(pid) - cpu_before) / (tokens / 1000))
+            finally:
+                session.kill()
+    return tui, raw, cpu
+
+
+def fmt(values: list[float], unit: str = "s") -> str:
+    median, low, high = summary(values)
+    return f"{median:.3f} {unit} ({low:.3f}–{high:.3f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tokens", type=int, nargs="*", default=[4000, 20000])
+    parser.add_argument("--skip-launch", action="store_true")
+    args = parser.parse_args()
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        if not args.skip_launch:
+            with openai_server(api_key=KEY) as server:
+                launch = bench_launch(args.runs, work, server.base_url)
+            bare_time = statistics.median(launch[0][1])
+            for label, times, memory in launch:
+                ratio = statistics.median(times) / bare_time
+                rows.append((f"launch → ready: {label}", fmt(times), f"{ratio:.2f}× bare"))
+                rows.append((f"idle memory: {label}", fmt(memory, "MB"), ""))
+        for tokens in args.tokens:
+            tui, raw, cpu = bench_stream(tokens, args.runs, work)
+            ratio = statistics.median(tui) / statistics.median(raw)
+            rows.append((f"{tokens} tokens: Enter → last word", fmt(tui), f"{ratio:.2f}× raw"))
+            rows.append((f"{tokens} tokens: raw openai client", fmt(raw), ""))
+            rows.append((f"{tokens} tokens: CPU per 1,000 tokens", fmt(cpu), ""))
+    print(
+        f"\nqwen-tui benchmarks — {platform.node()} ({os.cpu_count()} cores), "
+        f"{time.strftime('%Y-%m-%d')}, median of {args.runs} (min–max)\n"
+    )
+    width = max(len(r[0]) for r in rows)
+    print(f"| {'measure'.ljust(width)} | value | vs baseline |")
+    print(f"| {'-' * width} | --- | --- |")
+    for name, value, ratio in rows:
+        print(f"| {name.ljust(width)} | {value} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
