@@ -333,11 +333,11 @@ def test_file_stays_0600_after_rewrites_even_if_loosened(
     assert file_mode(home / "credentials.json") == 0o600
 
 
-def test_existing_home_folder_is_left_as_it_is(file_store: CredentialStore, home: Path) -> None:
+def test_existing_home_folder_is_made_private(file_store: CredentialStore, home: Path) -> None:
     home.mkdir(mode=0o755)
     os.chmod(home, 0o755)
     file_store.set("provider:a", "1")
-    assert file_mode(home) == 0o755
+    assert file_mode(home) == 0o700
     assert file_mode(home / "credentials.json") == 0o600
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from qwen_tui.chat.messages import ChatMessage
+from qwen_tui.config.atomic import fsync_folder
 from qwen_tui.config.paths import ensure_private_dir, sessions_dir
 
 FORMAT_VERSION = 1
@@ -204,7 +205,7 @@ class Session:
         finally:
             os.close(fd)
         if created:
-            _fsync_folder(folder)
+            fsync_folder(folder)
 
 
 class SessionStore:
@@ -593,20 +594,6 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return time.time()
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make a new file's name durable too; best effort (not every system allows it)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _not_found(session_id: str) -> str:

@@ -13,12 +13,11 @@ wins); the file is never corrupted.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import secrets
 import threading
 from pathlib import Path
+
+from qwen_tui.config.atomic import write_private_atomic
 
 from .errors import CredentialError
 
@@ -102,58 +101,15 @@ class CredentialFile:
             self._write(entries)
             return True
 
-    def _ensure_folder(self) -> None:
-        folder = self._path.parent
-        if folder.is_dir():
-            return
-        folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        os.chmod(folder, DIR_MODE)  # mkdir's mode is reduced by the umask
-
     def _write(self, entries: dict[str, str]) -> None:
         """Replace the file with ``entries`` atomically; remove it when empty."""
         try:
             if not entries:
                 self._path.unlink(missing_ok=True)
                 return
-            self._ensure_folder()
-            self._replace(json.dumps(entries, indent=2, sort_keys=True).encode("utf-8") + b"\n")
+            write_private_atomic(self._path, json.dumps(entries, indent=2, sort_keys=True) + "\n")
         except OSError as exc:
             raise CredentialError(
                 f"Cannot write the credential file {self._path}: {exc.strerror}. "
                 "Check that its folder exists, belongs to you and is writable."
             ) from None
-
-    def _replace(self, data: bytes) -> None:
-        folder = self._path.parent
-        tmp = folder / f".{self._path.name}.{secrets.token_hex(8)}.tmp"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(tmp, flags | getattr(os, "O_BINARY", 0), FILE_MODE)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                if hasattr(os, "fchmod"):
-                    os.fchmod(handle.fileno(), FILE_MODE)  # the umask may have removed bits
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self._path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        self._sync_folder(folder)
-
-    @staticmethod
-    def _sync_folder(folder: Path) -> None:
-        """Make the rename itself durable where the platform allows it."""
-        if not hasattr(os, "O_DIRECTORY"):
-            return
-        try:
-            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)

@@ -47,16 +47,20 @@ def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:
             "Use an API key: qwen-tui auth login --method openai --provider dashscope-intl"
         )
         return EXIT_USAGE
-    from qwen_tui.credentials import CredentialError, CredentialStore
-    from qwen_tui.providers import ProviderError, ProviderRegistry, UnknownProvider
-    from qwen_tui.providers.signin import check_api_key, save_api_key_sign_in
+    from qwen_tui.credentials import CredentialError
+    from qwen_tui.providers import ProviderError, UnknownProvider
+    from qwen_tui.providers.signin import (
+        check_api_key,
+        credential_store_for,
+        registry_for,
+        save_api_key_sign_in,
+    )
     from qwen_tui.providers.urls import normalise_base_url
 
     if not args.login_provider and not args.login_base_url:
         _say("error: say which provider: --provider ID or --base-url URL.")
         return EXIT_USAGE
-    custom = [entry.model_dump(by_alias=True) for entry in loaded.settings.providers.custom]
-    registry = ProviderRegistry(custom)
+    registry = registry_for(loaded)
     try:
         if args.login_provider:
             provider = registry.get(args.login_provider)
@@ -86,10 +90,7 @@ def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:
     if not model:
         _say("error: the server lists no models; name one with --model M.")
         return EXIT_USAGE
-    store = CredentialStore(
-        loaded.home,
-        allow_file_store=args.allow_file_store or loaded.settings.credentials.allow_file_store,
-    )
+    store = credential_store_for(loaded, allow_file_store=args.allow_file_store)
     try:
         location = save_api_key_sign_in(loaded, store, provider, check.base_url, key or None, model)
         if args.allow_file_store and location is not None and location.kind == "file":
@@ -106,14 +107,18 @@ def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:
 
 
 def _status(loaded: LoadedSettings) -> int:
-    from qwen_tui.credentials import CredentialError, CredentialStore
-    from qwen_tui.providers import ProviderError, ProviderRegistry, UnknownProvider
-    from qwen_tui.providers.signin import resolve_active, secret_name
+    from qwen_tui.credentials import CredentialError
+    from qwen_tui.providers import ProviderError, UnknownProvider
+    from qwen_tui.providers.signin import (
+        credential_store_for,
+        registry_for,
+        resolve_active,
+        secret_name,
+    )
 
     settings = loaded.settings
-    custom = [entry.model_dump(by_alias=True) for entry in settings.providers.custom]
-    registry = ProviderRegistry(custom)
-    store = CredentialStore(loaded.home, allow_file_store=settings.credentials.allow_file_store)
+    registry = registry_for(loaded)
+    store = credential_store_for(loaded)
     method = settings.security.auth.selected_type
     if method == "qwen-oauth":
         print("Method:   Qwen OAuth (qwen.ai account)")
@@ -152,17 +157,16 @@ def _status(loaded: LoadedSettings) -> int:
 
 
 def _logout(args: argparse.Namespace, loaded: LoadedSettings) -> int:
-    from qwen_tui.credentials import CredentialError, CredentialStore
-    from qwen_tui.providers import ProviderRegistry, UnknownProvider
-    from qwen_tui.providers.signin import secret_name
+    from qwen_tui.credentials import CredentialError
+    from qwen_tui.providers import UnknownProvider
+    from qwen_tui.providers.signin import credential_store_for, registry_for, secret_name
 
     settings = loaded.settings
-    custom = [entry.model_dump(by_alias=True) for entry in settings.providers.custom]
-    registry = ProviderRegistry(custom)
+    registry = registry_for(loaded)
     provider_id = args.logout_provider or settings.model.provider
     if provider_id is None and settings.model.base_url:
         provider_id = registry.match_base_url(settings.model.base_url).id
-    store = CredentialStore(loaded.home, allow_file_store=settings.credentials.allow_file_store)
+    store = credential_store_for(loaded)
     try:
         provider = registry.get(provider_id or "openai")
         removed = store.delete(secret_name(provider))

@@ -20,6 +20,22 @@ if TYPE_CHECKING:
     from qwen_tui.credentials import CredentialStore, StoreLocation
 
 
+def registry_for(loaded: LoadedSettings) -> ProviderRegistry:
+    """The registry with the user's own providers from settings."""
+    custom = [entry.model_dump(by_alias=True) for entry in loaded.settings.providers.custom]
+    return ProviderRegistry(custom)
+
+
+def credential_store_for(
+    loaded: LoadedSettings, *, allow_file_store: bool = False
+) -> CredentialStore:
+    """The credential store of this home, with the user's file-store consent applied."""
+    from qwen_tui.credentials import CredentialStore
+
+    consent = allow_file_store or loaded.settings.credentials.allow_file_store
+    return CredentialStore(loaded.home, allow_file_store=consent)
+
+
 def secret_name(provider: Provider) -> str:
     """The credential-store name of a provider's API key."""
     return f"provider:{provider.id}"

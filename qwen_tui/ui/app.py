@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
+if TYPE_CHECKING:
+    from qwen_tui.ui.screens.chat import ChatScreen
+
 from qwen_tui.ui.commands import SlashCommandsProvider
 from qwen_tui.ui.css import stylesheet_path
-from qwen_tui.ui.screens.chat import ChatScreen
 from qwen_tui.ui.screens.welcome import WelcomeScreen
 from qwen_tui.ui.services import AppServices
 
@@ -52,7 +55,10 @@ class QwenTuiApp(App[None]):
         threading.Thread(target=preload_sdk, name="preload-openai", daemon=True).start()
 
     def _chat_screen(self) -> ChatScreen:
+        """Build the chat screen (imported here: the welcome screen does not need
+        Markdown, so a first start does not pay for it)."""
         from qwen_tui.chat.sessions import SessionError
+        from qwen_tui.ui.screens.chat import ChatScreen
 
         resume = self.services.resume
         session = None
@@ -78,6 +84,8 @@ class QwenTuiApp(App[None]):
 
     def action_sign_in(self) -> None:
         """Open the welcome screen over the chat (what ``/auth`` does)."""
+
+        from qwen_tui.ui.screens.chat import ChatScreen
 
         def done(saved: bool | None) -> None:
             if saved and isinstance(self.screen, ChatScreen):

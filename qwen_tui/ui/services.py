@@ -45,12 +45,9 @@ class AppServices:
     def registry(self) -> ProviderRegistry:
         """The provider registry, built on first use (it reads the catalogue file)."""
         if self._registry is None:
-            from qwen_tui.providers import ProviderRegistry
+            from qwen_tui.providers.signin import registry_for
 
-            custom = [
-                entry.model_dump(by_alias=True) for entry in self.loaded.settings.providers.custom
-            ]
-            self._registry = ProviderRegistry(custom)
+            self._registry = registry_for(self.loaded)
         return self._registry
 
     @property
