@@ -8,6 +8,7 @@ at the text added since the last one, so its cost follows the new text, not the 
 
 from __future__ import annotations
 
+import bisect
 import re
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
@@ -16,13 +17,26 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 class BlockScanner:
     """Tracks fences over the complete lines seen so far.
 
-    ``stable_end`` is the offset up to which the text consists of finished blocks.
+    ``stable_end`` is the offset up to which the text consists of finished blocks;
+    ``boundaries`` holds every block end found so far, in order.
     """
 
     def __init__(self) -> None:
         self._scanned = 0
         self._fence: str | None = None
         self.stable_end = 0
+        self.boundaries: list[int] = []
+
+    def boundaries_between(self, start: int, end: int) -> list[int]:
+        """Block ends in ``(start, end)``, for cutting frozen text into pieces."""
+        low = bisect.bisect_right(self.boundaries, start)
+        high = bisect.bisect_left(self.boundaries, end)
+        return self.boundaries[low:high]
+
+    def _mark(self, offset: int) -> None:
+        self.stable_end = offset
+        if not self.boundaries or self.boundaries[-1] != offset:
+            self.boundaries.append(offset)
 
     def scan(self, text: str) -> int:
         """Advance over the complete lines of ``text`` not seen yet; return ``stable_end``."""
@@ -42,10 +56,10 @@ class BlockScanner:
                     and not line.strip()[len(match.group(1)) :].strip()
                 ):
                     self._fence = None
-                    self.stable_end = after
+                    self._mark(after)
                 continue
             if match:
                 self._fence = match.group(1)
                 continue
             if not line.strip():
-                self.stable_end = after
+                self._mark(after)

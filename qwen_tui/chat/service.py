@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from qwen_tui.chat.events import (
@@ -34,6 +34,14 @@ INTERRUPTED_MESSAGE = (
     "The connection closed before the answer was finished. What arrived is kept; "
     "press Ctrl+R to ask again."
 )
+
+
+RefreshCredentials = Callable[[bool], Awaitable[str | None]]
+"""Returns the access token to use: called with ``False`` before each request (renew it
+if it is about to expire) and with ``True`` after a 401 (renew it now)."""
+
+_QUOTA_USED_UP = "Your quota with this provider is used up (429)."
+_QUOTA_SWITCH = "Use /auth to switch to another key or provider."
 
 
 def preload_sdk() -> None:
@@ -61,6 +69,10 @@ class ChatService:
         timeout: seconds to wait for the server (connect and between bytes).
         list_models: an async callable returning the server's models, used to say
             which models exist when the chosen one is not found.
+        refresh_credentials: for Qwen OAuth (see
+            :func:`qwen_tui.providers.signin.credentials_refresher`): gives the access
+            token before each request, and a renewed one after a 401, after which the
+            request is sent once more (only when no answer text had arrived).
     """
 
     def __init__(
@@ -69,11 +81,13 @@ class ChatService:
         *,
         timeout: float = 120.0,
         list_models: Any = None,
+        refresh_credentials: RefreshCredentials | None = None,
     ) -> None:
         self.active = active
         self.timeout = timeout
         self.stats = ChatStats()
         self._list_models = list_models
+        self._refresh_credentials = refresh_credentials
         self._client: AsyncOpenAI | None = None
 
     @property
@@ -129,56 +143,77 @@ class ChatService:
     async def _stream(
         self, messages: Sequence[dict[str, str]], model: str
     ) -> AsyncIterator[ChatEvent]:
-        secrets = [self.active.api_key]
-        splitter = ThinkSplitter()
-        answer_started = False
-        finish_reason: str | None = None
-        saw_choice = False
-        saw_chunk = False
-        try:
-            client = self._get_client()
-            response = await client.chat.completions.create(  # type: ignore[call-overload]
-                model=model,
-                messages=list(messages),
-                stream=True,
-                stream_options={"include_usage": True},
-            )
-            async with response as stream:
-                async for chunk in stream:
-                    saw_chunk = True
-                    usage = getattr(chunk, "usage", None)
-                    if usage is not None:
-                        self.stats.prompt_tokens += usage.prompt_tokens or 0
-                        self.stats.completion_tokens += usage.completion_tokens or 0
-                        yield UsageReport(usage.prompt_tokens or 0, usage.completion_tokens or 0)
-                    for choice in chunk.choices or ():
-                        saw_choice = True
-                        delta = choice.delta
-                        reasoning = _reasoning_of(delta)
-                        if reasoning:
-                            yield ReasoningDelta(reasoning)
-                        content = getattr(delta, "content", None) if delta else None
-                        if content:
-                            text, thought = splitter.feed(content)
-                            if thought:
-                                yield ReasoningDelta(thought)
-                            if text and not answer_started:
-                                text = text.lstrip()
-                                answer_started = bool(text)
-                            if text:
-                                yield TextDelta(text)
-                        if choice.finish_reason:
-                            finish_reason = choice.finish_reason
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # every provider failure becomes an event
-            failure = failure_from_exception(exc, secrets)
-            if failure.kind == "connect" and saw_chunk:
-                failure = ChatFailure("interrupted", INTERRUPTED_MESSAGE)
-            if failure.kind == "model_not_found":
-                failure = await self._with_models(failure)
-            yield failure
-            return
+        if self._refresh_credentials is not None:
+            problem = await self._renew_credentials(force=False)
+            if problem is not None:
+                yield problem
+                return
+        retried = False
+        while True:
+            secrets = [self.active.api_key]
+            splitter = ThinkSplitter()
+            answer_started = False
+            finish_reason: str | None = None
+            saw_choice = False
+            saw_chunk = False
+            try:
+                client = self._get_client()
+                response = await client.chat.completions.create(  # type: ignore[call-overload]
+                    model=model,
+                    messages=list(messages),
+                    stream=True,
+                    stream_options={"include_usage": True},
+                )
+                async with response as stream:
+                    async for chunk in stream:
+                        saw_chunk = True
+                        usage = getattr(chunk, "usage", None)
+                        if usage is not None:
+                            self.stats.prompt_tokens += usage.prompt_tokens or 0
+                            self.stats.completion_tokens += usage.completion_tokens or 0
+                            yield UsageReport(
+                                usage.prompt_tokens or 0, usage.completion_tokens or 0
+                            )
+                        for choice in chunk.choices or ():
+                            saw_choice = True
+                            delta = choice.delta
+                            reasoning = _reasoning_of(delta)
+                            if reasoning:
+                                yield ReasoningDelta(reasoning)
+                            content = getattr(delta, "content", None) if delta else None
+                            if content:
+                                text, thought = splitter.feed(content)
+                                if thought:
+                                    yield ReasoningDelta(thought)
+                                if text and not answer_started:
+                                    text = text.lstrip()
+                                    answer_started = bool(text)
+                                if text:
+                                    yield TextDelta(text)
+                            if choice.finish_reason:
+                                finish_reason = choice.finish_reason
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # every provider failure becomes an event
+                failure = failure_from_exception(exc, secrets)
+                if (
+                    failure.status == 401
+                    and not saw_chunk
+                    and not retried
+                    and self._refresh_credentials is not None
+                ):
+                    retried = True
+                    problem = await self._renew_credentials(force=True)
+                    if problem is None:
+                        continue  # send the request once more with the new token
+                    failure = problem
+                if failure.kind == "connect" and saw_chunk:
+                    failure = ChatFailure("interrupted", INTERRUPTED_MESSAGE)
+                if failure.kind == "model_not_found":
+                    failure = await self._with_models(failure)
+                yield self._for_qwen_oauth(failure)
+                return
+            break
         text, thought = splitter.flush()
         if thought:
             yield ReasoningDelta(thought)
@@ -194,6 +229,42 @@ class ChatService:
             )
         else:
             yield ChatFailure("interrupted", INTERRUPTED_MESSAGE)
+
+    async def _renew_credentials(self, *, force: bool) -> ChatFailure | None:
+        """Ask for the current (or, with ``force``, a renewed) token and switch to it."""
+        assert self._refresh_credentials is not None
+        try:
+            token = await self._refresh_credentials(force)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            return _renewal_failure(exc)
+        if token and token != self.active.api_key:
+            self.active = replace(self.active, api_key=token)
+            await self.aclose()  # the next request builds a client with the new token
+        return None
+
+    def _for_qwen_oauth(self, failure: ChatFailure) -> ChatFailure:
+        """Word quota and 401 failures for a Qwen OAuth sign-in (no key to replace)."""
+        if self.active.provider.auth != "qwen-oauth":
+            return failure
+        if failure.kind == "quota":
+            message = failure.message.replace(
+                _QUOTA_USED_UP, "Your free Qwen OAuth quota is used up for now (429)."
+            ).replace(
+                _QUOTA_SWITCH,
+                "Use /auth to switch to an API key (e.g. DashScope / Model Studio or "
+                "OpenRouter), or try again later.",
+            )
+            return replace(failure, message=message)
+        if failure.kind == "auth":
+            from qwen_tui.providers.qwen_oauth.errors import SIGN_IN_AGAIN
+
+            if failure.status == 401:
+                return replace(
+                    failure, message=f"The Qwen server refused the sign-in (401). {SIGN_IN_AGAIN}"
+                )
+        return failure
 
     async def _with_models(self, failure: ChatFailure) -> ChatFailure:
         """Add the server's model list to a model-not-found failure."""
@@ -226,3 +297,20 @@ def _reasoning_of(delta: Any) -> str:
         if isinstance(value, str) and value:
             return value
     return ""
+
+
+def _renewal_failure(exc: Exception) -> ChatFailure:
+    """A failed token renewal as a chat failure; the conversation is untouched."""
+    from qwen_tui.providers.qwen_oauth.errors import OAuthError
+
+    if isinstance(exc, OAuthError):
+        if exc.kind in ("network", "server", "busy"):
+            return ChatFailure(
+                "connect",
+                f"Could not renew the Qwen sign-in: {exc.message} Press Ctrl+R to retry.",
+            )
+        return ChatFailure("auth", exc.message, status=exc.status)
+    return ChatFailure(
+        "auth",
+        f"Could not read the Qwen sign-in ({type(exc).__name__}: {exc}). Sign in again with /auth.",
+    )

@@ -42,11 +42,9 @@ def _read_key(provider_name: str) -> str:
 
 def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:
     if args.method == "qwen-oauth":
-        _say(
-            "error: Qwen OAuth sign-in is not available in this version yet. "
-            "Use an API key: qwen-tui auth login --method openai --provider dashscope-intl"
-        )
-        return EXIT_USAGE
+        from qwen_tui.providers.qwen_oauth.headless import login_qwen_oauth
+
+        return login_qwen_oauth(args, loaded)
     from qwen_tui.credentials import CredentialError
     from qwen_tui.providers import ProviderError, UnknownProvider
     from qwen_tui.providers.signin import (
@@ -121,9 +119,9 @@ def _status(loaded: LoadedSettings) -> int:
     store = credential_store_for(loaded)
     method = settings.security.auth.selected_type
     if method == "qwen-oauth":
-        print("Method:   Qwen OAuth (qwen.ai account)")
-        print("Status:   sign-in with Qwen OAuth is not available in this version yet")
-        return EXIT_OK
+        from qwen_tui.providers.qwen_oauth.headless import status_qwen_oauth
+
+        return status_qwen_oauth(loaded, registry, store)
     try:
         active = resolve_active(loaded, registry, store)
     except (UnknownProvider, ProviderError) as error:
@@ -163,6 +161,12 @@ def _logout(args: argparse.Namespace, loaded: LoadedSettings) -> int:
 
     settings = loaded.settings
     registry = registry_for(loaded)
+    if args.logout_provider == "qwen" or (
+        not args.logout_provider and settings.security.auth.selected_type == "qwen-oauth"
+    ):
+        from qwen_tui.providers.qwen_oauth.headless import logout_qwen_oauth
+
+        return logout_qwen_oauth(loaded, unselect=not args.logout_provider)
     provider_id = args.logout_provider or settings.model.provider
     if provider_id is None and settings.model.base_url:
         provider_id = registry.match_base_url(settings.model.base_url).id

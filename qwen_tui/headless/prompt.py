@@ -8,11 +8,17 @@ once); everything else (errors, warnings) goes to stderr with a non-zero exit co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import sys
-from typing import TextIO
+from collections.abc import AsyncGenerator
+from typing import TYPE_CHECKING, TextIO, cast
 
 from qwen_tui.config import LoadedSettings
+
+if TYPE_CHECKING:
+    from qwen_tui.chat.events import ChatEvent
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -34,8 +40,25 @@ def run_prompt(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Ask once and print the answer; returns the exit code."""
-    return asyncio.run(_run(prompt, loaded, output, out or sys.stdout, err or sys.stderr))
+    """Ask once and print the answer; returns the exit code.
+
+    When the reader of stdout goes away (``qwen-tui -p … | head -c 1``), the request is
+    cancelled and the exit code is 1, without a traceback.
+    """
+    out = out or sys.stdout
+    try:
+        return asyncio.run(_run(prompt, loaded, output, out, err or sys.stderr))
+    except BrokenPipeError:
+        _silence(out)
+        return EXIT_FAILURE
+
+
+def _silence(out: TextIO) -> None:
+    """Point a closed stdout at /dev/null so the flush at exit does not fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        os.close(devnull)
 
 
 async def _run(prompt: str, loaded: LoadedSettings, output: str, out: TextIO, err: TextIO) -> int:
@@ -78,8 +101,11 @@ async def _run(prompt: str, loaded: LoadedSettings, output: str, out: TextIO, er
     usage: dict[str, int] | None = None
     finish: str | None = None
     failure: ChatFailure | None = None
+    events = cast(
+        "AsyncGenerator[ChatEvent, None]", service.stream([{"role": "user", "content": prompt}])
+    )
     try:
-        async for event in service.stream([{"role": "user", "content": prompt}]):
+        async for event in events:
             if isinstance(event, TextDelta):
                 text.append(event.text)
                 if output == "text":
@@ -97,6 +123,8 @@ async def _run(prompt: str, loaded: LoadedSettings, output: str, out: TextIO, er
             else:
                 failure = event
     finally:
+        # Close the stream at once (a broken stdout pipe leaves the loop mid-answer).
+        await events.aclose()
         await service.aclose()
     if output == "json":
         document = {

@@ -7,12 +7,13 @@ provider and key are active; doing it here keeps them from drifting apart.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qwen_tui.config import LoadedSettings, update_settings_file
 from qwen_tui.credentials import CredentialError
-from qwen_tui.providers.catalogue import Provider, ProviderError
+from qwen_tui.providers.catalogue import ErrorKind, Provider, ProviderError
 from qwen_tui.providers.registry import ActiveProvider, ProviderRegistry
 from qwen_tui.providers.urls import normalise_base_url
 
@@ -122,16 +123,21 @@ def _env_key_applies(loaded: LoadedSettings, provider: Provider) -> bool:
 def resolve_active(
     loaded: LoadedSettings, registry: ProviderRegistry, credentials: CredentialStore | None
 ) -> ActiveProvider | None:
-    """The OpenAI-compatible provider in use with its key, or ``None`` if there is none.
+    """The provider in use with its key, or ``None`` if there is none.
 
-    Qwen OAuth is resolved by the OAuth module; this returns ``None`` for it. Reading the
-    key may touch the OS keyring, so call it off the UI thread.
+    Under Qwen OAuth (``selectedType`` ``"qwen-oauth"``) this is the ``qwen`` provider
+    with the stored access token (renewed first when it expires within 30 s) and the
+    token's ``resource_url`` as base URL; ``None`` when no Qwen tokens are stored. Reading
+    the key may touch the OS keyring (and, under Qwen OAuth, the network), so call it off
+    the UI thread.
 
     A key in the environment still works when the keyring does not.
 
     Raises:
         UnknownProvider: settings name a provider that does not exist.
-        ProviderError: the configured base URL is malformed.
+        ProviderError: the configured base URL is malformed; under Qwen OAuth, the
+            token could not be renewed (``__cause__`` is the ``OAuthError``; kind
+            ``"auth"`` means: sign in again).
         CredentialError: the key is needed, not in the environment, and the keyring
             cannot be read.
     """
@@ -139,6 +145,8 @@ def resolve_active(
     selected = settings.security.auth.selected_type
     if selected is None and loaded.env_api_key is not None:
         selected = "openai"
+    if selected == "qwen-oauth":
+        return _resolve_qwen_oauth(loaded, registry, credentials)
     if selected != "openai":
         return None
     model_settings = settings.model
@@ -171,3 +179,40 @@ def resolve_active(
         api_key=key,
         source=source,
     )
+
+
+_OAUTH_ERROR_KINDS: dict[str, ErrorKind] = {
+    "network": "connect",
+    "busy": "connect",
+    "not_json": "not_json",
+    "server": "http",
+    "bad_response": "http",
+}
+
+
+def _resolve_qwen_oauth(
+    loaded: LoadedSettings, registry: ProviderRegistry, credentials: CredentialStore | None
+) -> ActiveProvider | None:
+    """Qwen OAuth's provider, with OAuth failures turned into ``ProviderError``."""
+    from qwen_tui.providers.qwen_oauth import OAuthError, resolve_qwen_oauth
+
+    try:
+        return resolve_qwen_oauth(loaded, registry, credentials)
+    except OAuthError as error:
+        kind = _OAUTH_ERROR_KINDS.get(error.kind, "auth")
+        raise ProviderError(kind, error.message, status=error.status) from error
+
+
+def credentials_refresher(
+    loaded: LoadedSettings, credentials: CredentialStore | None
+) -> Callable[[bool], Awaitable[str | None]] | None:
+    """ChatService's ``refresh_credentials`` callback: set under Qwen OAuth, else None.
+
+    Pass it as ``ChatService(active, refresh_credentials=credentials_refresher(...))`` so
+    the chat renews the access token before it expires and once after a 401.
+    """
+    if credentials is None or loaded.settings.security.auth.selected_type != "qwen-oauth":
+        return None
+    from qwen_tui.providers.qwen_oauth import chat_refresher
+
+    return chat_refresher(loaded, credentials)

@@ -17,7 +17,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
@@ -29,6 +28,7 @@ from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.ui.commands import COMMANDS, complete, find_command
 from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
+from qwen_tui.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
     from qwen_tui.chat.service import ChatService
@@ -70,7 +70,7 @@ class ChatScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        yield VerticalScroll(id="transcript")
+        yield Transcript(id="transcript")
         yield OptionList(id="slash-menu")
         yield PromptInput(id="prompt")
         yield Static("", id="status-line")
@@ -78,8 +78,6 @@ class ChatScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "qwen-tui"
-        transcript = self.query_one("#transcript", VerticalScroll)
-        transcript.anchor()
         self.query_one("#slash-menu", OptionList).display = False
         self._show_messages(self.session.messages)
         prompt = self.query_one(PromptInput)
@@ -87,8 +85,13 @@ class ChatScreen(Screen[None]):
         prompt.focus()
         self.connect()
 
+    async def on_unmount(self) -> None:
+        """Close the provider's HTTP connections when the screen (or the app) goes."""
+        if self.chat is not None:
+            await self.chat.aclose()
+
     def _show_messages(self, messages: list[ChatMessage]) -> None:
-        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript = self.query_one(Transcript)
         transcript.remove_children()
         widgets: list[UserMessage | AssistantMessage] = []
         for message in messages:
@@ -101,10 +104,13 @@ class ChatScreen(Screen[None]):
                 widgets.append(answer)
         if widgets:
             transcript.mount_all(widgets)
+        transcript.resume_following()
 
     def note(self, text: str, *, severity: str = "info") -> None:
         """Add a line from the app to the transcript."""
-        self.query_one("#transcript", VerticalScroll).mount(SystemNote(text, severity=severity))
+        transcript = self.query_one(Transcript)
+        transcript.mount(SystemNote(text, severity=severity))
+        transcript.resume_following()
 
     # ----- provider ----------------------------------------------------------------
 
@@ -230,7 +236,9 @@ class ChatScreen(Screen[None]):
 
     def _send(self, text: str) -> None:
         self._save(ChatMessage("user", text))
-        self.query_one("#transcript", VerticalScroll).mount(UserMessage(text))
+        transcript = self.query_one(Transcript)
+        transcript.mount(UserMessage(text))
+        transcript.resume_following()
         self._start_answer()
 
     def _start_answer(self) -> None:
@@ -250,9 +258,17 @@ class ChatScreen(Screen[None]):
         """
         assert self.chat is not None
         chat = self.chat
+        session = self.session  # /clear or /resume may switch sessions meanwhile
         widget = AssistantMessage(model=chat.model)
-        await self.query_one("#transcript", VerticalScroll).mount(widget)
-        timer = self.set_interval(FRAME_SECONDS, widget.flush)
+        transcript = self.query_one(Transcript)
+        await transcript.mount(widget)
+        transcript.follow()
+
+        def frame() -> None:
+            widget.flush()
+            transcript.follow()
+
+        timer = self.set_interval(FRAME_SECONDS, frame)
         usage: Usage | None = None
         finished = False
         failure: ChatFailure | None = None
@@ -261,7 +277,9 @@ class ChatScreen(Screen[None]):
         try:
             for attempt in range(AUTO_RETRY_ATTEMPTS + 1):
                 failure = None
-                messages = api_messages(self.session.messages)
+                # Up to the last prompt: a retry must not send the answer it replaces.
+                asked = last_user_index(session.messages)
+                messages = api_messages(session.messages[: (asked or 0) + 1])
                 async for event in chat.stream(messages):
                     if isinstance(event, TextDelta):
                         widget.append_text(event.text)
@@ -282,7 +300,7 @@ class ChatScreen(Screen[None]):
             widget.show_notice(
                 "Stopped. What arrived is kept; Ctrl+R asks again.", severity="warning"
             )
-            self._finish_answer(widget, chat.model, usage, finished=False, error="stopped")
+            self._finish_answer(widget, session, chat.model, usage, finished=False, error="stopped")
             raise
         finally:
             timer.stop()
@@ -293,12 +311,17 @@ class ChatScreen(Screen[None]):
         elapsed = time.monotonic() - started
         self._finish_answer(
             widget,
+            session,
             chat.model,
             usage,
             finished=finished and failure is None,
             error=failure.message if failure else None,
         )
-        self._set_status(f"{elapsed:.1f} s")
+        self._set_status(self._elapsed_text(elapsed))
+
+    def _elapsed_text(self, seconds: float) -> str:
+        """How long the answer took, for the status line (one place, for tests)."""
+        return f"{seconds:.1f} s"
 
     def _should_wait_and_retry(
         self, failure: ChatFailure | None, widget: AssistantMessage, attempt: int
@@ -327,6 +350,7 @@ class ChatScreen(Screen[None]):
     def _finish_answer(
         self,
         widget: AssistantMessage,
+        session: Session,
         model: str | None,
         usage: Usage | None,
         *,
@@ -334,6 +358,7 @@ class ChatScreen(Screen[None]):
         error: str | None,
     ) -> None:
         widget.flush(final=True)
+        self.query_one(Transcript).follow()
         if usage is not None:
             self._last_usage = usage
         if widget.text or widget.reasoning:
@@ -346,16 +371,17 @@ class ChatScreen(Screen[None]):
                     model=model,
                     usage=usage,
                     error=error,
-                )
+                ),
+                session,
             )
         self.refresh_bindings()
 
-    def _save(self, message: ChatMessage) -> None:
+    def _save(self, message: ChatMessage, session: Session | None = None) -> None:
         """Append to the session file; a full disk is reported, the chat goes on."""
         from qwen_tui.chat.sessions import SessionError
 
         try:
-            self.session.append(message)
+            (session or self.session).append(message)
         except SessionError as error:
             self.notify(f"Not saved to disk: {error}", severity="error", timeout=10)
 

@@ -1,0 +1,146 @@
+"""HTTP plumbing shared by the device flow and the refresh: form posts, JSON checks, errors.
+
+httpx is imported inside functions only, so importing the package stays cheap. Proxies
+and custom CAs are honoured as everywhere in qwen-tui (``HTTPS_PROXY``, ``NO_PROXY``,
+``SSL_CERT_FILE``), loopback servers always go direct, and redirects are not followed:
+an OAuth endpoint that redirects is a wrong URL (usually to a login page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from qwen_tui.providers.qwen_oauth.errors import OAuthError
+
+if TYPE_CHECKING:
+    import httpx
+
+USER_AGENT = "qwen-tui"
+HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
+_DETAIL_LIMIT = 200
+
+SETTING_HINTS = {
+    "device": "oauth.deviceAuthorizationUrl (QWEN_TUI_OAUTH__DEVICE_AUTHORIZATION_URL)",
+    "token": "oauth.tokenUrl (QWEN_TUI_OAUTH__TOKEN_URL)",
+}
+
+
+def _client_options(timeout: float) -> dict[str, Any]:
+    import httpx
+
+    return {
+        "timeout": httpx.Timeout(timeout),
+        "follow_redirects": False,
+        "trust_env": True,
+        "headers": HEADERS,
+    }
+
+
+# A proxy cannot reach this machine's loopback interface.
+_LOOPBACK_DIRECT: dict[str, None] = {
+    "all://127.0.0.1": None,
+    "all://localhost": None,
+    "all://[::1]": None,
+}
+
+
+def async_client(timeout: float) -> httpx.AsyncClient:
+    """An httpx client for the device flow; close it (``async with``)."""
+    import httpx
+
+    return httpx.AsyncClient(**_client_options(timeout), mounts=_LOOPBACK_DIRECT)
+
+
+def sync_client(timeout: float) -> httpx.Client:
+    """A blocking httpx client for refreshes, which run in a worker thread."""
+    import httpx
+
+    return httpx.Client(**_client_options(timeout), mounts=_LOOPBACK_DIRECT)
+
+
+def network_error(exc: Exception, url: str, timeout: float, endpoint: str) -> OAuthError:
+    """Turn a failure below HTTP (no answer at all) into an ``OAuthError("network")``."""
+    from qwen_tui.providers.verify import transport_error
+
+    reason = transport_error(exc, url, timeout).message
+    return OAuthError(
+        "network",
+        f"Could not reach the Qwen sign-in server. {reason} If you use another sign-in "
+        f"server, check {SETTING_HINTS[endpoint]}.",
+    )
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """Blank out secrets a server may echo back."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _looks_like_html(response: httpx.Response) -> bool:
+    if "html" in response.headers.get("content-type", "").lower():
+        return True
+    head = response.content[:64].lstrip().lower()
+    return head.startswith((b"<!doctype", b"<html", b"<"))
+
+
+def read_json(
+    response: httpx.Response, endpoint: str, secrets: Iterable[str | None] = ()
+) -> dict[str, Any]:
+    """The JSON object of an OAuth answer.
+
+    Raises:
+        OAuthError: ``not_json`` for a web page or other non-JSON text (a wrong URL, a
+            captive portal, a redirect), ``bad_response`` for JSON that is not an object.
+    """
+    hint = SETTING_HINTS[endpoint]
+    status = response.status_code
+    if 300 <= status < 400:
+        where = response.headers.get("location", "")
+        target = f" to {where.split('?', 1)[0]}" if where else ""
+        raise OAuthError(
+            "not_json",
+            f"The sign-in server redirected{target} (HTTP {status}) instead of answering. "
+            f"Check {hint}: it must be the endpoint itself.",
+            status=status,
+        )
+    if _looks_like_html(response):
+        raise OAuthError(
+            "not_json",
+            f"The sign-in server answered with a web page instead of JSON (HTTP {status}). "
+            f"Check {hint}, or whether a proxy or captive portal is in the way.",
+            status=status,
+        )
+    try:
+        body = response.json()
+    except ValueError:
+        raise OAuthError(
+            "not_json",
+            f"The sign-in server's answer is not JSON (HTTP {status}). Check {hint}.",
+            status=status,
+        ) from None
+    if not isinstance(body, dict):
+        raise OAuthError(
+            "bad_response",
+            f"The sign-in server's answer is not a JSON object (HTTP {status}). Check {hint}.",
+            status=status,
+        )
+    return body
+
+
+def oauth_error(body: Mapping[str, Any], secrets: Iterable[str | None] = ()) -> tuple[str, str]:
+    """``(error, error_description)`` of an RFC 6749 error answer; empty when absent."""
+    code = body.get("error")
+    description = body.get("error_description") or body.get("message") or ""
+    code_text = code if isinstance(code, str) else ""
+    text = " ".join(redact(str(description), secrets).split())
+    if len(text) > _DETAIL_LIMIT:
+        text = text[: _DETAIL_LIMIT - 1] + "…"
+    return code_text.strip(), text
+
+
+def said(description: str) -> str:
+    """`` The server said: "…"`` or nothing."""
+    return f' The server said: "{description}"' if description else ""

@@ -1,0 +1,504 @@
+"""The chat screen, driven from the keyboard against a real OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import OptionList, Static
+
+from qwen_tui.ui.app import QwenTuiApp
+from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
+from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage
+from qwen_tui.ui.widgets.prompt_input import PromptInput
+from tests.credentials_fixtures import MemoryKeyring
+from tests.servers.openai_server import OpenAIServer, openai_server
+from tests.ui_helpers import make_app, wait_until
+
+KEY = "sk-chat-screen-key-4711"
+SIZE = (100, 36)
+CODE_ANSWER = ["Here is code:\n\n", "```python\n", "print('hi')\n", "```\n\n", "Done."]
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
+    with openai_server(api_key=KEY) as running:
+        monkeypatch.setenv("OPENAI_BASE_URL", running.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        monkeypatch.setenv("OPENAI_MODEL", "test-model")
+        yield running
+
+
+def chat_app() -> QwenTuiApp:
+    return make_app(keyring_backend=MemoryKeyring())
+
+
+async def connected(pilot: Pilot[Any]) -> ChatScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, ChatScreen)
+    await wait_until(pilot, lambda: screen.chat is not None)
+    return screen
+
+
+def answers(screen: ChatScreen) -> list[AssistantMessage]:
+    return list(screen.query(AssistantMessage))
+
+
+def answer_done(screen: ChatScreen, count: int = 1) -> bool:
+    return len(answers(screen)) >= count and not screen._answering
+
+
+def notes(screen: ChatScreen) -> list[str]:
+    return [str(note.render()) for note in screen.query(SystemNote)]
+
+
+def notice(answer: AssistantMessage) -> str:
+    return str(answer._notice.render())
+
+
+def status(screen: ChatScreen) -> str:
+    return str(screen.query_one("#status-line", Static).render())
+
+
+def session_records(home: Path) -> list[dict[str, Any]]:
+    files = sorted((home / "sessions").glob("*.jsonl"))
+    assert len(files) == 1, files
+    return [json.loads(line) for line in files[0].read_text().splitlines()]
+
+
+def messages_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in records if r["type"] == "message"]
+
+
+async def send(pilot: Pilot[Any], screen: ChatScreen, text: str) -> None:
+    screen.query_one(PromptInput).load_text(text)
+    await pilot.press("enter")
+
+
+# ----- 1. a streamed answer ---------------------------------------------------------------
+
+
+async def test_streamed_markdown_answer_is_shown_saved_and_counted(
+    server: OpenAIServer, isolated_home: Path
+) -> None:
+    server.options.chat_pieces = CODE_ANSWER
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await pilot.press(*"hello")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: answer_done(screen))
+        await pilot.pause()
+        assert screen.query_one(PromptInput).text == ""
+        users = [str(u.render()) for u in screen.query(UserMessage)]
+        assert users == ["hello"]
+        (answer,) = answers(screen)
+        assert answer.text == "".join(CODE_ANSWER)
+        assert notice(answer) == ""
+        assert "1→5 tok" in status(screen)
+        assert "session 1→5 tok" in status(screen)
+    body = server.requests[-1].json()
+    assert body["messages"] == [{"role": "user", "content": "hello"}]
+    path = next((isolated_home / "sessions").glob("*.jsonl"))
+    assert KEY not in path.read_text()
+    saved = messages_of(session_records(isolated_home))
+    assert [(m["role"], m["content"]) for m in saved] == [
+        ("user", "hello"),
+        ("assistant", "".join(CODE_ANSWER)),
+    ]
+    assert "partial" not in saved[1]
+    assert saved[1]["usage"] == {"prompt_tokens": 1, "completion_tokens": 5}
+
+
+# ----- 2. Esc stops a stream --------------------------------------------------------------
+
+
+async def test_escape_stops_a_slow_stream_keeps_the_partial_answer_and_ctrl_r_asks_again(
+    server: OpenAIServer, isolated_home: Path
+) -> None:
+    server.options.chat_pieces = [f"word{i} " for i in range(40)]
+    server.options.chunk_delay = 0.1
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "tell me a long story")
+        await wait_until(
+            pilot, lambda: bool(answers(screen)) and "word2" in answers(screen)[0].text
+        )
+        assert screen._answering
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not screen._answering, timeout=0.5)
+        (answer,) = answers(screen)
+        stopped_at = answer.text
+        assert stopped_at.startswith("word0 word1 word2")
+        assert "Stopped" in notice(answer)
+        # The HTTP stream is closed: the server's handler finds the socket gone.
+        connections = server._server.connections
+        await wait_until(pilot, lambda: not connections, timeout=2)
+        await pilot.pause(0.3)
+        assert answer.text == stopped_at
+        saved = messages_of(session_records(isolated_home))
+        assert saved[-1]["role"] == "assistant"
+        assert saved[-1]["content"] == stopped_at
+        assert saved[-1]["partial"] is True
+
+        server.options.chunk_delay = 0
+        server.options.chat_pieces = ["The ", "end."]
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: answer_done(screen, 2))
+        assert answers(screen)[0].text == stopped_at
+        assert answers(screen)[1].text == "The end."
+    retry = server.requests[-1].json()["messages"]
+    assert retry == [{"role": "user", "content": "tell me a long story"}]
+    saved = messages_of(session_records(isolated_home))
+    assert [(m["role"], m.get("partial", False)) for m in saved] == [
+        ("user", False),
+        ("assistant", True),
+        ("assistant", False),
+    ]
+
+
+# ----- 3. faults against the real server --------------------------------------------------
+
+
+def chat_requests(server: OpenAIServer) -> int:
+    return sum(r.path.endswith("/chat/completions") for r in server.requests)
+
+
+FAULTS: dict[str, Any] = {
+    # name: (server options to break it, text the notice must hold, partial text)
+    "401": ({"api_key": "sk-another-key-0000"}, ["401", "/auth"], ""),
+    "404-model": (
+        {"strict_model": True, "models": ["alpha", "beta"]},
+        ["not found", "alpha, beta", "/model"],
+        "",
+    ),
+    "429-no-retry-after": (
+        {"errors": {"/v1/chat/completions": {"status": 429, "message": "Slow down."}}},
+        ["429", "Ctrl+R"],
+        "",
+    ),
+    "500": (
+        {"errors": {"/v1/chat/completions": {"status": 500, "message": "Boom."}}},
+        ["500", "Ctrl+R"],
+        "",
+    ),
+    "drop": ({"drop_after": 2}, ["closed before the answer was finished", "Ctrl+R"], "Hello, "),
+    "malformed": ({"malformed_after": 2}, ["malformed", "Ctrl+R"], "Hello, "),
+    "no-choices": ({"no_choices": True}, ["no choices", "Ctrl+R"], ""),
+    "timeout": ({"mode": "slow", "delay": 3.0}, ["did not answer in time", "Ctrl+R"], ""),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+async def test_fault_keeps_the_app_and_partial_answer_and_ctrl_r_resends(
+    fault: str, server: OpenAIServer, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.servers.openai_server import ScriptedError, ServerOptions
+
+    breakage, expected, partial = FAULTS[fault]
+    monkeypatch.setenv("QWEN_TUI_MODEL__REQUEST_TIMEOUT", "0.5")
+    healthy = ServerOptions(api_key=KEY)
+    for name, value in breakage.items():
+        if name == "errors":
+            value = {path: ScriptedError(**error) for path, error in value.items()}
+        setattr(server.options, name, value)
+    app = chat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "hello")
+        await wait_until(pilot, lambda: answer_done(screen), timeout=5)
+        assert app.is_running and app.screen is screen
+        (answer,) = answers(screen)
+        assert answer.text == partial
+        for words in expected:
+            assert words in notice(answer)
+        assert KEY not in notice(answer) and "sk-another-key-0000" not in notice(answer)
+        assert screen.query_one(PromptInput).has_focus
+        saved = messages_of(session_records(isolated_home))
+        if partial:
+            assert saved[-1]["content"] == partial and saved[-1]["partial"] is True
+            assert saved[-1]["error"] == notice(answer)
+        else:
+            assert [m["role"] for m in saved] == ["user"]
+        await pilot.pause(0.2)
+        assert chat_requests(server) == 1  # nothing was retried behind the user's back
+
+        for name in breakage:
+            setattr(server.options, name, getattr(healthy, name))
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: answer_done(screen, 2))
+        assert answers(screen)[0].text == partial
+        assert answers(screen)[1].text == "Hello, world!"
+        assert notice(answers(screen)[1]) == ""
+    assert chat_requests(server) == 2
+    assert server.requests[-1].json()["messages"] == [{"role": "user", "content": "hello"}]
+
+
+async def test_rate_limit_with_retry_after_waits_and_retries_by_itself(
+    server: OpenAIServer, isolated_home: Path
+) -> None:
+    from tests.servers.openai_server import ScriptedError
+
+    server.options.errors = {
+        "/v1/chat/completions": ScriptedError(
+            429, "Rate limit reached.", headers={"Retry-After": "1"}, times=1
+        )
+    }
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "hello")
+        await wait_until(
+            pilot, lambda: bool(answers(screen)) and "retrying" in notice(answers(screen)[0])
+        )
+        assert chat_requests(server) == 1
+        await wait_until(pilot, lambda: answer_done(screen), timeout=4)
+        (answer,) = answers(screen)
+        assert answer.text == "Hello, world!"
+        assert notice(answer) == ""
+    assert chat_requests(server) == 2
+    saved = messages_of(session_records(isolated_home))
+    assert [(m["role"], m["content"]) for m in saved] == [
+        ("user", "hello"),
+        ("assistant", "Hello, world!"),
+    ]
+
+
+async def test_connection_refused_keeps_the_app_and_ctrl_r_tries_again(
+    server: OpenAIServer, isolated_home: Path
+) -> None:
+    app = chat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        server.stop()
+        await send(pilot, screen, "anyone there?")
+        await wait_until(pilot, lambda: answer_done(screen))
+        assert app.is_running
+        (answer,) = answers(screen)
+        assert answer.text == ""
+        assert "Could not reach the server" in notice(answer)
+        assert screen.chat is not None and screen.chat.stats.requests == 1
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: answer_done(screen, 2))
+        assert screen.chat.stats.requests == 2
+        assert "Could not reach the server" in notice(answers(screen)[1])
+    saved = messages_of(session_records(isolated_home))
+    assert [(m["role"], m["content"]) for m in saved] == [("user", "anyone there?")]
+
+
+# ----- 4. the prompt is never lost --------------------------------------------------------
+
+
+async def test_text_typed_while_streaming_stays_in_the_prompt(server: OpenAIServer) -> None:
+    server.options.chat_pieces = [f"w{i} " for i in range(40)]
+    server.options.chunk_delay = 0.2  # pilot's key presses are slow while the app works
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        prompt = screen.query_one(PromptInput)
+        await send(pilot, screen, "first")
+        await wait_until(pilot, lambda: screen._answering)
+        await pilot.press(*"second")
+        await pilot.press("enter")  # refused while answering, but kept
+        assert screen._answering
+        assert prompt.text == "second"
+        server.options.chunk_delay = 0
+        await wait_until(pilot, lambda: answer_done(screen))
+        assert answers(screen)[0].text.endswith("w39 ")
+        assert prompt.text == "second"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: answer_done(screen, 2))
+        assert [str(u.render()) for u in screen.query(UserMessage)] == ["first", "second"]
+        assert prompt.text == ""
+        await pilot.press("up")
+        assert prompt.text == "second"
+        await pilot.press("up")
+        assert prompt.text == "first"
+        await pilot.press("down", "down")
+        assert prompt.text == ""
+
+
+async def test_ctrl_j_makes_a_multi_line_prompt_sent_as_one_message(
+    server: OpenAIServer,
+) -> None:
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await pilot.press(*"line one", "ctrl+j", *"line two")
+        assert screen.query_one(PromptInput).text == "line one\nline two"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: answer_done(screen))
+        assert [str(u.render()) for u in screen.query(UserMessage)] == ["line one\nline two"]
+    assert server.requests[-1].json()["messages"] == [
+        {"role": "user", "content": "line one\nline two"}
+    ]
+
+
+# ----- 5. slash commands ------------------------------------------------------------------
+
+
+async def test_slash_menu_completes_with_tab(server: OpenAIServer) -> None:
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        menu = screen.query_one("#slash-menu", OptionList)
+        await pilot.press(*"/mo")
+        await wait_until(pilot, lambda: menu.display)
+        labels = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
+        assert len(labels) == 1 and labels[0].startswith("/model")
+        await pilot.press("tab")
+        prompt = screen.query_one(PromptInput)
+        assert prompt.text == "/model"
+        assert prompt.has_focus
+        await wait_until(pilot, lambda: not menu.display)
+
+
+async def test_clear_starts_a_new_session_and_resume_opens_the_old_one(
+    server: OpenAIServer, isolated_home: Path
+) -> None:
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "first conversation")
+        await wait_until(pilot, lambda: answer_done(screen))
+        first_id = screen.session.id
+        await send(pilot, screen, "/clear")
+        await wait_until(pilot, lambda: not screen.query(UserMessage))
+        assert not answers(screen)
+        assert screen.session.id != first_id
+        assert screen.query_one(PromptInput).text == ""
+        await send(pilot, screen, "second conversation")
+        await wait_until(pilot, lambda: answer_done(screen))
+        assert len(list((isolated_home / "sessions").glob("*.jsonl"))) == 2
+        second_id = screen.session.id
+
+        await send(pilot, screen, "/resume")
+        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ChatScreen))
+        picker = pilot.app.screen
+        choices = picker.query_one(OptionList)
+        labels = [str(choices.get_option_at_index(i).prompt) for i in range(choices.option_count)]
+        assert len(labels) == 1 and "first conversation" in labels[0]
+        assert "(2 messages, test-model)" in labels[0]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: pilot.app.screen is screen)
+        await wait_until(pilot, lambda: screen.session.id == first_id)
+        await pilot.pause()
+        assert [str(u.render()) for u in screen.query(UserMessage)] == ["first conversation"]
+        assert [a.text for a in answers(screen)] == ["Hello, world!"]
+        await send(pilot, screen, "more")
+        await wait_until(pilot, lambda: answer_done(screen, 2))
+    assert second_id != first_id
+    body = server.requests[-1].json()["messages"]
+    assert [m["content"] for m in body] == ["first conversation", "Hello, world!", "more"]
+
+
+async def test_stats_and_help_add_notes(server: OpenAIServer) -> None:
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "hi")
+        await wait_until(pilot, lambda: answer_done(screen))
+        await send(pilot, screen, "/stats")
+        await wait_until(pilot, lambda: len(notes(screen)) == 1)
+        assert "1 requests (0 failed)" in notes(screen)[0]
+        assert "4 tokens out" in notes(screen)[0]
+        await send(pilot, screen, "/help")
+        await wait_until(pilot, lambda: len(notes(screen)) == 2)
+        assert "/model" in notes(screen)[1] and "Ctrl+R" in notes(screen)[1]
+
+
+async def test_model_picker_changes_the_model_of_the_next_request(
+    server: OpenAIServer, isolated_home: Path
+) -> None:
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "/model")
+        await wait_until(pilot, lambda: not isinstance(pilot.app.screen, ChatScreen))
+        choices = pilot.app.screen.query_one(OptionList)
+        ids = [choices.get_option_at_index(i).id for i in range(choices.option_count)]
+        assert ids == ["test-model", "test-model-mini"]
+        assert choices.highlighted == 0  # the model in use
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: pilot.app.screen is screen)
+        await wait_until(pilot, lambda: "test-model-mini" in status(screen))
+        await send(pilot, screen, "hi")
+        await wait_until(pilot, lambda: answer_done(screen))
+        assert answers(screen)[0].border_title == "test-model-mini"
+    assert server.requests[-1].json()["model"] == "test-model-mini"
+    settings = json.loads((isolated_home / "settings.json").read_text())
+    assert settings["model"]["name"] == "test-model-mini"
+    records = session_records(isolated_home)
+    assert records[0]["model"] == "test-model-mini"
+
+
+async def test_unknown_command_is_reported_and_kept(server: OpenAIServer) -> None:
+    app = chat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "/frobnicate now")
+        await wait_until(pilot, lambda: bool(app._notifications))
+        messages = [n.message for n in app._notifications]
+        assert any("Unknown command /frobnicate" in m for m in messages)
+        assert screen.query_one(PromptInput).text == "/frobnicate now"
+        assert not screen.query(UserMessage)
+    assert chat_requests(server) == 0
+
+
+# ----- 6. --continue ----------------------------------------------------------------------
+
+
+async def test_continue_opens_the_latest_session(server: OpenAIServer, isolated_home: Path) -> None:
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "remember me")
+        await wait_until(pilot, lambda: answer_done(screen))
+        saved_id = screen.session.id
+
+    app = chat_app()
+    app.services.resume = "latest"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        assert screen.session.id == saved_id
+        assert [str(u.render()) for u in screen.query(UserMessage)] == ["remember me"]
+        assert [a.text for a in answers(screen)] == ["Hello, world!"]
+        await pilot.press("up")
+        assert screen.query_one(PromptInput).text == "remember me"
+        await send(pilot, screen, "and now?")
+        await wait_until(pilot, lambda: answer_done(screen, 2))
+    assert [m["content"] for m in server.requests[-1].json()["messages"]] == [
+        "remember me",
+        "Hello, world!",
+        "and now?",
+    ]
+    saved = messages_of(session_records(isolated_home))
+    assert [m["content"] for m in saved] == [
+        "remember me",
+        "Hello, world!",
+        "and now?",
+        "Hello, world!",
+    ]
+
+
+async def test_clear_while_streaming_keeps_the_partial_answer_in_its_own_session(
+    server: OpenAIServer, isolated_home: Path
+) -> None:
+    server.options.chat_pieces = [f"w{i} " for i in range(40)]
+    server.options.chunk_delay = 0.1
+    app = chat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "old topic")
+        await wait_until(pilot, lambda: bool(answers(screen)) and "w1" in answers(screen)[0].text)
+        old = screen.session
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: not screen._answering)
+        await pilot.pause()
+        assert screen.session is not old
+        assert not screen.query(UserMessage) and not answers(screen)
+        assert screen.session.messages == []
+        assert [m.role for m in old.messages] == ["user", "assistant"]
+        assert old.messages[-1].partial
+        assert not [n for n in app._notifications if "went wrong" in n.message]
+        server.options.chunk_delay = 0
+        await send(pilot, screen, "new topic")
+        await wait_until(pilot, lambda: answer_done(screen))
+    assert server.requests[-1].json()["messages"] == [{"role": "user", "content": "new topic"}]
+    files = list((isolated_home / "sessions").glob("*.jsonl"))
+    assert len(files) == 2

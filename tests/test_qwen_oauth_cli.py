@@ -1,0 +1,167 @@
+"""``qwen-tui auth login --method qwen-oauth`` and friends, as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
+from tests.servers.openai_server import closed_port, openai_server
+
+NO_KEYRING = "keyring.backends.fail.Keyring"
+
+
+def environment(server: DeviceFlowServer | None = None, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHON_KEYRING_BACKEND"] = NO_KEYRING
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        env.pop(name, None)
+    if server is not None:
+        env.update(server.environment())
+    env.update(extra)
+    return env
+
+
+def run(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "qwen_tui", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+LOGIN = ("auth", "login", "--method", "qwen-oauth", "--allow-file-store")
+
+
+def test_login_status_chat_logout_end_to_end(isolated_home: Path) -> None:
+    with openai_server(api_key="nobody-yet", models=["qwen3-coder-plus"]) as api:
+
+        def hand_over(token: str) -> None:
+            api.options.api_key = token
+
+        with device_flow_server(
+            interval=0.2, auto_approve_after=2, resource_url=api.base_url, on_issue=hand_over
+        ) as server:
+            env = environment(server)
+            result = run(*LOGIN, env=env)
+            assert result.returncode == 0, result.stderr
+            device = next(iter(server.devices.values()))
+            grant = server.grants[0]
+            assert f"{server.url}/activate" in result.stderr
+            assert device.user_code in result.stderr
+            assert f"{server.url}/activate?user_code={device.user_code}" in result.stderr
+            assert "Signed in with Qwen OAuth" in result.stderr
+            assert server.polls == 2
+
+            secrets = json.loads((isolated_home / "credentials.json").read_text())
+            stored = json.loads(secrets["qwen-oauth"])
+            assert stored["access_token"] == grant.access_tokens[0]
+            assert stored["refresh_token"] == grant.refresh_token
+            settings_text = (isolated_home / "settings.json").read_text()
+            settings = json.loads(settings_text)
+            assert settings["security"]["auth"]["selectedType"] == "qwen-oauth"
+            assert settings["credentials"]["allowFileStore"] is True
+            assert grant.access_tokens[0] not in settings_text
+
+            status = run("auth", "status", env=env)
+            assert status.returncode == 0, status.stderr
+            assert "Qwen OAuth" in status.stdout
+            assert "Expires:  in 59 min" in status.stdout or "Expires:  in 1 h" in status.stdout
+            assert f"Base URL: {api.base_url}" in status.stdout
+            assert "credentials.json" in status.stdout
+            everything = status.stdout + status.stderr + result.stdout + result.stderr
+            assert grant.access_tokens[0] not in everything
+            assert grant.refresh_token not in everything
+
+            answer = run("-p", "hello", env=env)
+            assert answer.returncode == 0, answer.stderr
+            assert answer.stdout.strip() == "Hello, world!"
+            assert api.requests[-1].authorization == f"Bearer {grant.access_tokens[0]}"
+
+            logout = run("auth", "logout", env=env)
+            assert logout.returncode == 0, logout.stderr
+            assert "Removed the stored Qwen OAuth tokens" in logout.stderr
+    assert not (isolated_home / "credentials.json").exists()
+    settings = json.loads((isolated_home / "settings.json").read_text())
+    assert "selectedType" not in settings["security"]["auth"]
+
+
+def test_denied_exits_non_zero_with_the_reason(isolated_home: Path) -> None:
+    with device_flow_server(interval=0.1, auto_deny_after=1) as server:
+        result = run(*LOGIN, "--no-browser", env=environment(server))
+    assert result.returncode == 1
+    assert "refused" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (isolated_home / "credentials.json").exists()
+    assert not (isolated_home / "settings.json").exists()
+
+
+def test_unreachable_server_exits_non_zero(isolated_home: Path) -> None:
+    port = closed_port()
+    env = environment(
+        QWEN_TUI_OAUTH__DEVICE_AUTHORIZATION_URL=f"http://127.0.0.1:{port}/device/code",
+        QWEN_TUI_OAUTH__TOKEN_URL=f"http://127.0.0.1:{port}/token",
+    )
+    result = run(*LOGIN, env=env)
+    assert result.returncode == 1
+    assert "Could not reach the Qwen sign-in server" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_without_keyring_or_consent_nothing_is_asked_of_the_server(isolated_home: Path) -> None:
+    with device_flow_server() as server:
+        result = run("auth", "login", "--method", "qwen-oauth", env=environment(server))
+        assert server.requests == []
+    assert result.returncode == 1
+    assert "--allow-file-store" in result.stderr
+
+
+def test_ctrl_c_cancels_cleanly(isolated_home: Path) -> None:
+    with device_flow_server(interval=0.1) as server:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "qwen_tui", *LOGIN],
+            env=environment(server),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while server.polls < 2:
+            assert time.monotonic() < deadline and process.poll() is None, "no polling seen"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert "cancelled" in err
+    assert "Traceback" not in err
+    assert not (isolated_home / "credentials.json").exists()
+
+
+def test_status_without_tokens(isolated_home: Path) -> None:
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "settings.json").write_text(
+        json.dumps({"security": {"auth": {"selectedType": "qwen-oauth"}}})
+    )
+    result = run("auth", "status", env=environment(QWEN_TUI_CREDENTIALS__ALLOW_FILE_STORE="true"))
+    assert result.returncode == 1
+    assert "none stored" in result.stdout
+
+
+def test_login_mentions_a_qwen_code_sign_in_when_not_on_a_terminal(isolated_home: Path) -> None:
+    qwen_code = Path(os.environ["HOME"]) / ".qwen" / "oauth_creds.json"
+    qwen_code.parent.mkdir(parents=True)
+    qwen_code.write_text(json.dumps({"access_token": "qc-a", "refresh_token": "qc-r"}))
+    with device_flow_server(interval=0.1, auto_approve_after=1) as server:
+        result = run(*LOGIN, env=environment(server))
+    assert result.returncode == 0, result.stderr
+    assert "holds a Qwen Code sign-in" in result.stderr
+    assert not (isolated_home / "qwen-code-import-offered").exists()
