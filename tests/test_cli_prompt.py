@@ -186,12 +186,14 @@ def test_provider_and_base_url_flags() -> None:
         assert len(chat_requests(server)) == 1
 
 
-def test_base_url_flag_overrides_environment() -> None:
-    with openai_server(chat_pieces=["here"]) as server:
+def test_base_url_flag_overrides_environment_but_not_with_its_key() -> None:
+    with openai_server(api_key=None, chat_pieces=["here"]) as server:
         env = environment(f"http://127.0.0.1:{closed_port()}/v1")
         result = run("-p", "hi", "--base-url", server.base_url, env=env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == "here\n"
+        # OPENAI_API_KEY was given for OPENAI_BASE_URL, not for the flag's server.
+        assert KEY not in (server.requests[-1].authorization or "")
 
 
 def test_no_provider_configured() -> None:

@@ -29,6 +29,10 @@ from qwen_tui.providers.registry import ActiveProvider, openai_client_kwargs
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
+    from qwen_tui.config import LoadedSettings
+    from qwen_tui.credentials import CredentialStore
+    from qwen_tui.providers import ProviderRegistry
+
 
 INTERRUPTED_MESSAGE = (
     "The connection closed before the answer was finished. What arrived is kept; "
@@ -313,4 +317,23 @@ def _renewal_failure(exc: Exception) -> ChatFailure:
     return ChatFailure(
         "auth",
         f"Could not read the Qwen sign-in ({type(exc).__name__}: {exc}). Sign in again with /auth.",
+    )
+
+
+def build_chat_service(
+    loaded: LoadedSettings,
+    active: ActiveProvider,
+    registry: ProviderRegistry,
+    credentials: CredentialStore | None,
+) -> ChatService:
+    """The chat service for ``active`` as the TUI and ``-p`` both use it: the configured
+    timeout, the server's model list for "model not found", and token refresh under
+    Qwen OAuth."""
+    from qwen_tui.providers.signin import credentials_refresher
+
+    return ChatService(
+        active,
+        timeout=loaded.settings.model.request_timeout,
+        list_models=lambda: registry.list_models(active.base_url, active.api_key),
+        refresh_credentials=credentials_refresher(loaded, credentials),
     )

@@ -133,6 +133,7 @@ class LoadedSettings:
             ``repr`` and out of :class:`Settings` so it can never be saved.
         env_api_key_origin: where that key came from.
         env_base_url_origin: where ``OPENAI_BASE_URL`` came from, if set.
+        env_base_url: its value, to send ``OPENAI_API_KEY`` only there.
     """
 
     settings: Settings
@@ -142,6 +143,7 @@ class LoadedSettings:
     env_api_key: str | None = field(default=None, repr=False)
     env_api_key_origin: EnvOrigin | None = None
     env_base_url_origin: EnvOrigin | None = None
+    env_base_url: str | None = None
 
     @property
     def settings_file(self) -> Path:
@@ -160,6 +162,15 @@ def _env_origin(name: str, dotenv: Mapping[str, str]) -> EnvOrigin | None:
         return "environment"
     if dotenv.get(name, "").strip():
         return ".env file"
+    return None
+
+
+def _env_value(name: str, origin: EnvOrigin | None, dotenv: Mapping[str, str]) -> str | None:
+    """The value of ``name`` from where :func:`_env_origin` found it."""
+    if origin == "environment":
+        return os.environ[name].strip()
+    if origin == ".env file":
+        return dotenv[name].strip()
     return None
 
 
@@ -210,17 +221,14 @@ def load_settings(
         with _context(_LoadContext(**{**context.__dict__, "use_environment": False})):
             settings = LayeredSettings()
     key_origin = _env_origin("OPENAI_API_KEY", dotenv)
-    api_key = None
-    if key_origin == "environment":
-        api_key = os.environ["OPENAI_API_KEY"].strip()
-    elif key_origin == ".env file":
-        api_key = dotenv["OPENAI_API_KEY"].strip()
+    url_origin = _env_origin("OPENAI_BASE_URL", dotenv)
     return LoadedSettings(
         settings=settings,
         home=state_home,
         problems=tuple(problems),
         dotenv_path=dotenv_path,
-        env_api_key=api_key,
+        env_api_key=_env_value("OPENAI_API_KEY", key_origin, dotenv),
         env_api_key_origin=key_origin,
-        env_base_url_origin=_env_origin("OPENAI_BASE_URL", dotenv),
+        env_base_url_origin=url_origin,
+        env_base_url=_env_value("OPENAI_BASE_URL", url_origin, dotenv),
     )

@@ -63,7 +63,7 @@ def _silence(out: TextIO) -> None:
 
 async def _run(prompt: str, loaded: LoadedSettings, output: str, out: TextIO, err: TextIO) -> int:
     from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
-    from qwen_tui.chat.service import ChatService
+    from qwen_tui.chat.service import build_chat_service
     from qwen_tui.credentials import CredentialError, CredentialStore
     from qwen_tui.providers import ProviderError, ProviderRegistry, UnknownProvider
     from qwen_tui.providers.signin import resolve_active
@@ -91,11 +91,7 @@ async def _run(prompt: str, loaded: LoadedSettings, output: str, out: TextIO, er
             file=err,
         )
         return EXIT_USAGE
-    service = ChatService(
-        active,
-        timeout=settings.model.request_timeout,
-        list_models=lambda: registry.list_models(active.base_url, active.api_key),
-    )
+    service = build_chat_service(loaded, active, registry, store)
     text: list[str] = []
     reasoning: list[str] = []
     usage: dict[str, int] | None = None

@@ -106,18 +106,21 @@ def save_api_key_sign_in(
     return location
 
 
-def _env_key_applies(loaded: LoadedSettings, provider: Provider) -> bool:
+def _env_key_applies(loaded: LoadedSettings, provider: Provider, base_url: str) -> bool:
     """``OPENAI_API_KEY`` is used only for the endpoint it was meant for.
 
-    It applies when ``OPENAI_BASE_URL`` came from the same place (the user configured the
-    pair), or when the provider is OpenAI itself. Sending it to any other server would
-    leak an OpenAI key to a third party.
+    It applies to the URL in ``OPENAI_BASE_URL`` (the user configured the pair), or, when
+    that is not set, to OpenAI's own endpoint. Sending it to any other server (one chosen
+    with ``--base-url``, a local server, another preset) would leak the key.
     """
     if loaded.env_api_key is None:
         return False
-    if loaded.env_base_url_origin is not None:
-        return True
-    return provider.id == "openai"
+    if loaded.env_base_url is not None:
+        try:
+            return normalise_base_url(loaded.env_base_url) == base_url
+        except ProviderError:
+            return False
+    return provider.id == "openai" and base_url == normalise_base_url(provider.base_url)
 
 
 def resolve_active(
@@ -165,7 +168,7 @@ def resolve_active(
         except CredentialError as error:
             keyring_error = error
     source = "settings"
-    if key is None and _env_key_applies(loaded, provider):
+    if key is None and _env_key_applies(loaded, provider, base_url):
         key = loaded.env_api_key
         source = loaded.env_api_key_origin or "environment"
     elif key is None and keyring_error is not None and provider.needs_key:

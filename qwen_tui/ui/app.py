@@ -74,7 +74,7 @@ class QwenTuiApp(App[None]):
 
     def _provider_configured(self) -> bool:
         loaded = self.services.loaded
-        return loaded.settings.security.auth.selected_type == "openai" or (
+        return loaded.settings.security.auth.selected_type is not None or (
             loaded.configured_by_environment
         )
 

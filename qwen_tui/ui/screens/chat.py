@@ -117,7 +117,7 @@ class ChatScreen(Screen[None]):
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect(self) -> None:
         """Resolve the active provider and its key (off the UI thread: keyring)."""
-        from qwen_tui.chat.service import ChatService
+        from qwen_tui.chat.service import build_chat_service
         from qwen_tui.credentials import CredentialError
         from qwen_tui.providers import ProviderError, UnknownProvider
         from qwen_tui.providers.signin import resolve_active
@@ -145,11 +145,7 @@ class ChatScreen(Screen[None]):
         if self.chat is not None:
             await self.chat.aclose()
         registry = services.registry
-        self.chat = ChatService(
-            active,
-            timeout=services.loaded.settings.model.request_timeout,
-            list_models=lambda: registry.list_models(active.base_url, active.api_key),
-        )
+        self.chat = build_chat_service(services.loaded, active, registry, services.credentials)
         self.session.set_model(active.provider.id, active.model)
         self._set_status()
 
