@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from qwen_tui.chat.blocks import BlockScanner
 from qwen_tui.chat.failures import failure_from_status, parse_retry_after, redact
+from qwen_tui.chat.sse import StreamError, iter_chunks
 from qwen_tui.chat.think import ThinkSplitter
 
 
@@ -101,3 +105,39 @@ def test_status_classification_and_redaction() -> None:
     assert overflow.kind == "context_overflow"
     assert failure_from_status(503, {}, {}).kind == "server"
     assert redact("key=abcd1234", ["abcd1234", None, ""]) == "key=[redacted]"
+
+
+async def _lines(*lines: str) -> AsyncIterator[str]:
+    for line in lines:
+        yield line
+
+
+async def test_sse_lines_are_decoded_per_spec() -> None:
+    chunks = [
+        chunk
+        async for chunk in iter_chunks(
+            _lines(
+                ": keep-alive",
+                "",
+                "event: message",
+                'data: {"a": 1}',
+                'data:{"b": 2}',
+                "data: [DONE]",
+                'data: {"after": "done"}',
+            )
+        )
+    ]
+    assert chunks == [{"a": 1}, {"b": 2}]
+
+
+async def test_sse_error_object_and_malformed_line() -> None:
+    with pytest.raises(StreamError) as info:
+        [
+            c
+            async for c in iter_chunks(
+                _lines('data: {"error": {"message": "overloaded", "code": "x"}}')
+            )
+        ]
+    assert (info.value.message, info.value.code) == ("overloaded", "x")
+    with pytest.raises(ValueError):
+        [c async for c in iter_chunks(_lines("data: {not json"))]

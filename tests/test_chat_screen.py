@@ -502,3 +502,33 @@ async def test_clear_while_streaming_keeps_the_partial_answer_in_its_own_session
     assert server.requests[-1].json()["messages"] == [{"role": "user", "content": "new topic"}]
     files = list((isolated_home / "sessions").glob("*.jsonl"))
     assert len(files) == 2
+
+
+# ----- a long answer ----------------------------------------------------------------------
+
+
+async def test_a_20000_token_answer_streams_to_the_end_exactly(
+    server: OpenAIServer, isolated_home: Path
+) -> None:
+    from bench.answers import END_MARK, answer_pieces
+    from qwen_tui.ui.widgets.streaming_markdown import StreamingMarkdown
+
+    pieces = answer_pieces(20000)
+    server.options.chat_pieces = pieces
+    app = chat_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "write a lot")
+        await wait_until(
+            pilot, lambda: not screen._answering and len(answers(screen)) == 1, timeout=60
+        )
+        answer = answers(screen)[0]
+        assert answer.text == "".join(pieces)
+        body = answer.query_one(StreamingMarkdown)
+        # Finished text is held in a modest number of pieces, not a widget per block.
+        assert 0 < body.piece_count < len("".join(pieces).splitlines()) / 5
+        await pilot.pause(0.2)
+        transcript = screen.query_one("#transcript")
+        assert transcript.scroll_y >= transcript.max_scroll_y - 1
+    saved = next((isolated_home / "sessions").glob("*.jsonl")).read_text()
+    assert END_MARK in saved

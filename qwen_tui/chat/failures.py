@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qwen_tui.chat.events import ChatFailure
+from qwen_tui.chat.sse import StreamError
 
 QUOTA_MARKERS = ("insufficient_quota", "quota", "free tier", "free allocated", "exceeded your")
 CONTEXT_MARKERS = ("context_length_exceeded", "maximum context", "context length", "too long")
@@ -63,17 +64,21 @@ def _body_error(body: object) -> tuple[str, str]:
     return "", ""
 
 
+def _timeout_failure() -> ChatFailure:
+    return ChatFailure(
+        "timeout",
+        "The server did not answer in time. Press Ctrl+R to retry, or raise "
+        "model.requestTimeout.",
+    )
+
+
 def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -> ChatFailure:
     """Classify an exception raised while asking for or reading an answer."""
     import openai
 
     secret_list = list(secrets)
     if isinstance(exc, openai.APITimeoutError):
-        return ChatFailure(
-            "timeout",
-            "The server did not answer in time. Press Ctrl+R to retry, or raise "
-            "model.requestTimeout.",
-        )
+        return _timeout_failure()
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__ or exc
         return ChatFailure(
@@ -92,6 +97,31 @@ def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = (
         return ChatFailure(
             "malformed",
             redact(f"The server sent something that is not a valid answer: {exc}", secret_list),
+        )
+    if type(exc).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore"):
+        # Raised while reading the stream body, where the SDK no longer wraps errors.
+        if "Timeout" in type(exc).__name__:
+            return _timeout_failure()
+        return ChatFailure(
+            "connect",
+            redact(
+                f"The connection to the server failed ({type(exc).__name__}: {exc}). "
+                "Press Ctrl+R to retry.",
+                secret_list,
+            ),
+        )
+    if isinstance(exc, StreamError):
+        said = redact(exc.message, secret_list)
+        lowered = f"{exc.code or ''} {exc.message}".lower()
+        if any(marker in lowered for marker in QUOTA_MARKERS):
+            return ChatFailure(
+                "quota",
+                f'Your quota with this provider is used up. The server said: "{said}" '
+                "Use /auth to switch to another key or provider.",
+            )
+        return ChatFailure(
+            "server",
+            f'The server reported an error mid-answer: "{said}". Press Ctrl+R to retry.',
         )
     if isinstance(exc, ValueError):
         return ChatFailure(

@@ -23,6 +23,7 @@ from qwen_tui.chat.events import (
     UsageReport,
 )
 from qwen_tui.chat.failures import failure_from_exception
+from qwen_tui.chat.sse import iter_chunks
 from qwen_tui.chat.think import ThinkSplitter
 from qwen_tui.providers.registry import ActiveProvider, openai_client_kwargs
 
@@ -162,30 +163,30 @@ class ChatService:
             saw_chunk = False
             try:
                 client = self._get_client()
-                response = await client.chat.completions.create(  # type: ignore[call-overload]
+                request = client.chat.completions.with_streaming_response.create(  # type: ignore[call-overload]
                     model=model,
                     messages=list(messages),
                     stream=True,
                     stream_options={"include_usage": True},
                 )
-                async with response as stream:
-                    async for chunk in stream:
+                async with request as response:
+                    async for chunk in iter_chunks(response.iter_lines()):
                         saw_chunk = True
-                        usage = getattr(chunk, "usage", None)
-                        if usage is not None:
-                            self.stats.prompt_tokens += usage.prompt_tokens or 0
-                            self.stats.completion_tokens += usage.completion_tokens or 0
-                            yield UsageReport(
-                                usage.prompt_tokens or 0, usage.completion_tokens or 0
-                            )
-                        for choice in chunk.choices or ():
+                        usage = chunk.get("usage")
+                        if isinstance(usage, dict):
+                            prompt = int(usage.get("prompt_tokens") or 0)
+                            completion = int(usage.get("completion_tokens") or 0)
+                            self.stats.prompt_tokens += prompt
+                            self.stats.completion_tokens += completion
+                            yield UsageReport(prompt, completion)
+                        for choice in chunk.get("choices") or ():
                             saw_choice = True
-                            delta = choice.delta
-                            reasoning = _reasoning_of(delta)
-                            if reasoning:
+                            delta = choice.get("delta") or {}
+                            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                            if isinstance(reasoning, str) and reasoning:
                                 yield ReasoningDelta(reasoning)
-                            content = getattr(delta, "content", None) if delta else None
-                            if content:
+                            content = delta.get("content")
+                            if isinstance(content, str) and content:
                                 text, thought = splitter.feed(content)
                                 if thought:
                                     yield ReasoningDelta(thought)
@@ -194,8 +195,8 @@ class ChatService:
                                     answer_started = bool(text)
                                 if text:
                                     yield TextDelta(text)
-                            if choice.finish_reason:
-                                finish_reason = choice.finish_reason
+                            if choice.get("finish_reason"):
+                                finish_reason = str(choice["finish_reason"])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # every provider failure becomes an event
@@ -287,20 +288,6 @@ class ChatService:
             status=failure.status,
             models=models,
         )
-
-
-def _reasoning_of(delta: Any) -> str:
-    """``reasoning_content`` (DeepSeek, Qwen, vLLM) or ``reasoning`` (OpenRouter)."""
-    if delta is None:
-        return ""
-    for name in ("reasoning_content", "reasoning"):
-        value = getattr(delta, name, None)
-        if value is None:
-            extra = getattr(delta, "model_extra", None) or {}
-            value = extra.get(name)
-        if isinstance(value, str) and value:
-            return value
-    return ""
 
 
 def _renewal_failure(exc: Exception) -> ChatFailure:

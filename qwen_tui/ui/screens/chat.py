@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from qwen_tui.chat.sessions import Session
     from qwen_tui.ui.services import AppServices
 
-FRAME_SECONDS = 1 / 30
+FRAME_SECONDS = 1 / 15
 AUTO_RETRY_LIMIT = 60.0
 AUTO_RETRY_ATTEMPTS = 3
 
@@ -92,7 +92,7 @@ class ChatScreen(Screen[None]):
 
     def _show_messages(self, messages: list[ChatMessage]) -> None:
         transcript = self.query_one(Transcript)
-        transcript.remove_children()
+        transcript.clear()
         widgets: list[UserMessage | AssistantMessage] = []
         for message in messages:
             if message.role == "user":
@@ -256,15 +256,8 @@ class ChatScreen(Screen[None]):
         chat = self.chat
         session = self.session  # /clear or /resume may switch sessions meanwhile
         widget = AssistantMessage(model=chat.model)
-        transcript = self.query_one(Transcript)
-        await transcript.mount(widget)
-        transcript.follow()
-
-        def frame() -> None:
-            widget.flush()
-            transcript.follow()
-
-        timer = self.set_interval(FRAME_SECONDS, frame)
+        await self.query_one(Transcript).mount(widget)
+        timer = self.set_interval(FRAME_SECONDS, widget.flush)
         usage: Usage | None = None
         finished = False
         failure: ChatFailure | None = None
@@ -354,7 +347,6 @@ class ChatScreen(Screen[None]):
         error: str | None,
     ) -> None:
         widget.flush(final=True)
-        self.query_one(Transcript).follow()
         if usage is not None:
             self._last_usage = usage
         if widget.text or widget.reasoning:

@@ -1,10 +1,11 @@
 """Markdown that grows while it streams, at a cost set by the new text, not the answer.
 
-Finished blocks are rendered once and then left alone: they are gathered into a few
-static pieces of at most :data:`PIECE_LINES` lines each, so a long answer is a handful
-of cheap widgets rather than thousands. Only the open tail (the block still being
+Finished blocks are rendered once and then left alone: the blocks finished in one frame
+become one static piece (short pieces absorb the next block, see :data:`PIECE_LINES`),
+so a long answer is a modest number of cheap widgets, and no frame re-renders more
+than the new blocks, one short piece and the open tail. Only the open tail (the block still being
 written) is re-rendered, at most once per frame however many chunks arrived. Rendering
-uses Rich's Markdown (with Pygments highlighting for code) inside ``Static`` widgets:
+uses Rich's Markdown (with Pygments highlighting for code) into pre-rendered lines:
 Textual's ``Markdown`` widget builds a widget per paragraph, which makes layout cost grow
 with the answer and is what makes long answers crawl in other clients.
 """
@@ -14,16 +15,26 @@ from __future__ import annotations
 from rich.markdown import Markdown as RichMarkdown
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.widget import Widget
 
 from qwen_tui.chat.blocks import BlockScanner
 
-PIECE_LINES = 60
-"""Finished text is grouped into pieces of about this many source lines."""
+PIECE_LINES = 12
+"""A finished block joins the previous piece while that piece is shorter than this;
+otherwise it starts a new one. Small enough that re-rendering a piece (code
+highlighting included) stays cheap, large enough that a slow stream does not become
+thousands of widgets."""
 
 
-class MarkdownPiece(Static):
-    """A stretch of finished Markdown, rendered once per change."""
+class MarkdownPiece(Widget):
+    """A stretch of Markdown rendered once per change (and per width), then only copied.
+
+    The lines are rendered with Rich into strips and kept; layout asks for their count
+    and painting copies them. A ``Static`` holding the same Markdown renders it again
+    for every height query and every repaint, which is what made long answers slow.
+    """
 
     DEFAULT_CSS = """
     MarkdownPiece {
@@ -35,16 +46,36 @@ class MarkdownPiece(Static):
         super().__init__(classes=classes)
         self.source = text
         self._code_theme = code_theme
-        self.render_source()
+        self._lines: list[Strip] | None = None
+        self._width = -1
 
     def render_source(self) -> None:
         """Render :attr:`source` again (after it changed)."""
-        self.update(RichMarkdown(self.source, code_theme=self._code_theme, hyperlinks=True))
+        self._lines = None
+        self.refresh(layout=True)
 
     def set_source(self, text: str) -> None:
         """Show ``text`` (the whole piece)."""
         self.source = text
         self.render_source()
+
+    def _rendered(self, width: int) -> list[Strip]:
+        if self._lines is None or width != self._width:
+            console = self.app.console
+            options = console.options.update(width=max(width, 1), height=None)
+            markdown = RichMarkdown(self.source, code_theme=self._code_theme, hyperlinks=True)
+            lines = console.render_lines(markdown, options, style=self.rich_style, pad=True)
+            self._lines = [Strip(line, width) for line in lines]
+            self._width = width
+        return self._lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._rendered(width)) if self.source.strip() else 0
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        lines = self._rendered(width)
+        return lines[y] if y < len(lines) else Strip.blank(width, self.rich_style)
 
 
 class StreamingMarkdown(Vertical):
