@@ -83,7 +83,7 @@ class ChatScreen(Screen[None]):
         prompt = self.query_one(PromptInput)
         prompt.prompt_history = [m.content for m in self.session.messages if m.role == "user"]
         prompt.focus()
-        self.connect()
+        self.call_after_refresh(self.connect)  # after the first frame: it imports keyring
 
     async def on_unmount(self) -> None:
         """Close the provider's HTTP connections when the screen (or the app) goes."""
