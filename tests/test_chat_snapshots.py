@@ -63,3 +63,32 @@ def test_chat_screen_answer_and_broken_answer(snap_compare: Any, server: OpenAIS
 
     app = make_app(keyring_backend=MemoryKeyring())
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_chat_screen_mid_stream(snap_compare: Any, server: OpenAIServer) -> None:
+    server.options.chat_pieces = [
+        "First, read the file:\n\n",
+        "```python\n",
+        "with open(path) as f:\n",
+        "    data = f.read()\n",
+        "```\n\n",
+        "Then parse it with",
+        " never sent",
+    ]
+    server.options.stall_after = 6
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, ChatScreen)
+        await wait_until(pilot, lambda: screen.chat is not None)
+        screen.query_one(PromptInput).load_text("How do I load a file?")
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: any(a.text.endswith("parse it with") for a in screen.query(AssistantMessage)),
+        )
+        screen.query_one(PromptInput).cursor_blink = False
+        await pilot.pause(0.2)
+
+    app = make_app(keyring_backend=MemoryKeyring())
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -106,6 +106,8 @@ class ServerOptions:
         finish_reason: ``finish_reason`` of the last choice.
         reasoning_pieces: ``reasoning_content`` pieces sent before the answer.
         malformed_after: After this many content chunks, send a line that is not JSON.
+        stall_after: After this many content chunks, wait until the server stops (an
+            answer caught mid-stream).
         no_choices: Stream only chunks with an empty ``choices`` list.
         send_usage: Whether to send the usage chunk when asked for it.
         drop_after: Close a stream after this many content chunks (no
@@ -128,6 +130,7 @@ class ServerOptions:
     drop_after: int | None = None
     reasoning_pieces: list[str] = field(default_factory=list)
     malformed_after: int | None = None
+    stall_after: int | None = None
     no_choices: bool = False
     send_usage: bool = True
     strict_model: bool = False
@@ -493,6 +496,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if options.stall_after is not None and sent == options.stall_after:
+                self.owner.sleep(3600)
                 return
             if options.malformed_after is not None and sent == options.malformed_after:
                 self._chunk(b"data: {this is not json\n\n")
