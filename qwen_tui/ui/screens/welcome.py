@@ -2,8 +2,10 @@
 
 Shown at first start and by ``/auth``. The OpenAI-compatible path is two steps on one
 key: Ctrl+S checks the key against the server and fills the model list, Ctrl+S again
-saves. Everything that touches the network or the keyring runs in workers, so the
-screen never blocks, and errors are shown beside the field they concern.
+saves. Qwen OAuth opens the device sign-in view (:mod:`qwen_tui.ui.screens.qwen_signin`)
+from its button, Enter or Ctrl+S. Everything that touches the network or the keyring
+runs in workers, so the screen never blocks, and errors are shown beside the field they
+concern.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class WelcomeScreen(Screen[bool]):
 
     BINDINGS = [
         Binding("ctrl+s", "verify_or_save", "Verify & Save", priority=True),
+        Binding("ctrl+s", "qwen_sign_in", "Sign in with Qwen", priority=True),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -75,12 +78,13 @@ class WelcomeScreen(Screen[bool]):
                 )
             with Vertical(id="qwen-panel", classes="method-panel"):
                 yield Static(
-                    "Qwen OAuth signs you in with a qwen.ai account in your browser. "
-                    "This build cannot do that sign-in yet; choose an OpenAI-compatible "
-                    "provider below for now (Alibaba Cloud Model Studio serves the same "
-                    "Qwen models with an API key).",
+                    "Sign in with your qwen.ai account: qwen-tui shows a link and a short "
+                    "code, and you approve in a browser on this computer or on any other "
+                    "device, such as your phone. The tokens are kept in your OS keyring.",
                     id="qwen-note",
                 )
+                with Horizontal(id="qwen-buttons"):
+                    yield Button("Sign in with Qwen (Enter)", id="qwen-sign-in", variant="primary")
                 yield Static("Terms: https://qwen.ai/termsservice", classes="terms")
                 yield Static("Privacy: https://qwen.ai/privacypolicy", classes="terms")
             with Vertical(id="openai-panel", classes="method-panel"):
@@ -171,10 +175,19 @@ class WelcomeScreen(Screen[bool]):
     def _show_method(self, method: str) -> None:
         self.query_one("#qwen-panel").display = method == "qwen"
         self.query_one("#openai-panel").display = method == "openai"
+        self.refresh_bindings()
 
     @on(RadioSet.Changed, "#method")
     def _method_changed(self, event: RadioSet.Changed) -> None:
-        self._show_method("qwen" if event.pressed.id == "method-qwen" else "openai")
+        qwen = event.pressed.id == "method-qwen"
+        self._show_method("qwen" if qwen else "openai")
+        if qwen:
+            # The panel's only control: Enter now starts the sign-in.
+            self.query_one("#qwen-sign-in", Button).focus()
+
+    @on(Button.Pressed, "#qwen-sign-in")
+    def _qwen_button(self) -> None:
+        self.action_qwen_sign_in()
 
     @on(Select.Changed, "#provider")
     def _provider_changed(self, event: Select.Changed) -> None:
@@ -250,11 +263,24 @@ class WelcomeScreen(Screen[bool]):
         """Offer Esc only where there is somewhere to go back to."""
         if action == "leave":
             return self.can_leave
+        if action in ("verify_or_save", "qwen_sign_in") and self.is_mounted:
+            qwen = bool(self.query_one("#qwen-panel").display)
+            return qwen if action == "qwen_sign_in" else not qwen
         return True
 
     def action_leave(self) -> None:
         if self.can_leave:
             self.dismiss(False)
+
+    def action_qwen_sign_in(self) -> None:
+        """Open the Qwen OAuth sign-in view (the first network use of this method)."""
+        from qwen_tui.ui.screens.qwen_signin import QwenSignInScreen
+
+        def done(signed_in: bool | None) -> None:
+            if signed_in:
+                self.dismiss(True)
+
+        self.app.push_screen(QwenSignInScreen(self.services), done)
 
     def action_verify_or_save(self) -> None:
         if self._busy or not self.query_one("#openai-panel").display:
