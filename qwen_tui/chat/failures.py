@@ -67,8 +67,7 @@ def _body_error(body: object) -> tuple[str, str]:
 def _timeout_failure() -> ChatFailure:
     return ChatFailure(
         "timeout",
-        "The server did not answer in time. Press Ctrl+R to retry, or raise "
-        "model.requestTimeout.",
+        "The server did not answer in time. Press Ctrl+R to retry, or raise model.requestTimeout.",
     )
 
 
