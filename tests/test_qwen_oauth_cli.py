@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
 from tests.servers.openai_server import closed_port, openai_server
 
@@ -165,3 +167,17 @@ def test_login_mentions_a_qwen_code_sign_in_when_not_on_a_terminal(isolated_home
     assert result.returncode == 0, result.stderr
     assert "holds a Qwen Code sign-in" in result.stderr
     assert not (isolated_home / "qwen-code-import-offered").exists()
+
+
+def test_qr_code_of_the_complete_link_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    import segno
+
+    from qwen_tui.providers.qwen_oauth.headless import _show_qr_code
+
+    url = "https://chat.qwen.ai/authorize?user_code=ABCD-1234&client=qwen-code"
+    _show_qr_code(url)
+    printed = capsys.readouterr().err.splitlines()
+    assert printed[0] == "Or scan this with your phone:"
+    size = len(segno.make(url).matrix) + 4  # two modules of quiet zone each side
+    assert len(printed[1]) == size
+    assert len(printed) - 1 == (size + 1) // 2  # two modules per line (half blocks)

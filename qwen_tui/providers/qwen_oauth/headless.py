@@ -53,6 +53,16 @@ def _show(auth: DeviceAuthorization) -> None:
         _say("Or open this link, which already holds the code:")
         _say(f"    {auth.verification_uri_complete}")
     _say(f"The code expires {relative_time(auth.expires_in)}.")
+    if sys.stderr.isatty():
+        _show_qr_code(auth.browser_url)
+
+
+def _show_qr_code(url: str) -> None:
+    """Print the complete link as a QR code, so a phone can open it over SSH."""
+    import segno
+
+    _say("Or scan this with your phone:")
+    segno.make(url).terminal(out=sys.stderr, compact=True, border=2)
 
 
 async def _device_sign_in(flow: DeviceFlow, *, no_browser: bool) -> OAuthTokens:
