@@ -9,7 +9,6 @@ fast server costs one update per frame, not one per chunk.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
@@ -25,7 +23,8 @@ from textual.worker import Worker
 from qwen_tui.chat.conversation import api_messages, last_user_index
 from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
 from qwen_tui.chat.messages import ChatMessage, Usage
-from qwen_tui.ui.commands import COMMANDS, complete, find_command
+from qwen_tui.ui.commands import complete, find_command
+from qwen_tui.ui.screens.chat_commands import ChatCommands
 from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.transcript import Transcript
@@ -47,7 +46,7 @@ class SystemNote(Static):
         super().__init__(Text(text), classes=f"system-note {severity}")
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(ChatCommands):
     """Where conversations happen once a provider is configured."""
 
     BINDINGS = [
@@ -398,45 +397,6 @@ class ChatScreen(Screen[None]):
     async def action_sign_in(self) -> None:
         await self.app.run_action("sign_in")
 
-    def action_help(self) -> None:
-        lines = ["Commands:"]
-        lines += [f"  /{c.name:<10} {c.help}" for c in COMMANDS]
-        lines += [
-            "",
-            "Keys:",
-            "  Enter            send",
-            "  Ctrl+J, Alt+Enter  new line (Shift+Enter where the terminal reports it)",
-            "  Up / Down        earlier prompts (on the first / last line)",
-            "  Esc              stop the answer (what arrived is kept)",
-            "  Ctrl+R           ask again",
-            "  Ctrl+N           new conversation",
-            "  Tab              complete a /command",
-            "  Ctrl+P           command palette",
-            "  Ctrl+Q           quit",
-        ]
-        self.note("\n".join(lines))
-
-    def action_stats(self) -> None:
-        if self.chat is None:
-            self.note("No requests yet: no provider is connected.")
-            return
-        stats = self.chat.stats
-        self.note(
-            f"This run: {stats.requests} requests ({stats.failures} failed), "
-            f"{stats.prompt_tokens} tokens in, {stats.completion_tokens} tokens out, "
-            f"{stats.api_seconds:.1f} s waiting for the API."
-        )
-
-    def action_copy_last(self) -> None:
-        from qwen_tui.ui.clipboard import copy_text
-
-        answers = [m for m in self.session.messages if m.role == "assistant" and m.content]
-        if not answers:
-            self.notify("There is no answer to copy yet.")
-            return
-        how = copy_text(self.app, answers[-1].content)
-        self.notify(f"Copied the last answer ({len(answers[-1].content)} characters) via {how}.")
-
     def action_new_session(self) -> None:
         if self._answering:
             self.action_stop()
@@ -448,98 +408,6 @@ class ChatScreen(Screen[None]):
         self._last_failure = None
         self.note("New conversation.")
         self.refresh_bindings()
-
-    @work(exclusive=True, group="picker", exit_on_error=False)
-    async def action_pick_model(self) -> None:
-        from qwen_tui.config import SettingsWriteError, update_settings_file
-        from qwen_tui.providers import ProviderError
-        from qwen_tui.ui.screens.pickers import OptionPicker
-
-        if self.chat is None:
-            self.notify("No provider is connected. Use /auth.", severity="error")
-            return
-        active = self.chat.active
-        try:
-            models = await self.services.registry.list_models(active.base_url, active.api_key)
-        except ProviderError as error:
-            self.notify(error.message, severity="error")
-            return
-        chosen = await self.app.push_screen_wait(
-            OptionPicker(
-                f"Models on {active.provider.name}", [(m, m) for m in models], active.model
-            )
-        )
-        if not chosen or self.chat is None:
-            return
-        self.chat.active = dataclasses.replace(active, model=chosen)
-        self.session.set_model(active.provider.id, chosen)
-        try:
-            update_settings_file(self.services.loaded.settings_file, {"model": {"name": chosen}})
-        except SettingsWriteError as error:
-            self.notify(str(error), severity="warning")
-        self._set_status()
-        self.notify(f"Model: {chosen}")
-
-    @work(exclusive=True, group="picker", exit_on_error=False)
-    async def action_resume(self) -> None:
-        from qwen_tui.chat.sessions import SessionError
-        from qwen_tui.ui.screens.pickers import OptionPicker
-
-        infos = await asyncio.to_thread(self.services.sessions.list)
-        options = [
-            (
-                info.id,
-                f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(info.updated))}  "
-                f"{info.title}  ({info.messages} messages, {info.model or 'model?'})",
-            )
-            for info in infos
-            if info.id != self.session.id
-        ]
-        chosen = await self.app.push_screen_wait(OptionPicker("Saved conversations", options))
-        if not chosen:
-            return
-        try:
-            session = await asyncio.to_thread(self.services.sessions.open, chosen)
-        except SessionError as error:
-            self.notify(str(error), severity="error")
-            return
-        if self._answering:
-            self.action_stop()
-        self.session = session
-        self._show_messages(session.messages)
-        self.query_one(PromptInput).prompt_history = [
-            m.content for m in session.messages if m.role == "user"
-        ]
-        self.refresh_bindings()
-
-    def action_privacy(self) -> None:
-        from qwen_tui.ui.screens.info import InfoDialog
-
-        if self.chat is None:
-            self.notify("No provider is connected. Use /auth.", severity="error")
-            return
-        provider = self.chat.active.provider
-        body = (
-            f"Provider in use: {provider.name}\n\n"
-            f"Terms of service: {provider.terms_url or 'none (runs on your machine)'}\n"
-            f"Privacy policy:   {provider.privacy_url or 'none (runs on your machine)'}\n\n"
-            f"{provider.data_use}\n\n"
-            "With an OpenAI-compatible provider, that provider's own terms and privacy "
-            "policy apply, not qwen-tui's. qwen-tui itself never uses your prompts, code "
-            "or answers for training and collects no usage statistics in this version."
-        )
-        self.app.push_screen(InfoDialog("Terms and privacy", body))
-
-    def action_settings(self) -> None:
-        from qwen_tui.ui.screens.info import InfoDialog
-
-        loaded = self.services.loaded
-        body = (
-            f"Settings file: {loaded.settings_file}\n"
-            f".env file in use: {loaded.dotenv_path or 'none'}\n\n"
-            "Every setting and environment variable is described in docs/configuration.md."
-        )
-        self.app.push_screen(InfoDialog("Settings", body))
 
     def refresh_provider(self) -> None:
         """Reconnect after /auth changed the provider."""
