@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qwen_tui.chat import sessions as sessions_module
+from qwen_tui.chat import session_records
 from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.chat.sessions import Session, SessionError, SessionStore
 from qwen_tui.config.paths import sessions_dir
@@ -300,7 +300,7 @@ def test_list_counts_messages_across_chunks(
     isolated_home: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     """The count and the last model must not depend on where read boundaries fall."""
-    monkeypatch.setattr(sessions_module, "_CHUNK", chunk)
+    monkeypatch.setattr(session_records, "_CHUNK", chunk)
     store = SessionStore(isolated_home)
     session = store.new(provider="a", model="m1")
     texts = ["y" * size for size in range(0, 300, 7)]

@@ -21,24 +21,28 @@ tokens), so a key pasted into a prompt is saved as ``[redacted]``.
 from __future__ import annotations
 
 import builtins
-import json
 import os
 import re
 import secrets as _random
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qwen_tui.chat.messages import ChatMessage
+from qwen_tui.chat.session_records import (
+    SessionInfo,
+    decode,
+    encode,
+    opt_str,
+    read_info,
+    replace_all,
+    transcript_markdown,
+)
 from qwen_tui.config.atomic import fsync_folder
 from qwen_tui.config.paths import ensure_private_dir, sessions_dir
 
 FORMAT_VERSION = 1
-REDACTED = "[redacted]"
-TITLE_LENGTH = 60
-EMPTY_TITLE = "(empty)"
 SUFFIX = ".jsonl"
 
 # Secrets shorter than this are not scrubbed: local servers take placeholder keys such
@@ -50,42 +54,9 @@ MIN_SECRET_LENGTH = 8
 # anything else (a slash, "..") could point outside the sessions folder.
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
-# What a message / meta line starts with, as written by _encode. ``list`` counts
-# messages by searching for these at line starts instead of parsing every line.
-_MESSAGE_MARK = b'\n{"type": "message", '
-_META_MARK = b'\n{"type": "meta", '
-_CHUNK = 1 << 20
-# How far ``list`` reads looking for the first user message before giving up.
-_TITLE_SCAN_LINES = 20
-
 
 class SessionError(Exception):
     """A session could not be found, read or written; the text is for the user."""
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """A saved session as listed for ``/resume``, read without loading it.
-
-    Attributes:
-        id: The session id (the file name without ``.jsonl``).
-        path: The session file.
-        title: The first user message's first line, at most 60 characters.
-        created: When the session started (from the header, else the file time).
-        updated: When the file was last written.
-        model: The model last chosen in the session, if known.
-        provider: The provider last chosen in the session, if known.
-        messages: How many message lines the file has (see :meth:`SessionStore.list`).
-    """
-
-    id: str
-    path: Path
-    title: str
-    created: float
-    updated: float
-    model: str | None
-    provider: str | None
-    messages: int
 
 
 Scrubber = Callable[[Any], Any]
@@ -190,10 +161,10 @@ class Session:
             status = os.fstat(fd)
             if status.st_mode & 0o077:
                 os.fchmod(fd, 0o600)
-            data = _encode(self._scrub(record))
+            data = encode(self._scrub(record))
             if status.st_size == 0:
                 created = True
-                data = _encode(self._scrub(self._header())) + data
+                data = encode(self._scrub(self._header())) + data
             elif os.pread(fd, 1, status.st_size - 1) != b"\n":
                 data = b"\n" + data
             view = memoryview(data)
@@ -292,7 +263,7 @@ class SessionStore:
         infos = []
         for path in self._paths_by_time()[: max(limit, 0)]:
             try:
-                infos.append(self._info(path))
+                infos.append(read_info(path))
             except OSError:
                 continue  # deleted or unreadable meanwhile: not worth failing the list
         return infos
@@ -338,26 +309,13 @@ class SessionStore:
     def export_markdown(self, session_id: str) -> str:
         """A readable Markdown transcript of a session, for sharing or archiving.
 
-        Reasoning is left out: it is the model's scratch work, long and rarely wanted
-        in a transcript. Answers that broke off are marked as such.
-
         Raises:
             SessionError: When no session or more than one matches.
         """
         session = self.open(session_id)
-        title = _title(session.messages)
-        lines = [f"# {title}", "", f"- Session: `{session.id}`"]
-        lines.append(f"- Started: {_local_time(session.created)}")
-        model = " / ".join(part for part in (session.provider, session.model) if part)
-        if model:
-            lines.append(f"- Model: {model}")
-        for message in session.messages:
-            heading = {"user": "You", "assistant": "Assistant", "system": "System"}
-            lines += ["", f"### {heading[message.role]}", "", message.content.rstrip()]
-            if message.partial:
-                reason = f": {message.error}" if message.error else ""
-                lines += ["", f"*(Answer incomplete{reason})*"]
-        return "\n".join(lines) + "\n"
+        return transcript_markdown(
+            session.messages, session.id, session.created, session.provider, session.model
+        )
 
     # ----- internals -----------------------------------------------------------------
 
@@ -425,7 +383,7 @@ class SessionStore:
         for raw in data.split(b"\n"):
             if not raw.strip():
                 continue
-            record = _decode(raw)
+            record = decode(raw)
             if record is None:
                 skipped += 1
                 continue
@@ -437,9 +395,9 @@ class SessionStore:
                     skipped += 1
             elif kind == "session" and header is None:
                 header = record
-                provider, model = _opt_str(record, "provider"), _opt_str(record, "model")
+                provider, model = opt_str(record, "provider"), opt_str(record, "model")
             elif kind == "meta":
-                provider, model = _opt_str(record, "provider"), _opt_str(record, "model")
+                provider, model = opt_str(record, "provider"), opt_str(record, "model")
             # Other types, or a second header (file recreated after an outside
             # delete), are not errors: they may come from a newer version.
         created = header.get("created") if header else None
@@ -458,64 +416,6 @@ class SessionStore:
             skipped_lines=skipped,
         )
 
-    def _info(self, path: Path) -> SessionInfo:
-        """Summarise one session file cheaply (see :meth:`list`)."""
-        status = path.stat()
-        header: dict[str, Any] | None = None
-        title = EMPTY_TITLE
-        count = 0
-        last_meta = -1
-        with path.open("rb") as stream:
-            for index, raw in enumerate(stream):
-                if index >= _TITLE_SCAN_LINES:
-                    break
-                record = _decode(raw)
-                if record is None:
-                    continue
-                if index == 0 and record.get("type") == "session":
-                    header = record
-                elif record.get("type") == "message" and record.get("role") == "user":
-                    content = record.get("content")
-                    if isinstance(content, str):
-                        title = _title_line(content)
-                        break
-            # One pass over the whole file in big chunks, counting message lines and
-            # remembering where the last meta line starts. The chunks overlap by one
-            # mark's length so a mark split across two chunks is still seen.
-            stream.seek(0)
-            overlap = max(len(_MESSAGE_MARK), len(_META_MARK)) - 1
-            tail = b""
-            offset = 0  # file offset of the first byte of ``tail + chunk``
-            while chunk := stream.read(_CHUNK):
-                window = tail + chunk
-                # ``tail`` is shorter than a mark, so no mark is counted twice.
-                count += window.count(_MESSAGE_MARK)
-                found = window.rfind(_META_MARK)
-                if found >= 0:
-                    last_meta = max(last_meta, offset + found + 1)
-                tail = window[-overlap:] if len(window) > overlap else window
-                offset += len(window) - len(tail)
-            provider = _opt_str(header, "provider") if header else None
-            model = _opt_str(header, "model") if header else None
-            if last_meta >= 0:
-                stream.seek(last_meta)
-                meta = _decode(stream.readline())
-                if meta is not None:
-                    provider, model = _opt_str(meta, "provider"), _opt_str(meta, "model")
-        created = header.get("created") if header else None
-        if not isinstance(created, int | float) or isinstance(created, bool):
-            created = status.st_mtime
-        return SessionInfo(
-            id=path.stem,
-            path=path,
-            title=title,
-            created=float(created),
-            updated=status.st_mtime,
-            model=model,
-            provider=provider,
-            messages=count,
-        )
-
     def _scrub(self, value: Any) -> Any:
         """``value`` with every registered secret in every string replaced."""
         if self._secrets is None:
@@ -524,69 +424,7 @@ class SessionStore:
         if not found:
             return value
         # Longest first, so a secret that contains another is replaced whole.
-        return _replace_all(value, sorted(found, key=len, reverse=True))
-
-
-def _replace_all(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {key: _replace_all(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_replace_all(item, secrets) for item in value]
-    return value
-
-
-def _encode(record: dict[str, Any]) -> bytes:
-    """One JSON line. ``type`` must come first: :meth:`SessionStore.list` relies on it.
-
-    Text is kept readable (``ensure_ascii=False``); a string that is not valid Unicode
-    (a lone surrogate) falls back to ``\\u`` escapes instead of failing the write.
-    """
-    text = json.dumps(record, ensure_ascii=False)
-    try:
-        return text.encode("utf-8") + b"\n"
-    except UnicodeEncodeError:
-        return json.dumps(record).encode("ascii") + b"\n"
-
-
-def _decode(raw: bytes) -> dict[str, Any] | None:
-    """A record from one line, or ``None`` if the line is not a JSON object."""
-    try:
-        value = json.loads(raw)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _opt_str(record: dict[str, Any], key: str) -> str | None:
-    value = record.get(key)
-    return value if isinstance(value, str) else None
-
-
-def _title_line(content: str) -> str:
-    """The first non-blank line of ``content``, at most :data:`TITLE_LENGTH` long."""
-    for line in content.splitlines():
-        line = " ".join(line.split())
-        if line:
-            if len(line) > TITLE_LENGTH:
-                return line[: TITLE_LENGTH - 1].rstrip() + "…"
-            return line
-    return EMPTY_TITLE
-
-
-def _title(messages: list[ChatMessage]) -> str:
-    for message in messages:
-        if message.role == "user":
-            return _title_line(message.content)
-    return EMPTY_TITLE
-
-
-def _local_time(stamp: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(stamp))
+        return replace_all(value, sorted(found, key=len, reverse=True))
 
 
 def _mtime(path: Path) -> float:
