@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 from keyring.errors import NoKeyringError
+from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from qwen_tui.ui.screens.chat import ChatScreen
@@ -29,6 +31,15 @@ async def fill_custom(screen: WelcomeScreen, pilot: object, base_url: str, key: 
     screen.query_one("#base-url", Input).value = base_url
     screen.query_one("#api-key", Input).value = key
     await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def save_without_keyring(pilot: Pilot[Any], screen: WelcomeScreen, base_url: str) -> None:
+    """Check the key, then save it, up to the question about the file store."""
+    await fill_custom(screen, pilot, base_url, KEY)
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: screen.query_one("#model-select").display)
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, KeyringFallbackQuestion))
 
 
 async def test_first_start_shows_welcome_and_env_configuration_skips_it(
@@ -118,11 +129,7 @@ async def test_no_keyring_asks_before_using_the_file(isolated_home: Path) -> Non
         async with app.run_test(size=(110, 45)) as pilot:
             screen = app.screen
             assert isinstance(screen, WelcomeScreen)
-            await fill_custom(screen, pilot, server.base_url, KEY)
-            await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: screen.query_one("#model-select").display)
-            await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: isinstance(app.screen, KeyringFallbackQuestion))
+            await save_without_keyring(pilot, screen, server.base_url)
             assert not (isolated_home / "credentials.json").exists()
             await pilot.press("y")
             await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
@@ -141,11 +148,7 @@ async def test_declining_the_file_store_saves_nothing(isolated_home: Path) -> No
         async with app.run_test(size=(110, 45)) as pilot:
             screen = app.screen
             assert isinstance(screen, WelcomeScreen)
-            await fill_custom(screen, pilot, server.base_url, KEY)
-            await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: screen.query_one("#model-select").display)
-            await pilot.press("ctrl+s")
-            await wait_until(pilot, lambda: isinstance(app.screen, KeyringFallbackQuestion))
+            await save_without_keyring(pilot, screen, server.base_url)
             await pilot.press("n")
             await wait_until(pilot, lambda: bool(text_of(screen, "#key-error")))
             assert screen.query_one("#api-key", Input).value == KEY

@@ -90,6 +90,7 @@ class StreamingMarkdown(Vertical):
     def __init__(self, text: str = "", *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._text = text
+        self._arrived: list[str] = []
         self._frozen_upto = 0
         self._scanner = BlockScanner()
         self._pieces: list[MarkdownPiece] = []
@@ -98,6 +99,7 @@ class StreamingMarkdown(Vertical):
     @property
     def text(self) -> str:
         """Everything received so far."""
+        self._take_arrived()
         return self._text
 
     @property
@@ -118,7 +120,7 @@ class StreamingMarkdown(Vertical):
 
     def append(self, text: str) -> None:
         """Add streamed text; shown at the next :meth:`flush`."""
-        self._text += text
+        self._arrived.append(text)
 
     def flush(self, *, final: bool = False) -> None:
         """Bring the screen up to date with the text received.
@@ -126,6 +128,7 @@ class StreamingMarkdown(Vertical):
         Args:
             final: the answer is complete, so the tail is finished too.
         """
+        self._take_arrived()
         stable = self._scanner.scan(self._text)
         end = len(self._text) if final else stable
         if end > self._frozen_upto:
@@ -137,6 +140,13 @@ class StreamingMarkdown(Vertical):
         if rest != tail.source:
             tail.set_source(rest)
         tail.display = bool(rest.strip())
+
+    def _take_arrived(self) -> None:
+        """Join the chunks that arrived since the last frame onto the text: once per
+        frame rather than once per chunk, so a long answer is not copied per chunk."""
+        if self._arrived:
+            self._text += "".join(self._arrived)
+            self._arrived.clear()
 
     def _freeze(self, end: int) -> None:
         """Move text up to ``end`` into finished pieces, cut at block boundaries."""
