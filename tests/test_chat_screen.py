@@ -129,7 +129,7 @@ async def test_escape_stops_a_slow_stream_keeps_the_partial_answer_and_ctrl_r_as
         )
         assert screen._answering
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not screen._answering, timeout=0.5)
+        await wait_until(pilot, lambda: not screen._answering, timeout=2.0)
         (answer,) = answers(screen)
         stopped_at = answer.text
         assert stopped_at.startswith("word0 word1 word2")

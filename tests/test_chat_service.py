@@ -166,7 +166,7 @@ async def test_cancelling_closes_the_stream_at_once() -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 1.0
         await service.aclose()
     assert 3 <= len(received) < 50
 

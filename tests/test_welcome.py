@@ -159,7 +159,12 @@ async def test_declining_the_file_store_saves_nothing(isolated_home: Path) -> No
 async def test_running_local_server_is_offered_first() -> None:
     with openai_server(api_key=None, models=["llama3"]) as server:
         port = int(server.base_url.split(":")[2].split("/")[0])
-        app = make_app(keyring_backend=MemoryKeyring(), local_ports=closed_local_ports(ollama=port))
+        # A generous bound: the test server shares the test's process and a busy CI machine.
+        app = make_app(
+            keyring_backend=MemoryKeyring(),
+            local_ports=closed_local_ports(ollama=port),
+            local_probe_timeout=5.0,
+        )
         async with app.run_test(size=(110, 45)) as pilot:
             screen = app.screen
             assert isinstance(screen, WelcomeScreen)

@@ -26,6 +26,7 @@ def make_app(
     keyring_backend: Any = None,
     local_ports: dict[str, int] | None = None,
     flags: dict[str, Any] | None = None,
+    local_probe_timeout: float = 1.0,
 ) -> QwenTuiApp:
     """The real app with injected backends; no local probe touches the usual ports."""
     ports = local_ports if local_ports is not None else closed_local_ports()
@@ -34,6 +35,7 @@ def make_app(
         flags=flags or {},
         local_ports=ports,
         keyring_backend=keyring_backend,
+        local_probe_timeout=local_probe_timeout,
     )
     return QwenTuiApp(services)
 

@@ -26,6 +26,9 @@ class AppServices:
         loaded: the settings and where they came from.
         flags: command-line values, kept to rebuild the settings after a change.
         local_ports: loopback ports to probe for local servers (``None``: the presets').
+        local_probe_timeout: bound in seconds on the whole local-server probe. The probe
+            runs while the first frames are drawn on the same event loop, so the bound
+            leaves room for that; it never holds up the screen, only its status line.
         keyring_backend: a keyring backend to use instead of the system's (tests).
         resume: a session id to open at start (``--resume``), or ``"latest"``
             (``--continue``).
@@ -34,6 +37,7 @@ class AppServices:
     loaded: LoadedSettings
     flags: dict[str, Any] = field(default_factory=dict)
     local_ports: dict[str, int] | None = None
+    local_probe_timeout: float = 1.0
     keyring_backend: Any = None
     resume: str | None = None
     _registry: ProviderRegistry | None = None

@@ -153,7 +153,10 @@ class WelcomeScreen(Screen[bool]):
     @work(exclusive=True, group="local-detect", exit_on_error=False)
     async def _detect_local_servers(self) -> None:
         """Probe the usual loopback ports; never blocks the screen."""
-        found = await self.services.registry.detect_local(ports=self.services.local_ports)
+        services = self.services
+        found = await services.registry.detect_local(
+            timeout=services.local_probe_timeout, ports=services.local_ports
+        )
         self._running_local = {provider.id for provider in found}
         status = self.query_one("#local-status", Static)
         if not found:
