@@ -26,6 +26,8 @@ from qwen_tui.chat.failures import failure_from_exception
 from qwen_tui.chat.sse import iter_chunks
 from qwen_tui.chat.think import ThinkSplitter
 from qwen_tui.providers.registry import ActiveProvider, openai_client_kwargs
+from qwen_tui.telemetry.events import ApiRequest, ErrorReport
+from qwen_tui.telemetry.recorder import NullTelemetry, TelemetryRecorder
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -78,6 +80,11 @@ class ChatService:
             :func:`qwen_tui.providers.signin.credentials_refresher`): gives the access
             token before each request, and a renewed one after a 401, after which the
             request is sent once more (only when no answer text had arrived).
+        telemetry: where each answer's ``api_request`` event (latency, time to first
+            token, token counts, finished, provider id) and each failure's ``error``
+            event (kind, HTTP status) go; default: nowhere. Nothing of the prompt or
+            answer is in them, and nothing is recorded unless the provider is Qwen
+            OAuth (the recorder's own gate checks consent).
     """
 
     def __init__(
@@ -87,8 +94,10 @@ class ChatService:
         timeout: float = 120.0,
         list_models: Any = None,
         refresh_credentials: RefreshCredentials | None = None,
+        telemetry: TelemetryRecorder | None = None,
     ) -> None:
         self.active = active
+        self.telemetry: TelemetryRecorder = telemetry or NullTelemetry()
         self.timeout = timeout
         self.stats = ChatStats()
         self._list_models = list_models
@@ -132,18 +141,64 @@ class ChatService:
         """
         chosen = model or self.active.model
         if not chosen:
-            yield ChatFailure("bad_request", "No model is chosen. Pick one with /model.")
+            failure = ChatFailure("bad_request", "No model is chosen. Pick one with /model.")
+            self._record_failure(failure)
+            yield failure
             return
         self.stats.requests += 1
         self.stats.by_model[chosen] = self.stats.by_model.get(chosen, 0) + 1
         started = time.monotonic()
+        first_token: float | None = None
+        tokens = (0, 0)
+        finished = False
         try:
             async for event in self._stream(messages, chosen):
-                if isinstance(event, ChatFailure):
+                if isinstance(event, TextDelta | ReasoningDelta):
+                    if first_token is None:
+                        first_token = time.monotonic()
+                elif isinstance(event, UsageReport):
+                    tokens = (event.prompt_tokens, event.completion_tokens)
+                elif isinstance(event, Finished):
+                    finished = True
+                elif isinstance(event, ChatFailure):
                     self.stats.failures += 1
+                    self._record_failure(event)
                 yield event
         finally:
-            self.stats.api_seconds += time.monotonic() - started
+            ended = time.monotonic()
+            self.stats.api_seconds += ended - started
+            self._record_request(started, first_token, ended, tokens, finished)
+
+    def _collecting(self) -> bool:
+        """Events only under Qwen OAuth: under an OpenAI-compatible key nothing is
+        collected, whatever the recorder was told."""
+        return self.telemetry.active and self.active.provider.auth == "qwen-oauth"
+
+    def _record_request(
+        self,
+        started: float,
+        first_token: float | None,
+        ended: float,
+        tokens: tuple[int, int],
+        finished: bool,
+    ) -> None:
+        if not self._collecting():
+            return
+        provider = self.active.provider.id
+        self.telemetry.record(
+            lambda: ApiRequest(
+                provider=provider,  # type: ignore[arg-type]  # checked: else "custom"
+                latency_ms=(ended - started) * 1000,
+                ttft_ms=None if first_token is None else (first_token - started) * 1000,
+                prompt_tokens=tokens[0],
+                completion_tokens=tokens[1],
+                finished=finished,
+            )
+        )
+
+    def _record_failure(self, failure: ChatFailure) -> None:
+        if self._collecting():
+            self.telemetry.record(lambda: ErrorReport(kind=failure.kind, status=failure.status))
 
     async def _stream(
         self, messages: Sequence[dict[str, str]], model: str
@@ -312,10 +367,12 @@ def build_chat_service(
     active: ActiveProvider,
     registry: ProviderRegistry,
     credentials: CredentialStore | None,
+    *,
+    telemetry: TelemetryRecorder | None = None,
 ) -> ChatService:
     """The chat service for ``active`` as the TUI and ``-p`` both use it: the configured
-    timeout, the server's model list for "model not found", and token refresh under
-    Qwen OAuth."""
+    timeout, the server's model list for "model not found", token refresh under
+    Qwen OAuth, and the run's telemetry recorder (default: none)."""
     from qwen_tui.providers.signin import credentials_refresher
 
     return ChatService(
@@ -323,4 +380,5 @@ def build_chat_service(
         timeout=loaded.settings.model.request_timeout,
         list_models=lambda: registry.list_models(active.base_url, active.api_key),
         refresh_credentials=credentials_refresher(loaded, credentials),
+        telemetry=telemetry,
     )

@@ -3,12 +3,18 @@
 The answer text goes to stdout as it arrives (flushed per chunk so a pipe sees it at
 once); everything else (errors, warnings) goes to stderr with a non-zero exit code. With
 ``--output json`` a single JSON object is printed at the end instead.
+
+Usage statistics (only with consent under Qwen OAuth): an ``app_start`` event in
+``headless`` mode, the chat service's request and error events, ``app_stop``, and a
+``crash`` event for an unexpected exception; whatever was queued is flushed at the end,
+waiting at most 2 s and not at all when nothing is queued, on every exit path.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -19,10 +25,12 @@ from qwen_tui.config import LoadedSettings
 
 if TYPE_CHECKING:
     from qwen_tui.chat.events import ChatEvent
+    from qwen_tui.telemetry import Telemetry
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_FLUSH_SECONDS = 2.0
 
 
 def read_prompt(prompt: str | None, stdin: TextIO) -> str:
@@ -45,12 +53,21 @@ def run_prompt(
     When the reader of stdout goes away (``qwen-tui -p … | head -c 1``), the request is
     cancelled and the exit code is 1, without a traceback.
     """
+    from qwen_tui.telemetry import AppStop, Telemetry, crash_report, process_age_seconds
+
     out = out or sys.stdout
+    telemetry = Telemetry.from_settings(loaded)
     try:
-        return asyncio.run(_run(prompt, loaded, output, out, err or sys.stderr))
+        return asyncio.run(_run(prompt, loaded, output, out, err or sys.stderr, telemetry))
     except BrokenPipeError:
         _silence(out)
         return EXIT_FAILURE
+    except Exception as error:
+        telemetry.record(functools.partial(crash_report, error))
+        raise
+    finally:
+        telemetry.record(lambda: AppStop(duration_s=process_age_seconds()))
+        telemetry.close(timeout=EXIT_FLUSH_SECONDS)
 
 
 def _silence(out: TextIO) -> None:
@@ -61,12 +78,20 @@ def _silence(out: TextIO) -> None:
         os.close(devnull)
 
 
-async def _run(prompt: str, loaded: LoadedSettings, output: str, out: TextIO, err: TextIO) -> int:
+async def _run(
+    prompt: str,
+    loaded: LoadedSettings,
+    output: str,
+    out: TextIO,
+    err: TextIO,
+    telemetry: Telemetry,
+) -> int:
     from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
     from qwen_tui.chat.service import build_chat_service
     from qwen_tui.credentials import CredentialError, CredentialStore
     from qwen_tui.providers import ProviderError, ProviderRegistry, UnknownProvider
     from qwen_tui.providers.signin import resolve_active
+    from qwen_tui.telemetry import AppStart, process_age_ms
 
     if not prompt:
         print("error: the prompt is empty (give -p TEXT or pipe text in).", file=err)
@@ -91,7 +116,10 @@ async def _run(prompt: str, loaded: LoadedSettings, output: str, out: TextIO, er
             file=err,
         )
         return EXIT_USAGE
-    service = build_chat_service(loaded, active, registry, store)
+    # Collect only for the sign-in this run really uses (a flag may have chosen a key).
+    telemetry.configure(auth_method=active.provider.auth)
+    telemetry.record(lambda: AppStart(mode="headless", startup_ms=process_age_ms()))
+    service = build_chat_service(loaded, active, registry, store, telemetry=telemetry)
     text: list[str] = []
     reasoning: list[str] = []
     usage: dict[str, int] | None = None
