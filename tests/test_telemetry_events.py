@@ -302,3 +302,39 @@ def test_importing_telemetry_is_cheap() -> None:
     )
     modules = set(json.loads(result.stdout))
     assert not {m for m in modules if m.split(".")[0] in {"httpx", "openai", "textual"}}
+
+
+# --------------------------------------------------------------------------- docs
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(heading)
+    following = text.find("\n## ", start + len(heading))
+    return text[start : following if following != -1 else len(text)]
+
+
+@pytest.mark.parametrize("heading", ["## Telemetry events", "## События телеметрии"])
+def test_every_event_field_and_value_is_documented(heading: str) -> None:
+    docs = Path(__file__).parent.parent / "docs" / "privacy.md"
+    section = _section(docs.read_text(encoding="utf-8"), heading)
+    for event_type in EVENT_TYPES:
+        assert f"`qwen_tui.{event_type.name}`" in section
+        for field in dataclasses.fields(event_type):
+            assert f"`{field.name}`" in section, (event_type.name, field.name)
+    for closed in (
+        schema.CommandName,
+        schema.ScreenName,
+        schema.AuthMethodName,
+        schema.ProviderId,
+        schema.ErrorKind,
+        schema.AppMode,
+    ):
+        for value in get_args(closed):
+            assert f"`{value}`" in section, value
+    for fact in (
+        "telemetry.jsonl",
+        "/v1/logs",
+        "service.instance.id",
+        "2 s" if "Tele" in heading else "2 с",
+    ):
+        assert fact in section
