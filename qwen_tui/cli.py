@@ -118,7 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from qwen_tui.ui.services import AppServices
 
     resume = "latest" if args.continue_last else args.resume
-    QwenTuiApp(AppServices(loaded, flags=flags, resume=resume)).run()
+    services = AppServices(loaded, flags=flags, resume=resume)
+    try:
+        QwenTuiApp(services).run()
+    finally:
+        services.close_telemetry()
     return EXIT_OK
 
 

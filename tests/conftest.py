@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 _LEAKY_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
+_LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANGUAGE")
 
 
 @pytest.fixture(autouse=True)
@@ -22,8 +23,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
             "QWEN_TUI_REQUIRE_SYSTEM_TESTS",
         ):
             monkeypatch.delenv(name)
-    for name in _LEAKY_VARIABLES:
+    for name in _LEAKY_VARIABLES + _LOCALE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")  # the privacy texts follow the locale
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -72,6 +72,8 @@ def test_login_status_chat_logout_end_to_end(isolated_home: Path) -> None:
             assert settings["security"]["auth"]["selectedType"] == "qwen-oauth"
             assert settings["credentials"]["allowFileStore"] is True
             assert grant.access_tokens[0] not in settings_text
+            assert "privacy" not in settings, "no terminal, no question: statistics stay off"
+            assert "usage statistics" not in result.stderr
 
             status = run("auth", "status", env=env)
             assert status.returncode == 0, status.stderr
@@ -181,3 +183,68 @@ def test_qr_code_of_the_complete_link_on_a_terminal(capsys: pytest.CaptureFixtur
     size = len(segno.make(url).matrix) + 4  # two modules of quiet zone each side
     assert len(printed[1]) == size
     assert len(printed) - 1 == (size + 1) // 2  # two modules per line (half blocks)
+
+
+def _run_on_terminal(env: dict[str, str], answer: bytes) -> tuple[int, str]:
+    """``auth login --method qwen-oauth`` with a pseudo-terminal as stdin and stderr,
+    answering the usage-statistics question with ``answer`` once it is asked."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qwen_tui", *LOGIN],
+        stdin=slave,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    seen = b""
+    answered = False
+    deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if not answered and b"Enter: later]" in seen:
+                os.write(master, answer)
+                answered = True
+            if process.poll() is not None and not ready:
+                break
+        return process.wait(timeout=10), seen.decode(errors="replace")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(master)
+
+
+@pytest.mark.parametrize(("answer", "expected"), [(b"y\n", True), (b"n\n", False), (b"\n", None)])
+def test_the_usage_statistics_question_on_a_terminal(
+    isolated_home: Path, answer: bytes, expected: bool | None
+) -> None:
+    with device_flow_server(interval=0.2, auto_approve_after=1) as server:
+        status, screen = _run_on_terminal(environment(server), answer)
+    assert status == 0, screen
+    assert "Help improve qwen-tui?" in screen
+    assert "It never collects:" in screen and "your prompts to the model" in screen
+    settings = json.loads((isolated_home / "settings.json").read_text())
+    assert settings.get("privacy", {}).get("usageStatisticsEnabled") is expected
+    install_id = settings.get("telemetry", {}).get("installId")
+    assert (install_id is not None) is (expected is True), "an id only after a yes"
+
+
+def test_a_value_in_the_environment_counts_as_the_answer(isolated_home: Path) -> None:
+    with device_flow_server(interval=0.2, auto_approve_after=1) as server:
+        env = environment(server, QWEN_TUI_PRIVACY__USAGE_STATISTICS_ENABLED="false")
+        status, screen = _run_on_terminal(env, b"y\n")
+    assert status == 0, screen
+    assert "Help improve qwen-tui?" not in screen
+    assert "privacy" not in json.loads((isolated_home / "settings.json").read_text())

@@ -28,6 +28,7 @@ from qwen_tui.ui.screens.qwen_signin import (
     countdown,
     qr_code,
 )
+from qwen_tui.ui.screens.usage_question import UsageStatisticsQuestion
 from qwen_tui.ui.screens.welcome import WelcomeScreen
 from tests.credentials_fixtures import MemoryKeyring, RaisingKeyring
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
@@ -131,6 +132,8 @@ async def test_approve_stores_one_keyring_entry_and_opens_the_chat(
             assert "Open this link on any device" in text_of(screen, "#signin-browser")
             assert "expires in 10:00" in text_of(screen, "#signin-countdown")
             assert screen.query_one("#signin-qr").display
+            await until_screen(pilot, UsageStatisticsQuestion)
+            await pilot.press("n")
             await until_screen(pilot, ChatScreen)
     grant = server.grants[0]
     assert list(keyring.items) == [("qwen-tui", TOKEN_NAME)]
@@ -143,6 +146,8 @@ async def test_approve_stores_one_keyring_entry_and_opens_the_chat(
     settings = json.loads(settings_text)
     assert settings["security"]["auth"]["selectedType"] == "qwen-oauth"
     assert settings["model"]["provider"] == "qwen"
+    assert settings["privacy"]["usageStatisticsEnabled"] is False
+    assert "telemetry" not in settings, "no install id without consent"
     assert not (isolated_home / "credentials.json").exists()
 
 
@@ -314,6 +319,8 @@ async def test_no_keyring_asks_before_the_file_store(
             await pilot.press("enter")  # saves the same tokens: no new code
             await until_screen(pilot, KeyringFallbackQuestion)
             await pilot.press("y")
+            await until_screen(pilot, UsageStatisticsQuestion)
+            await pilot.press("escape")
             await until_screen(pilot, ChatScreen)
     assert device_requests(server) == 1
     secrets_file = isolated_home / "credentials.json"
@@ -324,6 +331,7 @@ async def test_no_keyring_asks_before_the_file_store(
     settings = json.loads(settings_text)
     assert settings["credentials"]["allowFileStore"] is True
     assert settings["security"]["auth"]["selectedType"] == "qwen-oauth"
+    assert "privacy" not in settings, "Esc leaves the question unanswered: statistics stay off"
     assert server.grants[0].access_tokens[0] not in settings_text
 
 
@@ -345,6 +353,8 @@ async def test_import_offer_yes_imports_and_names_the_file_to_delete(
             assert "~/.qwen/oauth_creds.json" in offer_text
             assert "qc-access" not in offer_text
             await pilot.press("y")
+            await until_screen(pilot, UsageStatisticsQuestion)
+            await pilot.press("n")
             await until_screen(pilot, QwenSignInScreen)
             screen = app.screen
             assert isinstance(screen, QwenSignInScreen)

@@ -33,6 +33,46 @@ def run_auth_command(args: argparse.Namespace, loaded: LoadedSettings) -> int:
     return _logout(args, loaded)
 
 
+def ask_usage_statistics_once(loaded: LoadedSettings) -> None:
+    """After a Qwen OAuth sign-in on a terminal, ask once whether statistics may be sent.
+
+    Asked only where a person can answer (stdin and stderr are terminals) and only while
+    ``privacy.usageStatisticsEnabled`` was never set. An empty answer, end of input or
+    Ctrl+C leaves it unset, which keeps statistics off; the question then comes back at
+    the next sign-in.
+    """
+    from qwen_tui.privacy import consent_patch, pick_language, statistics_explained, texts_for
+
+    settings = loaded.settings
+    if settings.privacy.usage_statistics_enabled is not None:
+        return
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return
+    texts = texts_for(pick_language(settings.ui.language))
+    _say("")
+    _say(texts.question_title)
+    _say(texts.question_lead)
+    _say("")
+    _say(statistics_explained(texts))
+    _say("")
+    try:
+        sys.stderr.write(f"{texts.stats_switch}? [y/n, Enter: later] ")
+        sys.stderr.flush()
+        answer = sys.stdin.readline().strip().lower()
+    except (EOFError, KeyboardInterrupt):
+        answer = ""
+    if answer[:1] not in ("y", "n", "д"):
+        _say("Statistics stay off; you will be asked again next time, or use /privacy.")
+        return
+    allowed = answer[:1] in ("y", "д")
+    try:
+        update_settings_file(loaded.settings_file, consent_patch(allowed, settings))
+    except SettingsWriteError as error:
+        _say(f"warning: your answer could not be saved: {error}")
+        return
+    _say("Thank you: anonymous statistics are on." if allowed else "Statistics stay off.")
+
+
 def _read_key(provider_name: str) -> str:
     """The key from stdin when piped, else asked for without echo."""
     if not sys.stdin.isatty():
@@ -44,7 +84,10 @@ def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:
     if args.method == "qwen-oauth":
         from qwen_tui.providers.qwen_oauth.headless import login_qwen_oauth
 
-        return login_qwen_oauth(args, loaded)
+        status = login_qwen_oauth(args, loaded)
+        if status == EXIT_OK:
+            ask_usage_statistics_once(loaded)
+        return status
     from qwen_tui.credentials import CredentialError
     from qwen_tui.providers import ProviderError, UnknownProvider
     from qwen_tui.providers.signin import (

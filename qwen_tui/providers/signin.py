@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from qwen_tui.config import LoadedSettings, update_settings_file
 from qwen_tui.credentials import CredentialError
-from qwen_tui.providers.catalogue import ErrorKind, Provider, ProviderError
+from qwen_tui.providers.catalogue import AuthMethod, ErrorKind, Provider, ProviderError
 from qwen_tui.providers.registry import ActiveProvider, ProviderRegistry
 from qwen_tui.providers.urls import normalise_base_url
 
@@ -123,6 +123,33 @@ def _env_key_applies(loaded: LoadedSettings, provider: Provider, base_url: str) 
     return provider.id == "openai" and base_url == normalise_base_url(provider.base_url)
 
 
+def selected_provider(
+    loaded: LoadedSettings, registry: ProviderRegistry
+) -> tuple[AuthMethod | None, Provider | None]:
+    """The sign-in method and provider the settings choose, without reading any key.
+
+    Cheap and offline, for what only needs to know *who* the provider is (the privacy
+    panel's terms, the telemetry gate); :func:`resolve_active` adds the key.
+
+    Raises:
+        UnknownProvider: settings name a provider that does not exist.
+    """
+    settings = loaded.settings
+    selected = settings.security.auth.selected_type
+    if selected is None and loaded.configured_by_environment:
+        selected = "openai"
+    if selected == "qwen-oauth":
+        return selected, registry.get("qwen")
+    if selected != "openai":
+        return None, None
+    model_settings = settings.model
+    if model_settings.provider:
+        return selected, registry.get(model_settings.provider)
+    if model_settings.base_url:
+        return selected, registry.match_base_url(model_settings.base_url)
+    return selected, registry.get("openai")
+
+
 def resolve_active(
     loaded: LoadedSettings, registry: ProviderRegistry, credentials: CredentialStore | None
 ) -> ActiveProvider | None:
@@ -144,21 +171,12 @@ def resolve_active(
         CredentialError: the key is needed, not in the environment, and the keyring
             cannot be read.
     """
-    settings = loaded.settings
-    selected = settings.security.auth.selected_type
-    if selected is None and loaded.env_api_key is not None:
-        selected = "openai"
+    selected, provider = selected_provider(loaded, registry)
     if selected == "qwen-oauth":
         return _resolve_qwen_oauth(loaded, registry, credentials)
-    if selected != "openai":
+    if selected != "openai" or provider is None:
         return None
-    model_settings = settings.model
-    if model_settings.provider:
-        provider = registry.get(model_settings.provider)
-    elif model_settings.base_url:
-        provider = registry.match_base_url(model_settings.base_url)
-    else:
-        provider = registry.get("openai")
+    model_settings = loaded.settings.model
     base_url = normalise_base_url(model_settings.base_url or provider.base_url)
     key: str | None = None
     keyring_error: CredentialError | None = None

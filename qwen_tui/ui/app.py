@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
+    from textual.app import SystemCommand
+    from textual.theme import Theme
+
     from qwen_tui.ui.screens.chat import ChatScreen
 
 from qwen_tui.ui.commands import SlashCommandsProvider
@@ -28,17 +33,23 @@ class QwenTuiApp(App[None]):
 
     CSS_PATH = str(stylesheet_path())
     TITLE = "qwen-tui"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f2", "settings", "Settings"),
+    ]
     COMMANDS = App.COMMANDS | {SlashCommandsProvider}
 
     def __init__(self, services: AppServices) -> None:
         super().__init__()
         self.services = services
+        self._screens_seen: set[int] = set()
 
     def on_mount(self) -> None:
         settings = self.services.loaded.settings
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.screen_change_signal.subscribe(self, self._screen_shown)
         for problem in self.services.loaded.problems:
             self.notify(problem, severity="warning", timeout=15)
         if self._provider_configured():
@@ -46,6 +57,38 @@ class QwenTuiApp(App[None]):
         else:
             self.push_screen(WelcomeScreen(self.services), self._after_first_sign_in)
         self.call_after_refresh(self._preload_sdk)
+        self.call_after_refresh(self._record_start)
+
+    # ----- usage statistics (recorded only with consent, under Qwen OAuth) ----------
+
+    def _record_start(self) -> None:
+        from qwen_tui.telemetry import AppStart, process_age_ms
+
+        startup_ms = process_age_ms()
+        self.services.telemetry.record(lambda: AppStart(mode="tui", startup_ms=startup_ms))
+
+    def _screen_shown(self, screen: Screen[object]) -> None:
+        """Count a screen once per visit; the gate is checked before anything is built."""
+        if id(screen) in self._screens_seen:
+            return
+        self._screens_seen.add(id(screen))
+        name = getattr(screen, "telemetry_name", "other")
+        from qwen_tui.telemetry import ScreenOpened
+
+        self.services.telemetry.record(lambda: ScreenOpened(screen=name))  # type: ignore[arg-type]
+
+    def record_command(self, name: str) -> None:
+        """Count a slash command (typed, picked from the menu or the palette)."""
+        from qwen_tui.telemetry import CommandUsed
+
+        self.services.telemetry.record(lambda: CommandUsed(command=name))  # type: ignore[arg-type]
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A crash report (type and the app's own frames only), then Textual's handling."""
+        from qwen_tui.telemetry import crash_report
+
+        self.services.telemetry.record(lambda: crash_report(error))
+        super()._handle_exception(error)
 
     def _preload_sdk(self) -> None:
         """Import the openai SDK in the background once the first frame is on screen,
@@ -93,10 +136,51 @@ class QwenTuiApp(App[None]):
 
         self.push_screen(WelcomeScreen(self.services, can_leave=True), done)
 
+    def action_settings(self, tab: str = "general") -> None:
+        """Open the settings screen on ``tab`` (what ``/settings`` and F2 do)."""
+        from qwen_tui.ui.screens.settings import SettingsScreen
+
+        if isinstance(self.screen, SettingsScreen):
+            self.screen.show_tab(tab)
+            return
+        self.push_screen(SettingsScreen(self.services, tab=tab))
+
+    def action_privacy(self) -> None:
+        """Open the settings screen on its Privacy tab (what ``/privacy`` does)."""
+        self.action_settings("privacy")
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        from textual.app import SystemCommand
+
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Settings", "Theme, language, model and timeout", self.action_settings)
+        yield SystemCommand(
+            "Privacy",
+            "Terms and privacy policy of the provider in use; usage statistics",
+            self.action_privacy,
+        )
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """Keep a theme picked anywhere (settings, the palette) for the next start."""
+        from qwen_tui.config import SettingsWriteError, update_settings_file
+
+        if theme.name == self.services.loaded.settings.ui.theme:
+            return
+        try:
+            update_settings_file(self.services.loaded.settings_file, {"ui": {"theme": theme.name}})
+        except SettingsWriteError as error:
+            self.notify(str(error), severity="warning")
+            return
+        self.services.reload()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place where a failed worker is reported instead of ending the app."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
+            if isinstance(error, Exception):
+                from qwen_tui.telemetry import crash_report
+
+                self.services.telemetry.record(lambda: crash_report(error))
             self.notify(
                 f"Something went wrong: {type(error).__name__}: {error}",
                 severity="error",

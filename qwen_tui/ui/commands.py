@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 
 
 @dataclass(frozen=True)
@@ -14,7 +16,7 @@ class SlashCommand:
     Attributes:
         name: what follows the slash.
         help: one line for completion and /help.
-        action: the ChatScreen action it runs.
+        action: the action it runs (a ChatScreen action, or ``app.…`` for the app's).
     """
 
     name: str
@@ -29,11 +31,23 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("resume", "Open a saved conversation", "resume"),
     SlashCommand("stats", "Requests, tokens and time in the API this run", "stats"),
     SlashCommand("copy", "Copy the last answer", "copy_last"),
-    SlashCommand("privacy", "Terms and privacy policy of the provider in use", "privacy"),
-    SlashCommand("settings", "Where the settings are", "settings"),
+    SlashCommand(
+        "privacy",
+        "Terms, privacy policy and usage statistics of the provider in use",
+        "app.privacy",
+    ),
+    SlashCommand("settings", "Theme, language, model, timeout and privacy", "app.settings"),
     SlashCommand("help", "Commands and keys", "help"),
     SlashCommand("quit", "Leave qwen-tui", "app.quit"),
 )
+
+
+async def run_command(screen: Screen[Any], command: SlashCommand) -> None:
+    """Run ``command`` on ``screen``, counted in the usage statistics by its name."""
+    record = getattr(screen.app, "record_command", None)
+    if record is not None:
+        record(command.name)
+    await screen.run_action(command.action)
 
 
 def find_command(text: str) -> SlashCommand | None:
@@ -71,6 +85,6 @@ class SlashCommandsProvider(Provider):
         screen = self.screen
 
         async def run() -> None:
-            await screen.run_action(command.action)
+            await run_command(screen, command)
 
         return run

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from qwen_tui.chat.sessions import SessionStore
     from qwen_tui.credentials import CredentialStore
     from qwen_tui.providers import ProviderRegistry
+    from qwen_tui.telemetry import Telemetry
 
 
 @dataclass
@@ -43,6 +44,7 @@ class AppServices:
     _registry: ProviderRegistry | None = None
     _credentials: CredentialStore | None = None
     _sessions: SessionStore | None = None
+    _telemetry: Telemetry | None = None
     _known_secrets: list[str] = field(default_factory=list, repr=False)
 
     @property
@@ -76,6 +78,42 @@ class AppServices:
             self._sessions = SessionStore(self.loaded.home, secrets=self.known_secrets)
         return self._sessions
 
+    @property
+    def telemetry(self) -> Telemetry:
+        """The usage-statistics recorder, gated by the switch and the sign-in method."""
+        if self._telemetry is None:
+            from qwen_tui.telemetry import Telemetry
+
+            self._telemetry = Telemetry.from_settings(self.loaded)
+        return self._telemetry
+
+    def apply_telemetry_settings(self) -> None:
+        """Hand the current switch, method, endpoint and id to the recorder at once:
+        turning statistics off, or moving to an API key, drops what is queued."""
+        if self._telemetry is None:
+            return
+        settings = self.loaded.settings
+        method = settings.security.auth.selected_type
+        if method is None and self.loaded.configured_by_environment:
+            method = "openai"
+        self._telemetry.configure(
+            enabled=settings.privacy.usage_statistics_enabled,
+            auth_method=method,
+            otlp_endpoint=settings.telemetry.otlp_endpoint,
+            install_id=settings.telemetry.install_id,
+        )
+
+    def close_telemetry(self) -> None:
+        """At exit: record the stop and send what this run recorded, waiting at most
+        2 s, and not at all when nothing is queued (or statistics are off)."""
+        if self._telemetry is None:
+            return
+        from qwen_tui.telemetry import AppStop, process_age_seconds
+
+        uptime = process_age_seconds()
+        self._telemetry.record(lambda: AppStop(duration_s=uptime))
+        self._telemetry.close(timeout=2.0)
+
     def remember_secret(self, secret: str | None) -> None:
         """Note a secret in use so that it is never written into a session file."""
         if secret and secret not in self._known_secrets:
@@ -93,3 +131,4 @@ class AppServices:
         self.loaded = load_settings(self.flags, home=self.loaded.home)
         self._registry = None
         self._credentials = None
+        self.apply_telemetry_settings()

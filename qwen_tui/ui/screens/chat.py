@@ -23,7 +23,7 @@ from textual.worker import Worker
 from qwen_tui.chat.conversation import api_messages, last_user_index
 from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
 from qwen_tui.chat.messages import ChatMessage, Usage
-from qwen_tui.ui.commands import complete, find_command
+from qwen_tui.ui.commands import complete, find_command, run_command
 from qwen_tui.ui.screens.chat_commands import ChatCommands
 from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
@@ -48,6 +48,9 @@ class SystemNote(Static):
 
 class ChatScreen(ChatCommands):
     """Where conversations happen once a provider is configured."""
+
+    telemetry_name = "chat"
+    """The screen's name in usage statistics (a closed set, see qwen_tui.telemetry)."""
 
     BINDINGS = [
         Binding("escape", "stop", "Stop"),
@@ -144,7 +147,9 @@ class ChatScreen(ChatCommands):
         if self.chat is not None:
             await self.chat.aclose()
         registry = services.registry
-        self.chat = build_chat_service(services.loaded, active, registry, services.credentials)
+        self.chat = build_chat_service(
+            services.loaded, active, registry, services.credentials, telemetry=services.telemetry
+        )
         self.session.set_model(active.provider.id, active.model)
         self._set_status()
 
@@ -200,7 +205,7 @@ class ChatScreen(ChatCommands):
         prompt.focus()
         command = find_command(f"/{event.option.id}")
         if command is not None:
-            await self.run_action(command.action)
+            await run_command(self, command)
 
     @on(PromptInput.Submitted)
     async def _submitted(self, event: PromptInput.Submitted) -> None:
@@ -213,7 +218,7 @@ class ChatScreen(ChatCommands):
                 self.notify(f"Unknown command {text.split()[0]}. /help lists them.")
                 return
             event.prompt_input.load_text("")
-            await self.run_action(command.action)
+            await run_command(self, command)
             return
         if self._answering:
             self.notify("An answer is still coming: wait, or press Esc to stop it.")

@@ -1,5 +1,6 @@
-"""The chat's informational and picker commands (/help, /stats, /copy, /model, /resume,
-/privacy, /settings), kept apart from the streaming screen they belong to."""
+"""The chat's informational and picker commands (/help, /stats, /copy, /model, /resume),
+kept apart from the streaming screen they belong to. /settings and /privacy are the
+app's own actions: they work from every screen."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ class ChatCommands(Screen[None]):
             "  Ctrl+R           ask again",
             "  Ctrl+N           new conversation",
             "  Tab              complete a /command",
+            "  F2               settings (/privacy opens its Privacy tab)",
             "  Ctrl+P           command palette",
             "  Ctrl+Q           quit",
         ]
@@ -101,7 +103,10 @@ class ChatCommands(Screen[None]):
             return
         chosen = await self.app.push_screen_wait(
             OptionPicker(
-                f"Models on {active.provider.name}", [(m, m) for m in models], active.model
+                f"Models on {active.provider.name}",
+                [(m, m) for m in models],
+                active.model,
+                telemetry_name="model-picker",
             )
         )
         if not chosen or self.chat is None:
@@ -130,7 +135,9 @@ class ChatCommands(Screen[None]):
             for info in infos
             if info.id != self.session.id
         ]
-        chosen = await self.app.push_screen_wait(OptionPicker("Saved conversations", options))
+        chosen = await self.app.push_screen_wait(
+            OptionPicker("Saved conversations", options, telemetry_name="sessions")
+        )
         if not chosen:
             return
         try:
@@ -146,32 +153,3 @@ class ChatCommands(Screen[None]):
             m.content for m in session.messages if m.role == "user"
         ]
         self.refresh_bindings()
-
-    def action_privacy(self) -> None:
-        from qwen_tui.ui.screens.info import InfoDialog
-
-        if self.chat is None:
-            self.notify("No provider is connected. Use /auth.", severity="error")
-            return
-        provider = self.chat.active.provider
-        body = (
-            f"Provider in use: {provider.name}\n\n"
-            f"Terms of service: {provider.terms_url or 'none (runs on your machine)'}\n"
-            f"Privacy policy:   {provider.privacy_url or 'none (runs on your machine)'}\n\n"
-            f"{provider.data_use}\n\n"
-            "With an OpenAI-compatible provider, that provider's own terms and privacy "
-            "policy apply, not qwen-tui's. qwen-tui itself never uses your prompts, code "
-            "or answers for training and collects no usage statistics in this version."
-        )
-        self.app.push_screen(InfoDialog("Terms and privacy", body))
-
-    def action_settings(self) -> None:
-        from qwen_tui.ui.screens.info import InfoDialog
-
-        loaded = self.services.loaded
-        body = (
-            f"Settings file: {loaded.settings_file}\n"
-            f".env file in use: {loaded.dotenv_path or 'none'}\n\n"
-            "Every setting and environment variable is described in docs/configuration.md."
-        )
-        self.app.push_screen(InfoDialog("Settings", body))

@@ -30,6 +30,9 @@ class ImportQuestion(ModalScreen[bool | None]):
     offer is not made again) or ``None`` (Esc: go back and decide later).
     """
 
+    telemetry_name = "import-question"
+    """The screen's name in usage statistics (a closed set, see qwen_tui.telemetry)."""
+
     BINDINGS = [
         Binding("escape", "answer(None)", "Back"),
         Binding("y", "answer(True)", "Import", show=False),

@@ -18,6 +18,9 @@ class KeyringFallbackQuestion(ModalScreen[bool]):
     user's decision, never a silent default.
     """
 
+    telemetry_name = "keyring-question"
+    """The screen's name in usage statistics (a closed set, see qwen_tui.telemetry)."""
+
     BINDINGS = [
         Binding("escape", "answer(False)", "Cancel"),
         Binding("y", "answer(True)", "Use the file", show=False),

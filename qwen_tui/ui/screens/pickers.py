@@ -11,12 +11,23 @@ from textual.widgets.option_list import Option
 
 
 class OptionPicker(ModalScreen[str | None]):
-    """Pick one of ``options`` (id, label); Esc cancels with ``None``."""
+    """Pick one of ``options`` (id, label); Esc cancels with ``None``.
+
+    ``telemetry_name`` says which picker this is in usage statistics (a closed set).
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, options: list[tuple[str, str]], current: str | None = None):
+    def __init__(
+        self,
+        title: str,
+        options: list[tuple[str, str]],
+        current: str | None = None,
+        *,
+        telemetry_name: str = "other",
+    ):
         super().__init__()
+        self.telemetry_name = telemetry_name
         self._title = title
         self._options = options
         self._current = current

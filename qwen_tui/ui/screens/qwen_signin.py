@@ -43,6 +43,7 @@ from qwen_tui.providers.qwen_oauth import (
 )
 from qwen_tui.ui.screens.import_question import ImportQuestion, short_path
 from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
+from qwen_tui.ui.screens.usage_question import after_qwen_sign_in
 
 if TYPE_CHECKING:
     from qwen_tui.credentials import StoreLocation
@@ -108,6 +109,9 @@ class QwenSignInScreen(Screen[bool]):
         services: the app's backends.
         no_browser: never open a browser, only show the link (``--no-browser``).
     """
+
+    telemetry_name = "qwen-signin"
+    """The screen's name in usage statistics (a closed set, see qwen_tui.telemetry)."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -334,6 +338,7 @@ class QwenSignInScreen(Screen[bool]):
         self.services.reload()
         self.services.remember_secret(tokens.access_token)
         self.notify(f"Signed in with Qwen OAuth. Tokens: {location.description}.", timeout=6)
+        await after_qwen_sign_in(self.app, self.services)
         self.dismiss(True)
 
     async def _import(self, offer: ImportOffer) -> None:
@@ -347,6 +352,7 @@ class QwenSignInScreen(Screen[bool]):
         if location is None:
             return
         self.services.reload()
+        await after_qwen_sign_in(self.app, self.services)
         self._show(
             "imported",
             f"Your tokens are now in {location.description}. qwen-tui no longer needs the "

@@ -45,6 +45,9 @@ class WelcomeScreen(Screen[bool]):
     (only offered when opened from a running chat).
     """
 
+    telemetry_name = "welcome"
+    """The screen's name in usage statistics (a closed set, see qwen_tui.telemetry)."""
+
     BINDINGS = [
         Binding("ctrl+s", "verify_or_save", "Verify & Save", priority=True),
         Binding("ctrl+s", "qwen_sign_in", "Sign in with Qwen", priority=True),
