@@ -129,3 +129,24 @@ def test_chat_streams_an_answer_in_a_real_terminal(
     saved = sessions[0].read_text()
     assert "forty-two" in saved
     assert KEY not in saved
+
+
+def test_privacy_and_settings_from_the_keyboard_in_a_real_terminal(
+    launch: Callable[..., Tmux], isolated_home: Path
+) -> None:
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "settings.json").write_text(
+        '{"security": {"auth": {"selectedType": "qwen-oauth"}}, "model": {"provider": "qwen"}}'
+    )
+    tmux = launch()
+    tmux.wait_for(lambda s: "Settings" in s)
+    tmux.type("/privacy", literal=True)
+    tmux.type("Enter")
+    screen = tmux.wait_for(lambda s: "https://qwen.ai/privacypolicy" in s)
+    assert "https://qwen.ai/termsservice" in screen
+    assert "Usage statistics" in screen
+    tmux.type("C-PageUp")
+    tmux.type("C-PageUp")
+    screen = tmux.wait_for(lambda s: "Theme" in s and "Language" in s)
+    tmux.type("Escape")
+    tmux.wait_for(lambda s: "Theme" not in s)
