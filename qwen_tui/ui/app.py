@@ -43,6 +43,7 @@ class QwenTuiApp(App[None]):
         super().__init__()
         self.services = services
         self._screens_seen: set[int] = set()
+        self._early_screens: list[str] | None = []
 
     def on_mount(self) -> None:
         settings = self.services.loaded.settings
@@ -62,17 +63,28 @@ class QwenTuiApp(App[None]):
     # ----- usage statistics (recorded only with consent, under Qwen OAuth) ----------
 
     def _record_start(self) -> None:
+        """After the first frame: the recorder is built only now, so start-up never
+        pays for it; screens shown before that are counted now."""
         from qwen_tui.telemetry import AppStart, process_age_ms
 
         startup_ms = process_age_ms()
         self.services.telemetry.record(lambda: AppStart(mode="tui", startup_ms=startup_ms))
+        early, self._early_screens = self._early_screens, None
+        for name in early or ():
+            self._record_screen(name)
 
     def _screen_shown(self, screen: Screen[object]) -> None:
-        """Count a screen once per visit; the gate is checked before anything is built."""
+        """Count each screen once, the first time it is shown."""
         if id(screen) in self._screens_seen:
             return
         self._screens_seen.add(id(screen))
-        name = getattr(screen, "telemetry_name", "other")
+        name = str(getattr(screen, "telemetry_name", "other"))
+        if self._early_screens is not None:
+            self._early_screens.append(name)
+        else:
+            self._record_screen(name)
+
+    def _record_screen(self, name: str) -> None:
         from qwen_tui.telemetry import ScreenOpened
 
         self.services.telemetry.record(lambda: ScreenOpened(screen=name))  # type: ignore[arg-type]

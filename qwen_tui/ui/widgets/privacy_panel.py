@@ -143,7 +143,7 @@ class PrivacyPanel(VerticalScroll):
             return Text(self.texts.sent_empty, style="italic")
         text = Text(self.texts.sent_explained + "\n")
         for event in self.recent[-RECENT_EVENTS:]:
-            text.append(json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n", style="dim")
+            text.append(json.dumps(event, ensure_ascii=False) + "\n", style="dim")
         text.rstrip()
         return text
 
