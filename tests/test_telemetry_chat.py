@@ -466,3 +466,37 @@ def test_prompt_mode_with_a_collector_that_is_down_exits_promptly(
     assert result.stdout == "Hello, world!\n"
     # The same run, plus at most the 2 s exit flush (and some scheduling slack).
     assert elapsed - local_only < 3.0, (local_only, elapsed)
+
+
+def test_prompt_mode_reports_a_crash_without_its_message(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qwen_tui.config import update_settings_file
+    from qwen_tui.providers import signin
+
+    update_settings_file(
+        isolated_home / "settings.json",
+        {
+            "security": {"auth": {"selectedType": "qwen-oauth"}},
+            "privacy": {"usageStatisticsEnabled": True},
+        },
+    )
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("secret detail /home/alice/project")
+
+    monkeypatch.setattr(signin, "resolve_active", broken)
+    with pytest.raises(RuntimeError):
+        run_prompt("hello", load_settings(), out=io.StringIO(), err=io.StringIO())
+    records = read_records(isolated_home / "telemetry.jsonl")
+    assert [r["body"]["stringValue"] for r in records] == ["qwen_tui.crash", "qwen_tui.app_stop"]
+    crash = attributes(records[0])
+    assert crash["exception"] == "RuntimeError"
+    frames = [
+        {item["key"]: next(iter(item["value"].values())) for item in frame["kvlistValue"]["values"]}
+        for frame in crash["stack"]["values"]
+    ]
+    assert {frame["module"] for frame in frames} == {"qwen_tui.headless.prompt"}
+    assert {frame["function"] for frame in frames} == {"run_prompt", "_run"}
+    assert "secret" not in json.dumps(records) and "alice" not in json.dumps(records)
+    assert_allow_listed(records[1:])
