@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, get_args
 
+import keyring
 import keyring.backends.fail
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -500,3 +501,27 @@ def test_prompt_mode_reports_a_crash_without_its_message(
     assert {frame["function"] for frame in frames} == {"run_prompt", "_run"}
     assert "secret" not in json.dumps(records) and "alice" not in json.dumps(records)
     assert_allow_listed(records[1:])
+
+
+@pytest.mark.parametrize("enabled", [None, "false", "true"])
+def test_prompt_mode_in_process_builds_events_only_with_consent(
+    qwen_signed_in: QwenSignedIn,
+    collector: OTLPCollector,
+    spy: EventSpy,
+    monkeypatch: pytest.MonkeyPatch,
+    enabled: str | None,
+) -> None:
+    monkeypatch.setattr(keyring, "get_keyring", keyring.backends.fail.Keyring)
+    for name, value in consent(collector, enabled).items():
+        monkeypatch.setenv(name, value)
+    out = io.StringIO()
+    code = run_prompt("a private question", load_settings(), out=out, err=io.StringIO())
+    assert (code, out.getvalue()) == (0, "Hello, world!\n")
+    assert [r.path for r in qwen_signed_in.api.requests] == [CHAT]
+    if enabled != "true":
+        assert spy.built == []
+        assert collector.requests == []
+        assert not (qwen_signed_in.home / "telemetry.jsonl").exists()
+    else:
+        assert spy.built == ["app_start", "api_request", "app_stop"]
+        assert collector.event_names() == [f"qwen_tui.{name}" for name in spy.built]
