@@ -466,7 +466,7 @@ def test_prompt_mode_with_a_collector_that_is_down_exits_promptly(
     assert quick.returncode == 0 and result.returncode == 0, result.stderr
     assert result.stdout == "Hello, world!\n"
     # The same run, plus at most the 2 s exit flush (and some scheduling slack).
-    assert elapsed - local_only < 3.0, (local_only, elapsed)
+    assert elapsed - local_only < 3.5, (local_only, elapsed)
 
 
 def test_prompt_mode_reports_a_crash_without_its_message(

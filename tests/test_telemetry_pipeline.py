@@ -238,8 +238,8 @@ def test_a_collector_that_is_down_never_slows_recording(isolated_home: Path, dow
         recorded = time.monotonic() - started
         telemetry.close(timeout=2.0)
         total = time.monotonic() - started
-    assert recorded < 0.2, recorded
-    assert total < 2.6, total
+    assert recorded < 0.5, recorded
+    assert total < 3.0, total
     assert len(read_records(telemetry.log_file)) == 5  # the local log is unaffected
 
 
