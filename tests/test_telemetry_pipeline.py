@@ -238,8 +238,8 @@ def test_a_collector_that_is_down_never_slows_recording(isolated_home: Path, dow
         recorded = time.monotonic() - started
         telemetry.close(timeout=2.0)
         total = time.monotonic() - started
-    assert recorded < 0.2, recorded
-    assert total < 2.6, total
+    assert recorded < 0.5, recorded
+    assert total < 3.0, total
     assert len(read_records(telemetry.log_file)) == 5  # the local log is unaffected
 
 
@@ -388,3 +388,52 @@ with otlp_collector() as collector:
         cwd=Path(__file__).parent.parent,
     )
     assert json.loads(result.stdout) == [1, False]
+
+
+# ------------------------------------------------------------- proxies and CAs
+
+
+def test_a_proxy_from_the_environment_is_used_and_no_proxy_honoured(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.servers.openai_server import openai_server
+
+    with openai_server() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", "direct.invalid")
+        via_proxy = telemetry_for(isolated_home, "http://collector.invalid:4318")
+        via_proxy.record(Factory())
+        via_proxy.close(timeout=5)
+        direct = telemetry_for(isolated_home, "http://direct.invalid:4318")
+        direct.record(Factory())
+        direct.close(timeout=5)
+    targets = [request.target for request in proxy.requests]
+    assert targets == ["http://collector.invalid:4318/v1/logs"]  # one try: a 4xx is final
+
+
+def test_a_loopback_collector_is_reached_directly_despite_a_proxy(
+    isolated_home: Path, collector: OTLPCollector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    telemetry = telemetry_for(isolated_home, collector.url)
+    telemetry.record(Factory())
+    telemetry.close()
+    assert commands_sent(collector) == ["help"]
+
+
+def test_a_private_ca_from_ssl_cert_file_is_trusted(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.servers.openai_server import openai_server
+
+    with openai_server(tls=True) as server:
+        untrusted = telemetry_for(isolated_home, server.url)
+        untrusted.record(Factory())
+        untrusted.close(timeout=5)
+        assert server.requests == []  # the handshake failed: certificate not trusted
+        assert server.ca_file is not None
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.ca_file))
+        trusted = telemetry_for(isolated_home, server.url)
+        trusted.record(Factory())
+        trusted.close(timeout=5)
+        assert [request.path for request in server.requests] == ["/v1/logs"]

@@ -116,6 +116,8 @@ class Telemetry:
         self._closing = False
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
+        self._log_lock = threading.Lock()
+        """Keeps lines from several threads whole and the size check and rotation atomic."""
 
     @classmethod
     def from_settings(cls, loaded: LoadedSettings) -> Telemetry:
@@ -204,7 +206,8 @@ class Telemetry:
                 self._queue.append(record)
                 self._ensure_worker()
                 self._lock.notify_all()
-        append_record(self.log_file, record)
+        with self._log_lock:
+            append_record(self.log_file, record)
 
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
         """The last ``limit`` events of this run, oldest first, exactly as they are sent
