@@ -2,30 +2,24 @@
 
 Precedence, highest first: command-line flags, the environment (``QWEN_TUI_*`` and
 ``OPENAI_BASE_URL`` / ``OPENAI_MODEL``), the ``.env`` file found as Qwen Code finds it,
-``$QWEN_TUI_HOME/settings.json``, defaults. pydantic-settings merges the layers; this
-module only decides which layers exist and turns damage into readable problems.
+``$QWEN_TUI_HOME/settings.json``, defaults. Each source becomes a plain nested dict
+(:mod:`qwen_tui.config.env_source` reads the variables), the dicts are merged in that
+order, and pydantic validates the result once. This module decides which layers exist
+and turns damage into readable problems.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import ValidationError
-from pydantic_settings import (
-    BaseSettings,
-    DotEnvSettingsSource,
-    EnvSettingsSource,
-    InitSettingsSource,
-    PydanticBaseSettingsSource,
-)
 
 from qwen_tui.config.dotenv_discovery import find_dotenv, read_dotenv
+from qwen_tui.config.env_source import env_layer, merge_layers
 from qwen_tui.config.model import Settings, SettingsData
 from qwen_tui.config.paths import app_home, settings_path
 from qwen_tui.config.settings_file import read_settings_file
@@ -33,20 +27,6 @@ from qwen_tui.config.settings_file import read_settings_file
 EnvOrigin = Literal["environment", ".env file"]
 
 OPENAI_ENV_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
-
-
-class _MappingSource(PydanticBaseSettingsSource):
-    """A source that returns a dict computed before the settings are built."""
-
-    def __init__(self, settings_cls: type[BaseSettings], data: Mapping[str, Any]) -> None:
-        super().__init__(settings_cls)
-        self._data = dict(data)
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return self._data.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(self._data)
 
 
 def openai_env_layer(values: Mapping[str, str]) -> dict[str, Any]:
@@ -67,57 +47,16 @@ def openai_env_layer(values: Mapping[str, str]) -> dict[str, Any]:
     return layer
 
 
-@dataclass(frozen=True)
-class _LoadContext:
-    flags: Mapping[str, Any]
-    dotenv_path: Path | None
-    dotenv_values: Mapping[str, str]
-    file_data: Mapping[str, Any]
-    use_environment: bool
-
-
-_CONTEXT: ContextVar[_LoadContext | None] = ContextVar("qwen_tui_settings_context", default=None)
-
-
-class LayeredSettings(Settings):
-    """:class:`Settings` wired to the sources of one :func:`load_settings` call."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        context = _CONTEXT.get()
-        if context is None:
-            return (init_settings, env_settings)
-        sources: list[PydanticBaseSettingsSource] = [
-            InitSettingsSource(settings_cls, init_kwargs=dict(context.flags))
-        ]
-        if context.use_environment:
-            sources += [
-                EnvSettingsSource(settings_cls),
-                _MappingSource(settings_cls, openai_env_layer(os.environ)),
-            ]
-            if context.dotenv_path is not None:
-                sources += [
-                    DotEnvSettingsSource(settings_cls, env_file=context.dotenv_path),
-                    _MappingSource(settings_cls, openai_env_layer(context.dotenv_values)),
-                ]
-        sources.append(_MappingSource(settings_cls, context.file_data))
-        return tuple(sources)
-
-
-@contextmanager
-def _context(value: _LoadContext) -> Iterator[None]:
-    token = _CONTEXT.set(value)
-    try:
-        yield
-    finally:
-        _CONTEXT.reset(token)
+def _environment_layers(dotenv: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The layers that come from variables, lowest precedence first: the ``.env``
+    file, then the real environment; in each, ``QWEN_TUI_*`` beats ``OPENAI_*``."""
+    environ = dict(os.environ)
+    return [
+        openai_env_layer(dotenv),
+        env_layer(dotenv, Settings),
+        openai_env_layer(environ),
+        env_layer(environ, Settings),
+    ]
 
 
 @dataclass(frozen=True)
@@ -206,20 +145,15 @@ def load_settings(
     dotenv: dict[str, str] = read_dotenv(dotenv_path) if dotenv_path else {}
     file_read = read_settings_file(settings_path(state_home), SettingsData.model_validate)
     problems = list(file_read.problems)
-    context = _LoadContext(
-        flags=flags or {},
-        dotenv_path=dotenv_path,
-        dotenv_values=dotenv,
-        file_data=SettingsData.model_validate(file_read.data).model_dump(exclude_unset=True),
-        use_environment=True,
-    )
+    file_layer = SettingsData.model_validate(file_read.data).model_dump(exclude_unset=True)
+    top = dict(flags or {})
     try:
-        with _context(context):
-            settings: Settings = LayeredSettings()
+        settings = Settings.model_validate(
+            merge_layers(file_layer, *_environment_layers(dotenv), top)
+        )
     except ValidationError as exc:
         problems += _env_problem(exc)
-        with _context(_LoadContext(**{**context.__dict__, "use_environment": False})):
-            settings = LayeredSettings()
+        settings = Settings.model_validate(merge_layers(file_layer, top))
     key_origin = _env_origin("OPENAI_API_KEY", dotenv)
     url_origin = _env_origin("OPENAI_BASE_URL", dotenv)
     return LoadedSettings(

@@ -1,4 +1,4 @@
-"""The settings schema: one pydantic-settings model with a section per concern.
+"""The settings schema: one pydantic model with a section per concern.
 
 Key names follow Qwen Code where the concept exists there (``security.auth.selectedType``,
 ``model.name``, ``privacy.usageStatisticsEnabled``) so that tools reading either file feel
@@ -16,7 +16,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AuthType = Literal["qwen-oauth", "openai"]
 Language = Literal["en", "ru"]
@@ -201,18 +200,17 @@ class SettingsData(BaseModel):
         return self.model_dump(mode="json", by_alias=True)
 
 
-class Settings(BaseSettings, SettingsData):
-    """All of qwen-tui's settings.
+class Settings(SettingsData):
+    """All of qwen-tui's settings, merged from every source.
 
-    Built by :func:`qwen_tui.config.load_settings`, which wires the sources in the
-    documented order; constructing it directly reads only defaults, the environment and
-    any keyword arguments.
+    Built by :func:`qwen_tui.config.load_settings`, which reads the sources in the
+    documented order (``QWEN_TUI_<SECTION>__<KEY>`` variables through
+    :mod:`qwen_tui.config.env_source`) and validates the merged value here; constructing
+    it directly gives the defaults plus any keyword arguments. A plain pydantic model
+    rather than a pydantic-settings one: importing pydantic-settings cost about 60 ms
+    of every start-up.
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix="QWEN_TUI_",
-        env_nested_delimiter="__",
-        case_sensitive=False,
-        extra="ignore",
-        validate_default=True,
+    model_config = ConfigDict(
+        extra="ignore", validate_by_name=True, validate_by_alias=True, validate_default=True
     )

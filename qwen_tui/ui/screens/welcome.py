@@ -132,7 +132,9 @@ class WelcomeScreen(Screen[bool]):
         self.query_one("#model-input", Input).display = False
         self.query_one("#save", Button).display = False
         self.query_one("#provider", Select).focus()
-        self._detect_local_servers()
+        # After the first frame: the probe imports httpx and opens sockets, which would
+        # otherwise delay the screen by tens of milliseconds.
+        self.call_after_refresh(self._detect_local_servers)
 
     # ----- provider list -----------------------------------------------------------
 

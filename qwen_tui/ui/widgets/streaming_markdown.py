@@ -12,7 +12,8 @@ with the answer and is what makes long answers crawl in other clients.
 
 from __future__ import annotations
 
-from rich.markdown import Markdown as RichMarkdown
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Size
@@ -21,11 +22,22 @@ from textual.widget import Widget
 
 from qwen_tui.chat.blocks import BlockScanner
 
+if TYPE_CHECKING:
+    from rich.markdown import Markdown as RichMarkdown
+
 PIECE_LINES = 12
 """A finished block joins the previous piece while that piece is shorter than this;
 otherwise it starts a new one. Small enough that re-rendering a piece (code
 highlighting included) stays cheap, large enough that a slow stream does not become
 thousands of widgets."""
+
+
+def rich_markdown() -> type[RichMarkdown]:
+    """Rich's Markdown class, imported on first use: with markdown-it and Pygments it
+    costs about 50 ms, which an empty chat screen's first frame should not pay."""
+    from rich.markdown import Markdown
+
+    return Markdown
 
 
 class MarkdownPiece(Widget):
@@ -62,8 +74,8 @@ class MarkdownPiece(Widget):
     def _rendered(self, width: int) -> list[Strip]:
         if self._lines is None or width != self._width:
             console = self.app.console
+            markdown = rich_markdown()(self.source, code_theme=self._code_theme, hyperlinks=True)
             options = console.options.update(width=max(width, 1), height=None)
-            markdown = RichMarkdown(self.source, code_theme=self._code_theme, hyperlinks=True)
             lines = console.render_lines(markdown, options, style=self.rich_style, pad=True)
             self._lines = [Strip(line, width) for line in lines]
             self._width = width
