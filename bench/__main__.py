@@ -208,6 +208,12 @@ def added(values: list[float], baseline: list[float], label: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--launch-runs",
+        type=int,
+        default=10,
+        help="runs per start-up case: start-up is short, so noise needs more of them",
+    )
     parser.add_argument("--tokens", type=int, nargs="*", default=[4000, 20000])
     parser.add_argument("--messages", type=int, nargs="*", default=[200])
     parser.add_argument("--skip-launch", action="store_true")
@@ -219,7 +225,7 @@ def main() -> None:
         work = Path(folder)
         if not args.skip_launch:
             with openai_server(api_key=KEY) as server:
-                launch = bench_launch(args.runs, work, server.base_url)
+                launch = bench_launch(args.launch_runs, work, server.base_url)
             bare_times = launch[0][1]
             for label, times, memory in launch:
                 rows.append(
@@ -258,7 +264,8 @@ def main() -> None:
     print(
         f"\nqwen-tui benchmarks — {platform.node()} ({os.cpu_count()} cores), "
         f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
-        f"median of {args.runs} (min–max), {time.perf_counter() - started:.0f} s in all\n"
+        f"median of {args.runs} runs ({args.launch_runs} for start-up), min–max in brackets, "
+        f"{time.perf_counter() - started:.0f} s in all\n"
     )
     width = max(len(r[0]) for r in rows)
     print(f"| {'measure'.ljust(width)} | value | vs baseline |")
