@@ -59,6 +59,10 @@ class SystemNote(Static):
 class ChatScreen(ChatCommands):
     """Where conversations happen once a provider is configured."""
 
+    AUTO_FOCUS = "#prompt"
+    """Focus the prompt straight away rather than the transcript (the first focusable
+    widget): moving the focus off it again restyles every message it holds."""
+
     BINDINGS = [
         Binding("escape", "stop", "Stop"),
         Binding("ctrl+r", "retry", "Retry"),

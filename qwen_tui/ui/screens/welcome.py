@@ -45,6 +45,11 @@ class WelcomeScreen(Screen[bool]):
     (only offered when opened from a running chat).
     """
 
+    AUTO_FOCUS = "#provider"
+    """Focus the provider list straight away: the default (the first focusable widget,
+    the scrolling form) is focused and then blurred again, and each of those restyles
+    the whole form before the first frame."""
+
     BINDINGS = [
         Binding("ctrl+s", "verify_or_save", "Verify & Save", priority=True),
         Binding("ctrl+s", "qwen_sign_in", "Sign in with Qwen", priority=True),
