@@ -215,7 +215,7 @@ def main() -> None:
         help="runs per start-up case: start-up is short, so noise needs more of them",
     )
     parser.add_argument("--tokens", type=int, nargs="*", default=[4000, 20000])
-    parser.add_argument("--messages", type=int, nargs="*", default=[200])
+    parser.add_argument("--messages", type=int, nargs="*", default=[50, 200])
     parser.add_argument("--skip-launch", action="store_true")
     parser.add_argument("--skip-headless", action="store_true")
     args = parser.parse_args()

@@ -49,6 +49,12 @@ def preload_markdown() -> None:
     threading.Thread(target=rich_markdown, name="preload-markdown", daemon=True).start()
 
 
+def _import_connect_modules() -> None:
+    """What :meth:`ChatScreen.connect` imports, imported where it does not block."""
+    import qwen_tui.chat.service
+    import qwen_tui.credentials  # noqa: F401
+
+
 class SystemNote(Static):
     """A line from the app itself in the transcript (help, stats, problems)."""
 
@@ -124,6 +130,9 @@ class ChatScreen(ChatCommands):
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect(self) -> None:
         """Resolve the active provider and its key (off the UI thread: keyring)."""
+        # Import the credential store (keyring) and the chat service in a thread too:
+        # on the event loop they would hold up the frames after the first one.
+        await asyncio.to_thread(_import_connect_modules)
         from qwen_tui.chat.service import build_chat_service
         from qwen_tui.credentials import CredentialError
         from qwen_tui.providers import ProviderError, UnknownProvider

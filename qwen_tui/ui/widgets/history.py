@@ -51,9 +51,13 @@ class HistoryPlaceholder(Widget):
         self.entry = entry
         self.hydrating = False
         self.on_painted: Callable[[HistoryPlaceholder], None] | None = None
+        self._height: tuple[int, int] | None = None
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return max(1, self.entry.estimate(width))
+        # Every layout of the transcript asks each placeholder; estimate once per width.
+        if self._height is None or self._height[0] != width:
+            self._height = (width, max(1, self.entry.estimate(width)))
+        return self._height[1]
 
     def render_line(self, y: int) -> Strip:
         if not self.hydrating and self.on_painted is not None:
