@@ -212,7 +212,7 @@ def main() -> None:
         "--launch-runs",
         type=int,
         default=10,
-        help="runs per start-up case: start-up is short, so noise needs more of them",
+        help="runs per start-up and -p case: they are short, so noise needs more of them",
     )
     parser.add_argument("--tokens", type=int, nargs="*", default=[4000, 20000])
     parser.add_argument("--messages", type=int, nargs="*", default=[50, 200])
@@ -247,7 +247,7 @@ def main() -> None:
         if not args.skip_headless:
             with openai_server(api_key=KEY, chat_pieces=answer_pieces(1000)) as server:
                 env = chat_env(work / "headless", server.base_url)
-                tui_first, tui_total, raw_first, raw_total = bench_headless(args.runs, env)
+                tui_first, tui_total, raw_first, raw_total = bench_headless(args.launch_runs, env)
             rows.append(
                 ("-p 1,000 tokens: first byte", fmt(tui_first), added(tui_first, raw_first, "raw"))
             )
@@ -264,7 +264,7 @@ def main() -> None:
     print(
         f"\nqwen-tui benchmarks — {platform.node()} ({os.cpu_count()} cores), "
         f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
-        f"median of {args.runs} runs ({args.launch_runs} for start-up), min–max in brackets, "
+        f"median of {args.runs} runs ({args.launch_runs} for start-up and -p), min–max in brackets, "
         f"{time.perf_counter() - started:.0f} s in all\n"
     )
     width = max(len(r[0]) for r in rows)

@@ -36,12 +36,24 @@ def write_session(home: Path, messages: int, answer_tokens: int = 2000) -> str:
     return session.id
 
 
-def page_step(session: TmuxSession, key: str, timeout: float = 5.0) -> float:
-    """Seconds from sending ``key`` until the screen shows something else."""
-    before = session.screen()
+def _transcript_rows(screen: str) -> list[str]:
+    """The rows of the transcript: without the header, prompt, status line and footer,
+    so that a status update is not taken for the page having moved."""
+    return screen.splitlines()[1:-5]
+
+
+def page_step(session: TmuxSession, key: str, timeout: float = 2.0) -> float | None:
+    """Seconds from sending ``key`` until the transcript shows something else, or
+    ``None`` when it does not move (PageDown at the end)."""
+    before = _transcript_rows(session.screen())
     started = time.perf_counter()
     session.keys(key)
-    session.wait_for(lambda screen: screen != before, timeout=timeout, poll=0.002)
+    try:
+        session.wait_for(
+            lambda screen: _transcript_rows(screen) != before, timeout=timeout, poll=0.002
+        )
+    except TimeoutError:
+        return None
     return time.perf_counter() - started
 
 
@@ -72,7 +84,10 @@ def bench_transcript(
             time.sleep(1.5)
             memory.append(rss_of(session.pane_pid()))
             for key in ["PageUp"] * steps + ["PageDown"] * steps:
-                paging.append(page_step(session, key))
+                seconds = page_step(session, key)
+                if seconds is None:
+                    break  # at the end already: the pages up did not all move a full page
+                paging.append(seconds)
                 time.sleep(0.05)
         finally:
             session.kill()

@@ -163,7 +163,12 @@ class Transcript(VerticalScroll):
         self._as_user(super().action_scroll_up)
 
     def action_page_up(self) -> None:
-        self._as_user(super().action_page_up)
+        # Not animated: a page is there at once, and a placeholder swapped in above the
+        # view mid-animation would cut the page short when the view is moved to keep up.
+        self._as_user(lambda: self.scroll_page_up(animate=False))
+
+    def action_page_down(self) -> None:
+        self.scroll_page_down(animate=False)
 
     def action_scroll_home(self) -> None:
         self._as_user(super().action_scroll_home)
