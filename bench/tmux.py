@@ -14,6 +14,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 SOCKET = f"qwen-tui-bench-{os.getpid()}"
 _KEEPALIVE = "keepalive"
@@ -33,8 +34,10 @@ def start_server() -> None:
 
 
 def stop_server() -> None:
-    """End the private server and every session left on it."""
+    """End the private server and every session left on it, and remove its socket."""
     tmux("kill-server", check=False)
+    folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+    (folder / SOCKET).unlink(missing_ok=True)
 
 
 class TmuxSession:
