@@ -18,7 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.answers import END_MARK, answer_pieces
-from bench.tmux import TmuxSession
+from bench.headless import bench_headless
+from bench.tmux import TmuxSession, stop_server
+from bench.transcript import bench_transcript
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -75,15 +77,16 @@ def summary(values: list[float]) -> tuple[float, float, float]:
 
 
 def run_launch(
-    command: list[str], env: dict[str, str], ready: Callable[[str], bool]
+    command: list[str], env: dict[str, str], ready: Callable[[str], bool], settle: float = 1.5
 ) -> tuple[float, float]:
-    """Seconds from start to ``ready`` on screen, and the idle RSS of the process tree."""
+    """Seconds from start to ``ready`` on screen, and the idle RSS of the process tree
+    ``settle`` seconds later (once the background imports are done)."""
     started = time.perf_counter()
     session = TmuxSession(command, env)
     try:
         session.wait_for(ready, timeout=30)
         seconds = time.perf_counter() - started
-        time.sleep(1.5)
+        time.sleep(settle)
         rss = tree_rss_mb(session.pane_pid())
     finally:
         session.kill()
@@ -115,17 +118,17 @@ def bench_launch(
             lambda s: "New chat" in s,
         ),
     ]
-    results = []
-    for label, command, extra, ready in cases:
-        times, memory = [], []
-        for index in range(runs):
+    times: dict[str, list[float]] = {case[0]: [] for case in cases}
+    memory: dict[str, list[float]] = {case[0]: [] for case in cases}
+    # Rounds of one run per case, so that a busy moment of the machine hits all alike.
+    for index in range(runs):
+        for label, command, extra, ready in cases:
             home = work / f"launch-{label.replace(' ', '-')}-{index}"
             env = base_env(home, PYTHONPATH=str(ROOT), **extra)
             seconds, rss = run_launch(command, env, ready)
-            times.append(seconds)
-            memory.append(rss)
-        results.append((label, times, memory))
-    return results
+            times[label].append(seconds)
+            memory[label].append(rss)
+    return [(label, times[label], memory[label]) for label, *_ in cases]
 
 
 async def raw_client_read(base_url: str) -> float:
@@ -181,39 +184,98 @@ def fmt(values: list[float], unit: str = "s") -> str:
     return f"{median:.3f} {unit} ({low:.3f}–{high:.3f})"
 
 
+def chat_env(home: Path, base_url: str) -> dict[str, str]:
+    """The environment of a qwen-tui run configured for the benchmark's server."""
+    return base_env(
+        home,
+        PYTHONPATH=str(ROOT),
+        OPENAI_BASE_URL=base_url,
+        OPENAI_API_KEY=KEY,
+        OPENAI_MODEL="test-model",
+    )
+
+
+def ratio(values: list[float], baseline: list[float], label: str) -> str:
+    return f"{statistics.median(values) / statistics.median(baseline):.2f}× {label}"
+
+
+def added(values: list[float], baseline: list[float], label: str) -> str:
+    """The difference of the medians in milliseconds, for what qwen-tui adds."""
+    difference = (statistics.median(values) - statistics.median(baseline)) * 1000
+    return f"{difference:+.0f} ms vs {label}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--launch-runs",
+        type=int,
+        default=10,
+        help="runs per start-up and -p case: they are short, so noise needs more of them",
+    )
     parser.add_argument("--tokens", type=int, nargs="*", default=[4000, 20000])
+    parser.add_argument("--messages", type=int, nargs="*", default=[50, 200])
     parser.add_argument("--skip-launch", action="store_true")
+    parser.add_argument("--skip-headless", action="store_true")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         if not args.skip_launch:
             with openai_server(api_key=KEY) as server:
-                launch = bench_launch(args.runs, work, server.base_url)
-            bare_time = statistics.median(launch[0][1])
+                launch = bench_launch(args.launch_runs, work, server.base_url)
+            bare_times = launch[0][1]
             for label, times, memory in launch:
-                ratio = statistics.median(times) / bare_time
-                rows.append((f"launch → ready: {label}", fmt(times), f"{ratio:.2f}× bare"))
+                rows.append(
+                    (f"launch → ready: {label}", fmt(times), ratio(times, bare_times, "bare"))
+                )
                 rows.append((f"idle memory: {label}", fmt(memory, "MB"), ""))
+        for messages in args.messages:
+            with openai_server(api_key=KEY) as server:
+                opened, memory, paging = bench_transcript(
+                    args.runs,
+                    work,
+                    lambda home, url=server.base_url: chat_env(home, url),
+                    tree_rss_mb,
+                    messages=messages,
+                )
+            rows.append((f"{messages}-message session: launch → last message", fmt(opened), ""))
+            rows.append((f"{messages}-message session: idle memory", fmt(memory, "MB"), ""))
+            rows.append((f"{messages}-message session: PageUp/PageDown step", fmt(paging), ""))
+        if not args.skip_headless:
+            with openai_server(api_key=KEY, chat_pieces=answer_pieces(1000)) as server:
+                env = chat_env(work / "headless", server.base_url)
+                tui_first, tui_total, raw_first, raw_total = bench_headless(args.launch_runs, env)
+            rows.append(
+                ("-p 1,000 tokens: first byte", fmt(tui_first), added(tui_first, raw_first, "raw"))
+            )
+            rows.append(("-p 1,000 tokens: raw client first byte", fmt(raw_first), ""))
+            rows.append(
+                ("-p 1,000 tokens: total", fmt(tui_total), added(tui_total, raw_total, "raw"))
+            )
+            rows.append(("-p 1,000 tokens: raw client total", fmt(raw_total), ""))
         for tokens in args.tokens:
             tui, raw, cpu = bench_stream(tokens, args.runs, work)
-            ratio = statistics.median(tui) / statistics.median(raw)
-            rows.append((f"{tokens} tokens: Enter → last word", fmt(tui), f"{ratio:.2f}× raw"))
+            rows.append((f"{tokens} tokens: Enter → last word", fmt(tui), ratio(tui, raw, "raw")))
             rows.append((f"{tokens} tokens: raw openai client", fmt(raw), ""))
             rows.append((f"{tokens} tokens: CPU per 1,000 tokens", fmt(cpu), ""))
     print(
         f"\nqwen-tui benchmarks — {platform.node()} ({os.cpu_count()} cores), "
-        f"{time.strftime('%Y-%m-%d')}, median of {args.runs} (min–max)\n"
+        f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
+        f"median of {args.runs} runs ({args.launch_runs} for start-up and -p), min–max in brackets, "
+        f"{time.perf_counter() - started:.0f} s in all\n"
     )
     width = max(len(r[0]) for r in rows)
     print(f"| {'measure'.ljust(width)} | value | vs baseline |")
     print(f"| {'-' * width} | --- | --- |")
-    for name, value, ratio in rows:
-        print(f"| {name.ljust(width)} | {value} | {ratio} |")
+    for name, value, against in rows:
+        print(f"| {name.ljust(width)} | {value} | {against} |")
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        stop_server()

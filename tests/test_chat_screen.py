@@ -532,3 +532,44 @@ async def test_a_20000_token_answer_streams_to_the_end_exactly(
         assert transcript.scroll_y >= transcript.max_scroll_y - 1
     saved = next((isolated_home / "sessions").glob("*.jsonl")).read_text()
     assert END_MARK in saved
+
+
+# ----- a long saved conversation ----------------------------------------------------------
+
+
+async def test_long_resumed_session_opens_at_the_end_and_pages_back_to_the_start(
+    server: OpenAIServer, isolated_home: Path
+) -> None:
+    from bench.transcript import LAST_MARK, write_session
+    from qwen_tui.ui.widgets.history import HistoryPlaceholder
+
+    session_id = write_session(isolated_home, 40, answer_tokens=400)
+    app = chat_app()
+    app.services.resume = session_id
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        transcript = screen.query_one("#transcript")
+        await wait_until(pilot, lambda: any(LAST_MARK in a.text for a in answers(screen)))
+        # Only the end is built for real; older messages wait as placeholders.
+        assert screen.query(HistoryPlaceholder)
+        assert len(answers(screen)) < 20
+        await pilot.pause(0.2)
+        assert transcript.scroll_y >= transcript.max_scroll_y - 1
+        # PageUp scrolls the transcript while the prompt keeps the focus.
+        await pilot.press("pageup")
+        assert isinstance(app.focused, PromptInput)
+        await wait_until(pilot, lambda: transcript.scroll_y < transcript.max_scroll_y - 1)
+        for _ in range(200):
+            if transcript.scroll_y == 0 and not screen.query(HistoryPlaceholder):
+                break
+            await pilot.press("pageup")
+            await pilot.pause(0.02)
+        assert not screen.query(HistoryPlaceholder)
+        first = screen.query(UserMessage).first()
+        assert str(first.render()) == "Question 0: how does step 0 work?"
+        assert len(answers(screen)) == 20
+        # Sending goes back to the end and follows the new answer.
+        await send(pilot, screen, "one more")
+        await wait_until(pilot, lambda: answer_done(screen, 21))
+        await pilot.pause(0.2)
+        assert transcript.scroll_y >= transcript.max_scroll_y - 1

@@ -236,3 +236,38 @@ def test_unwritable_home_gives_a_clear_error(tmp_path: Path) -> None:
         update_settings_file(blocker / "settings.json", {"model": {"name": "x"}})
     assert str(blocker) in str(info.value)
     assert "QWEN_TUI_HOME" in str(info.value)
+
+
+def test_environment_takes_json_for_lists_and_ignores_unknown_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    custom = [{"id": "mine", "name": "Mine", "baseUrl": "http://127.0.0.1:9/v1"}]
+    monkeypatch.setenv("QWEN_TUI_PROVIDERS__CUSTOM", json.dumps(custom))
+    monkeypatch.setenv("qwen_tui_ui__theme", "nord")
+    monkeypatch.setenv("QWEN_TUI_NOT_A_SECTION__X", "1")
+    monkeypatch.setenv("QWEN_TUI_MODEL__NOT_A_KEY", "1")
+    loaded = load_settings()
+    assert [p.id for p in loaded.settings.providers.custom] == ["mine"]
+    assert loaded.settings.providers.custom[0].base_url == "http://127.0.0.1:9/v1"
+    assert loaded.settings.ui.theme == "nord"
+    assert loaded.problems == ()
+
+
+def test_environment_section_as_json_is_refined_by_nested_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QWEN_TUI_MODEL", json.dumps({"name": "json-model", "requestTimeout": 9}))
+    monkeypatch.setenv("QWEN_TUI_MODEL__NAME", "nested-model")
+    model = load_settings().settings.model
+    assert model.name == "nested-model"
+    assert model.request_timeout == 9
+
+
+def test_broken_json_in_the_environment_is_a_problem_not_a_crash(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_settings(isolated_home, {"model": {"name": "kept"}})
+    monkeypatch.setenv("QWEN_TUI_PROVIDERS__CUSTOM", "[not json")
+    loaded = load_settings()
+    assert loaded.settings.model.name == "kept"
+    assert any("QWEN_TUI_PROVIDERS__CUSTOM" in p for p in loaded.problems)

@@ -67,10 +67,10 @@ async def test_detects_running_servers_within_the_time_bound() -> None:
             "vllm": vllm.port,
         }
         started = time.perf_counter()
-        found = await ProviderRegistry().detect_local(timeout=0.25, ports=ports)
+        found = await ProviderRegistry().detect_local(timeout=1.0, ports=ports)
         elapsed = time.perf_counter() - started
 
-    assert elapsed < 0.75  # the 0.25 s bound plus scheduling slack on a busy machine
+    assert elapsed < 1.5  # the black hole is cut at the 1 s bound (plus scheduling slack)
     assert [p.id for p in found] == ["ollama", "vllm"]
     assert found[0].base_url == ollama.base_url
     assert found[1].base_url == vllm.base_url
@@ -125,5 +125,5 @@ async def test_proxy_variables_do_not_affect_loopback_probes(
     with openai_server(api_key=None) as lmstudio:
         ports = dict.fromkeys(LOCAL_IDS, closed_port())
         ports["lmstudio"] = lmstudio.port
-        found = await ProviderRegistry().detect_local(timeout=0.25, ports=ports)
+        found = await ProviderRegistry().detect_local(timeout=2.0, ports=ports)
     assert [p.id for p in found] == ["lmstudio"]

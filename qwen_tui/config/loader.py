@@ -9,6 +9,7 @@ module only decides which layers exist and turns damage into readable problems.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +24,7 @@ from pydantic_settings import (
     EnvSettingsSource,
     InitSettingsSource,
     PydanticBaseSettingsSource,
+    SettingsError,
 )
 
 from qwen_tui.config.dotenv_discovery import find_dotenv, read_dotenv
@@ -186,6 +188,25 @@ def _env_problem(exc: ValidationError) -> list[str]:
     return problems
 
 
+def _json_problem(exc: SettingsError, dotenv: Mapping[str, str]) -> str:
+    """Name the variables behind a value that should have been JSON (a section or list).
+
+    pydantic-settings only names the top-level field; the person needs the variable.
+    """
+    match = re.search(r'field "([^"]+)"', str(exc))
+    section = f"QWEN_TUI_{match.group(1).upper()}" if match else "QWEN_TUI_"
+    names = sorted(
+        name
+        for name in {*os.environ, *dotenv}
+        if name.upper() == section or name.upper().startswith(section + "__")
+    )
+    where = ", ".join(names) or section
+    return (
+        f"{where} in the environment or .env is not valid JSON, which this setting takes "
+        "(see docs/configuration.md). The environment is ignored for this run."
+    )
+
+
 def load_settings(
     flags: Mapping[str, Any] | None = None,
     *,
@@ -218,6 +239,12 @@ def load_settings(
             settings: Settings = LayeredSettings()
     except ValidationError as exc:
         problems += _env_problem(exc)
+        with _context(_LoadContext(**{**context.__dict__, "use_environment": False})):
+            settings = LayeredSettings()
+    except SettingsError as exc:
+        problems.append(_json_problem(exc, dotenv))
+        with _context(_LoadContext(**{**context.__dict__, "use_environment": False})):
+            settings = LayeredSettings()
         with _context(_LoadContext(**{**context.__dict__, "use_environment": False})):
             settings = LayeredSettings()
     key_origin = _env_origin("OPENAI_API_KEY", dotenv)

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qwen_tui.config import LoadedSettings, update_settings_file
-from qwen_tui.credentials import CredentialError
 from qwen_tui.providers.catalogue import AuthMethod, ErrorKind, Provider, ProviderError
 from qwen_tui.providers.registry import ActiveProvider, ProviderRegistry
 from qwen_tui.providers.urls import normalise_base_url
 
 if TYPE_CHECKING:
-    from qwen_tui.credentials import CredentialStore, StoreLocation
+    # Imported where used: importing the credential store imports keyring, which the
+    # welcome screen's first frame (it only needs the registry) should not wait for.
+    from qwen_tui.credentials import CredentialError, CredentialStore, StoreLocation
 
 
 def registry_for(loaded: LoadedSettings) -> ProviderRegistry:
@@ -181,6 +182,8 @@ def resolve_active(
     key: str | None = None
     keyring_error: CredentialError | None = None
     if credentials is not None:
+        from qwen_tui.credentials import CredentialError
+
         try:
             key = credentials.get(secret_name(provider))
         except CredentialError as error:

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 from qwen_tui.ui.commands import SlashCommandsProvider
 from qwen_tui.ui.css import stylesheet_path
-from qwen_tui.ui.screens.welcome import WelcomeScreen
 from qwen_tui.ui.services import AppServices
 
 
@@ -56,6 +55,8 @@ class QwenTuiApp(App[None]):
         if self._provider_configured():
             self.push_screen(self._chat_screen())
         else:
+            from qwen_tui.ui.screens.welcome import WelcomeScreen
+
             self.push_screen(WelcomeScreen(self.services), self._after_first_sign_in)
         self.call_after_refresh(self._preload_sdk)
         self.call_after_refresh(self._record_start)
@@ -141,6 +142,7 @@ class QwenTuiApp(App[None]):
         """Open the welcome screen over the chat (what ``/auth`` does)."""
 
         from qwen_tui.ui.screens.chat import ChatScreen
+        from qwen_tui.ui.screens.welcome import WelcomeScreen
 
         def done(saved: bool | None) -> None:
             if saved and isinstance(self.screen, ChatScreen):

@@ -9,6 +9,7 @@ fast server costs one update per frame, not one per chunk.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelt
 from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.ui.commands import complete, find_command, run_command
 from qwen_tui.ui.screens.chat_commands import ChatCommands
-from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage
+from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage, history_entry
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.transcript import Transcript
 
@@ -37,6 +38,21 @@ if TYPE_CHECKING:
 FRAME_SECONDS = 1 / 15
 AUTO_RETRY_LIMIT = 60.0
 AUTO_RETRY_ATTEMPTS = 3
+
+
+def preload_markdown() -> None:
+    """Import Rich's Markdown (markdown-it, Pygments) in the background once the first
+    frame is up: the empty screen does not need it, and the first answer then does not
+    wait for it either."""
+    from qwen_tui.ui.widgets.streaming_markdown import rich_markdown
+
+    threading.Thread(target=rich_markdown, name="preload-markdown", daemon=True).start()
+
+
+def _import_connect_modules() -> None:
+    """What :meth:`ChatScreen.connect` imports, imported where it does not block."""
+    import qwen_tui.chat.service
+    import qwen_tui.credentials  # noqa: F401
 
 
 class SystemNote(Static):
@@ -52,11 +68,18 @@ class ChatScreen(ChatCommands):
     telemetry_name = "chat"
     """The screen's name in usage statistics (a closed set, see qwen_tui.telemetry)."""
 
+    AUTO_FOCUS = "#prompt"
+    """Focus the prompt straight away rather than the transcript (the first focusable
+    widget): moving the focus off it again restyles every message it holds."""
+
     BINDINGS = [
         Binding("escape", "stop", "Stop"),
         Binding("ctrl+r", "retry", "Retry"),
         Binding("ctrl+n", "new_session", "New chat"),
         Binding("f1", "help", "Help"),
+        # Priority: the prompt (a TextArea) has focus and would take them for its cursor.
+        Binding("pageup", "page_transcript(-1)", "Page up", show=False, priority=True),
+        Binding("pagedown", "page_transcript(1)", "Page down", show=False, priority=True),
     ]
 
     def __init__(self, services: AppServices, *, session: Session | None = None) -> None:
@@ -86,6 +109,7 @@ class ChatScreen(ChatCommands):
         prompt.prompt_history = [m.content for m in self.session.messages if m.role == "user"]
         prompt.focus()
         self.call_after_refresh(self.connect)  # after the first frame: it imports keyring
+        self.call_after_refresh(preload_markdown)
 
     async def on_unmount(self) -> None:
         """Close the provider's HTTP connections when the screen (or the app) goes."""
@@ -95,17 +119,7 @@ class ChatScreen(ChatCommands):
     def _show_messages(self, messages: list[ChatMessage]) -> None:
         transcript = self.query_one(Transcript)
         transcript.clear()
-        widgets: list[UserMessage | AssistantMessage] = []
-        for message in messages:
-            if message.role == "user":
-                widgets.append(UserMessage(message.content))
-            elif message.role == "assistant":
-                answer = AssistantMessage(message.content, message.reasoning, model=message.model)
-                if message.partial:
-                    answer.initial_notice = message.error or "(stopped before the end)"
-                widgets.append(answer)
-        if widgets:
-            transcript.mount_all(widgets)
+        transcript.show_history([e for m in messages if (e := history_entry(m)) is not None])
         transcript.resume_following()
 
     def note(self, text: str, *, severity: str = "info") -> None:
@@ -119,6 +133,9 @@ class ChatScreen(ChatCommands):
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect(self) -> None:
         """Resolve the active provider and its key (off the UI thread: keyring)."""
+        # Import the credential store (keyring) and the chat service in a thread too:
+        # on the event loop they would hold up the frames after the first one.
+        await asyncio.to_thread(_import_connect_modules)
         from qwen_tui.chat.service import build_chat_service
         from qwen_tui.credentials import CredentialError
         from qwen_tui.providers import ProviderError, UnknownProvider
@@ -385,6 +402,14 @@ class ChatScreen(ChatCommands):
         if action == "retry":
             return not self._answering and last_user_index(self.session.messages) is not None
         return True
+
+    def action_page_transcript(self, direction: int) -> None:
+        """Scroll the transcript a page while the prompt keeps the focus."""
+        transcript = self.query_one(Transcript)
+        if direction < 0:
+            transcript.action_page_up()
+        else:
+            transcript.action_page_down()
 
     def action_stop(self) -> None:
         """Stop the answer in flight; the partial answer stays."""

@@ -56,6 +56,7 @@ class ChatCommands(Screen[None]):
             "  Ctrl+J, Alt+Enter  new line (Shift+Enter where the terminal reports it)",
             "  Up / Down        earlier prompts (on the first / last line)",
             "  Esc              stop the answer (what arrived is kept)",
+            "  PageUp/PageDown  scroll the conversation",
             "  Ctrl+R           ask again",
             "  Ctrl+N           new conversation",
             "  Tab              complete a /command",

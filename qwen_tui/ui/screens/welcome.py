@@ -48,6 +48,11 @@ class WelcomeScreen(Screen[bool]):
     telemetry_name = "welcome"
     """The screen's name in usage statistics (a closed set, see qwen_tui.telemetry)."""
 
+    AUTO_FOCUS = "#provider"
+    """Focus the provider list straight away: the default (the first focusable widget,
+    the scrolling form) is focused and then blurred again, and each of those restyles
+    the whole form before the first frame."""
+
     BINDINGS = [
         Binding("ctrl+s", "verify_or_save", "Verify & Save", priority=True),
         Binding("ctrl+s", "qwen_sign_in", "Sign in with Qwen", priority=True),
@@ -135,7 +140,9 @@ class WelcomeScreen(Screen[bool]):
         self.query_one("#model-input", Input).display = False
         self.query_one("#save", Button).display = False
         self.query_one("#provider", Select).focus()
-        self._detect_local_servers()
+        # After the first frame: the probe imports httpx and opens sockets, which would
+        # otherwise delay the screen by tens of milliseconds.
+        self.call_after_refresh(self._detect_local_servers)
 
     # ----- provider list -----------------------------------------------------------
 

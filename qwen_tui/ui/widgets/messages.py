@@ -7,7 +7,11 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Collapsible, Static
 
-from qwen_tui.ui.widgets.streaming_markdown import StreamingMarkdown
+from qwen_tui.chat.messages import ChatMessage
+from qwen_tui.ui.widgets.history import HistoryEntry
+from qwen_tui.ui.widgets.streaming_markdown import StreamingMarkdown, estimate_height
+
+STOPPED_NOTICE = "(stopped before the end)"
 
 
 class UserMessage(Static):
@@ -32,11 +36,15 @@ class AssistantMessage(Vertical):
         self._reasoning = Collapsible(
             self._reasoning_view, title=self._reasoning_title(), collapsed=True
         )
+        # A saved answer without reasoning never gets any: leave the (hidden) reasoning
+        # widgets out, which keeps a long resumed conversation lighter to mount.
+        self._with_reasoning = bool(reasoning) or not text
         self._notice = Static("", classes="answer-notice")
         self.initial_notice = ""
 
     def compose(self) -> ComposeResult:
-        yield self._reasoning
+        if self._with_reasoning:
+            yield self._reasoning
         yield self.body
         yield self._notice
 
@@ -69,7 +77,7 @@ class AssistantMessage(Vertical):
     def flush(self, *, final: bool = False) -> None:
         """Show what arrived since the last frame."""
         self.body.flush(final=final)
-        if self._reasoning_text != self._reasoning_shown:
+        if self._reasoning_text != self._reasoning_shown and self._with_reasoning:
             self._reasoning_shown = self._reasoning_text
             self._reasoning.display = True
             self._reasoning.title = self._reasoning_title()
@@ -84,3 +92,36 @@ class AssistantMessage(Vertical):
 
     def on_collapsible_expanded(self) -> None:
         self._reasoning_view.update(Text(self._reasoning_text))
+
+
+def history_entry(message: ChatMessage) -> HistoryEntry | None:
+    """How a saved message is shown in the transcript (``None``: it is not shown).
+
+    The estimate mirrors the widgets: a user message is its text; an answer is its
+    Markdown, plus the collapsed reasoning title and the notice line when it has them.
+    """
+    if message.role == "user":
+        text = message.content
+        return HistoryEntry(
+            build=lambda: UserMessage(text),
+            estimate=lambda width: estimate_height(text, width),
+            classes="user-message",
+        )
+    if message.role != "assistant":
+        return None
+    notice = (message.error or STOPPED_NOTICE) if message.partial else ""
+
+    def build() -> AssistantMessage:
+        answer = AssistantMessage(message.content, message.reasoning, model=message.model)
+        answer.initial_notice = notice
+        return answer
+
+    def estimate(width: int) -> int:
+        lines = estimate_height(message.content, width)
+        if message.reasoning:
+            lines += 1
+        if notice:
+            lines += 1 + estimate_height(notice, width)
+        return lines
+
+    return HistoryEntry(build=build, estimate=estimate, classes="assistant-message")
