@@ -44,6 +44,8 @@ async def _ask(pilot: Pilot[Any], text: str, answers: int) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, ChatScreen)
     await wait_until(pilot, lambda: screen.chat is not None)
+    # A steady cursor from the start: a blink caught half-way would differ per run.
+    screen.query_one(PromptInput).cursor_blink = False
     screen.query_one(PromptInput).load_text(text)
     await pilot.press("enter")
     await wait_until(
@@ -58,7 +60,6 @@ def test_chat_screen_answer_and_broken_answer(snap_compare: Any, server: OpenAIS
         server.options.chat_pieces = ["It was ", "going well ", "until"]
         server.options.drop_after = 2
         await _ask(pilot, "And cubes?", 2)
-        pilot.app.screen.query_one(PromptInput).cursor_blink = False  # steady cursor
         await pilot.pause()
 
     app = make_app(keyring_backend=MemoryKeyring())
@@ -81,13 +82,13 @@ def test_chat_screen_mid_stream(snap_compare: Any, server: OpenAIServer) -> None
         screen = pilot.app.screen
         assert isinstance(screen, ChatScreen)
         await wait_until(pilot, lambda: screen.chat is not None)
+        screen.query_one(PromptInput).cursor_blink = False  # steady cursor
         screen.query_one(PromptInput).load_text("How do I load a file?")
         await pilot.press("enter")
         await wait_until(
             pilot,
             lambda: any(a.text.endswith("parse it with") for a in screen.query(AssistantMessage)),
         )
-        screen.query_one(PromptInput).cursor_blink = False
         await pilot.pause(0.2)
 
     app = make_app(keyring_backend=MemoryKeyring())
