@@ -159,8 +159,9 @@ class SettingsScreen(Screen[None]):
             return Text(str(error))
         if provider is None:
             return Text("none chosen yet")
-        how = "Qwen OAuth" if method == "qwen-oauth" else "OpenAI-compatible API"
-        return Text.assemble((provider.name, "bold"), f"  ·  {how}")
+        if method == "qwen-oauth":
+            return Text("Qwen OAuth (qwen.ai account)", style="bold")
+        return Text.assemble((provider.name, "bold"), "  ·  OpenAI-compatible API")
 
     def _privacy_panel(self) -> PrivacyPanel:
         from qwen_tui.providers import UnknownProvider
