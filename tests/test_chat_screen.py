@@ -352,6 +352,33 @@ async def test_slash_menu_completes_with_tab(server: OpenAIServer) -> None:
         await wait_until(pilot, lambda: not menu.display)
 
 
+async def test_slash_menu_arrows_and_enter_run_the_highlighted_command(
+    server: OpenAIServer,
+) -> None:
+    async with chat_app().run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        menu = screen.query_one("#slash-menu", OptionList)
+        prompt = screen.query_one(PromptInput)
+        prompt.remember("an earlier prompt")
+        await pilot.press("/")
+        await wait_until(pilot, lambda: menu.display)
+        assert menu.highlighted == 0
+        await pilot.press("down", "down")
+        assert menu.get_option_at_index(menu.highlighted or 0).id == "clear"
+        assert prompt.text == "/", "Up/Down move the menu, not the prompt history"
+        await pilot.press("up")
+        assert menu.get_option_at_index(menu.highlighted or 0).id == "model"
+        await pilot.press("up", "up")  # wraps around to the last command
+        assert menu.get_option_at_index(menu.highlighted or 0).id == "quit"
+        await pilot.press("backspace", *"/he", "enter")
+        await wait_until(pilot, lambda: bool(notes(screen)))
+        assert "Commands:" in notes(screen)[-1]
+        assert prompt.text == ""
+        assert not menu.display
+        await pilot.press("up")
+        assert prompt.text == "an earlier prompt", "with the menu closed, Up recalls history"
+
+
 async def test_clear_starts_a_new_session_and_resume_opens_the_old_one(
     server: OpenAIServer, isolated_home: Path
 ) -> None:

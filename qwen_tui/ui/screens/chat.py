@@ -196,19 +196,33 @@ class ChatScreen(ChatCommands):
         menu.clear_options()
         menu.add_options([Option(f"/{c.name:<10} {c.help}", id=c.name) for c in matches])
         menu.display = bool(matches)
+        self.query_one(PromptInput).menu_open = bool(matches)
         if matches:
             menu.highlighted = 0
+
+    @on(PromptInput.MenuMove)
+    def _menu_move(self, event: PromptInput.MenuMove) -> None:
+        menu = self.query_one("#slash-menu", OptionList)
+        if menu.option_count:
+            current = menu.highlighted or 0
+            menu.highlighted = (current + event.step) % menu.option_count
+
+    def _highlighted_command(self) -> str | None:
+        """The command highlighted in the open slash menu, if any."""
+        menu = self.query_one("#slash-menu", OptionList)
+        if not (menu.display and menu.option_count and menu.highlighted is not None):
+            return None
+        return menu.get_option_at_index(menu.highlighted).id
 
     def on_key(self, event: object) -> None:
         from textual import events
 
         if not isinstance(event, events.Key) or event.key != "tab":
             return
-        menu = self.query_one("#slash-menu", OptionList)
-        if menu.display and menu.option_count and menu.highlighted is not None:
+        name = self._highlighted_command()
+        if name is not None:
             event.prevent_default()
             event.stop()
-            name = menu.get_option_at_index(menu.highlighted).id
             prompt = self.query_one(PromptInput)
             prompt.load_text(f"/{name}")
             prompt.move_cursor(prompt.document.end)
@@ -231,6 +245,9 @@ class ChatScreen(ChatCommands):
             return
         if text.startswith("/"):
             command = find_command(text)
+            highlighted = self._highlighted_command()
+            if command is None and highlighted is not None:
+                command = find_command(f"/{highlighted}")  # Enter on the menu's choice
             if command is None:
                 self.notify(f"Unknown command {text.split()[0]}. /help lists them.")
                 return

@@ -59,7 +59,7 @@ class ChatCommands(Screen[None]):
             "  PageUp/PageDown  scroll the conversation",
             "  Ctrl+R           ask again",
             "  Ctrl+N           new conversation",
-            "  Tab              complete a /command",
+            "  Tab              complete a /command (Up/Down choose, Enter runs)",
             "  F2               settings (/privacy opens its Privacy tab)",
             "  Ctrl+P           command palette",
             "  Ctrl+Q           quit",

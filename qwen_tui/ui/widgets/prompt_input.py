@@ -30,8 +30,17 @@ class PromptInput(TextArea):
         prompt_input: PromptInput
         text: str
 
+    @dataclass
+    class MenuMove(Message):
+        """Up or Down while a completion menu is open: move its highlight by ``step``."""
+
+        step: int
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        self.menu_open = False
+        """Set by the screen while its completion menu shows: Up and Down then move
+        through the menu instead of the prompt history."""
         self.prompt_history: list[str] = []
         self._history_index: int | None = None
         self._draft = ""
@@ -52,6 +61,11 @@ class PromptInput(TextArea):
             event.prevent_default()
             event.stop()
             self.insert("\n")
+            return
+        if self.menu_open and event.key in ("up", "down"):
+            event.prevent_default()
+            event.stop()
+            self.post_message(self.MenuMove(-1 if event.key == "up" else 1))
             return
         if event.key == "up" and self.cursor_at_first_line and self._recall(-1):
             event.prevent_default()
