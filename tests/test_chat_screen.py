@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from qwen_tui.ui.app import QwenTuiApp
+from qwen_tui.ui.commands import find_command
 from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
 from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
@@ -370,7 +371,9 @@ async def test_slash_menu_arrows_and_enter_run_the_highlighted_command(
         assert menu.get_option_at_index(menu.highlighted or 0).id == "model"
         await pilot.press("up", "up")  # wraps around to the last command
         assert menu.get_option_at_index(menu.highlighted or 0).id == "quit"
-        await pilot.press("backspace", *"/he", "enter")
+        await pilot.press("up")  # back to /help, then Enter on the lone "/"
+        assert menu.get_option_at_index(menu.highlighted or 0).id == "help"
+        await pilot.press("enter")
         await wait_until(pilot, lambda: bool(notes(screen)))
         assert "Commands:" in notes(screen)[-1]
         assert prompt.text == ""
@@ -453,6 +456,12 @@ async def test_model_picker_changes_the_model_of_the_next_request(
     assert settings["model"]["name"] == "test-model-mini"
     records = session_records(isolated_home)
     assert records[0]["model"] == "test-model-mini"
+
+
+def test_a_lone_slash_names_no_command() -> None:
+    assert find_command("/") is None
+    assert find_command("  ") is None
+    assert find_command("/model gpt") is not None
 
 
 async def test_unknown_command_is_reported_and_kept(server: OpenAIServer) -> None:

@@ -52,7 +52,8 @@ async def run_command(screen: Screen[Any], command: SlashCommand) -> None:
 
 def find_command(text: str) -> SlashCommand | None:
     """The command ``text`` names (``"/model"``, ``"/model "``), or None."""
-    name = text.strip().removeprefix("/").split(maxsplit=1)[0] if text.strip() else ""
+    words = text.strip().removeprefix("/").split(maxsplit=1)
+    name = words[0] if words else ""  # a lone "/" names no command
     return next((command for command in COMMANDS if command.name == name), None)
 
 
