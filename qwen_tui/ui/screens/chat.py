@@ -17,17 +17,17 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Header, Static
 from textual.worker import Worker
 
 from qwen_tui.chat.conversation import api_messages, last_user_index
 from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
 from qwen_tui.chat.messages import ChatMessage, Usage
-from qwen_tui.ui.commands import complete, find_command, run_command
+from qwen_tui.ui.commands import find_command, run_command
 from qwen_tui.ui.screens.chat_commands import ChatCommands
 from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage, history_entry
 from qwen_tui.ui.widgets.prompt_input import PromptInput
+from qwen_tui.ui.widgets.slash_menu import SlashMenu
 from qwen_tui.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -96,14 +96,13 @@ class ChatScreen(ChatCommands):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield Transcript(id="transcript")
-        yield OptionList(id="slash-menu")
+        yield SlashMenu(id="slash-menu")
         yield PromptInput(id="prompt")
         yield Static("", id="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "qwen-tui"
-        self.query_one("#slash-menu", OptionList).display = False
         self._show_messages(self.session.messages)
         prompt = self.query_one(PromptInput)
         prompt.prompt_history = [m.content for m in self.session.messages if m.role == "user"]
@@ -188,38 +187,19 @@ class ChatScreen(ChatCommands):
 
     @on(PromptInput.Changed, "#prompt")
     def _prompt_changed(self) -> None:
-        text = self.query_one(PromptInput).text
-        menu = self.query_one("#slash-menu", OptionList)
-        matches = complete(text) if text.startswith("/") and " " not in text else []
-        if "\n" in text or (len(matches) == 1 and f"/{matches[0].name}" == text):
-            matches = []
-        menu.clear_options()
-        menu.add_options([Option(f"/{c.name:<10} {c.help}", id=c.name) for c in matches])
-        menu.display = bool(matches)
-        self.query_one(PromptInput).menu_open = bool(matches)
-        if matches:
-            menu.highlighted = 0
+        prompt = self.query_one(PromptInput)
+        prompt.menu_open = self.query_one(SlashMenu).show_matches(prompt.text)
 
     @on(PromptInput.MenuMove)
     def _menu_move(self, event: PromptInput.MenuMove) -> None:
-        menu = self.query_one("#slash-menu", OptionList)
-        if menu.option_count:
-            current = menu.highlighted or 0
-            menu.highlighted = (current + event.step) % menu.option_count
-
-    def _highlighted_command(self) -> str | None:
-        """The command highlighted in the open slash menu, if any."""
-        menu = self.query_one("#slash-menu", OptionList)
-        if not (menu.display and menu.option_count and menu.highlighted is not None):
-            return None
-        return menu.get_option_at_index(menu.highlighted).id
+        self.query_one(SlashMenu).move(event.step)
 
     def on_key(self, event: object) -> None:
         from textual import events
 
         if not isinstance(event, events.Key) or event.key != "tab":
             return
-        name = self._highlighted_command()
+        name = self.query_one(SlashMenu).chosen
         if name is not None:
             event.prevent_default()
             event.stop()
@@ -228,11 +208,11 @@ class ChatScreen(ChatCommands):
             prompt.move_cursor(prompt.document.end)
             prompt.focus()
 
-    @on(OptionList.OptionSelected, "#slash-menu")
-    async def _menu_chosen(self, event: OptionList.OptionSelected) -> None:
+    @on(SlashMenu.OptionSelected, "#slash-menu")
+    async def _menu_chosen(self, event: SlashMenu.OptionSelected) -> None:
         prompt = self.query_one(PromptInput)
         prompt.load_text("")
-        self.query_one("#slash-menu", OptionList).display = False
+        self.query_one(SlashMenu).display = False
         prompt.focus()
         command = find_command(f"/{event.option.id}")
         if command is not None:
@@ -245,7 +225,7 @@ class ChatScreen(ChatCommands):
             return
         if text.startswith("/"):
             command = find_command(text)
-            highlighted = self._highlighted_command()
+            highlighted = self.query_one(SlashMenu).chosen
             if command is None and highlighted is not None:
                 command = find_command(f"/{highlighted}")  # Enter on the menu's choice
             if command is None:
