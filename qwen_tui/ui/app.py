@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
     from qwen_tui.ui.screens.chat import ChatScreen
 
+from qwen_tui.text import neutralise
 from qwen_tui.ui.commands import SlashCommandsProvider
 from qwen_tui.ui.css import stylesheet_path
 from qwen_tui.ui.services import AppServices
@@ -102,6 +104,28 @@ class QwenTuiApp(App[None]):
 
         self.services.telemetry.record(lambda: crash_report(error))
         super()._handle_exception(error)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast is plain text with control characters made visible.
+
+        Toasts quote what servers and the system said (errors, model ids), so none is
+        read as markup, whatever a caller asks: the one place for that rule.
+        """
+        super().notify(
+            neutralise(message),
+            title=neutralise(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def _preload_sdk(self) -> None:
         """Import the openai SDK in the background once the first frame is on screen,

@@ -13,7 +13,6 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,6 +23,7 @@ from qwen_tui.chat.conversation import api_messages, last_user_index
 from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
 from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.ui.commands import find_command, run_command
+from qwen_tui.ui.plain import plain
 from qwen_tui.ui.screens.chat_commands import ChatCommands
 from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage, history_entry
 from qwen_tui.ui.widgets.prompt_input import PromptInput
@@ -59,7 +59,7 @@ class SystemNote(Static):
     """A line from the app itself in the transcript (help, stats, problems)."""
 
     def __init__(self, text: str, *, severity: str = "info") -> None:
-        super().__init__(Text(text), classes=f"system-note {severity}")
+        super().__init__(plain(text), classes=f"system-note {severity}")
 
 
 class ChatScreen(ChatCommands):
@@ -181,7 +181,7 @@ class ChatScreen(ChatCommands):
             parts.append(f"session {stats.prompt_tokens}→{stats.completion_tokens} tok")
         if state:
             parts.append(state)
-        self.query_one("#status-line", Static).update(Text("  │  ".join(parts)))
+        self.query_one("#status-line", Static).update(plain("  │  ".join(parts)))
 
     # ----- prompt and slash menu ---------------------------------------------------
 

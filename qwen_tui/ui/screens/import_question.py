@@ -11,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from qwen_tui.ui.plain import plain
+
 if TYPE_CHECKING:
     from qwen_tui.providers.qwen_oauth import ImportOffer
 
@@ -48,7 +50,7 @@ class ImportQuestion(ModalScreen[bool | None]):
         text = offer.describe().replace(str(offer.path), short_path(offer.path))
         with Vertical(id="import-question", classes="dialog"):
             yield Static("Use your Qwen Code sign-in?", classes="dialog-title")
-            yield Static(text, id="import-offer")
+            yield Static(plain(text), id="import-offer")
             yield Static(
                 "Or sign in anew with your browser. Either way you are asked only once.",
                 id="import-alternative",

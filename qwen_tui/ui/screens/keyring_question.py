@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from qwen_tui.ui.plain import plain
+
 
 class KeyringFallbackQuestion(ModalScreen[bool]):
     """Ask whether a 0600 file may hold secrets because no keyring works.
@@ -35,12 +37,14 @@ class KeyringFallbackQuestion(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="keyring-question", classes="dialog"):
             yield Static("No keyring available", classes="dialog-title")
-            yield Static(self._problem, id="keyring-problem")
+            yield Static(plain(self._problem), id="keyring-problem")
             yield Static(
-                "The key can be kept in a file readable only by you instead:\n"
-                f"  {self._file_path}  (permissions 0600)\n"
-                "Anyone with access to your account or backups can read it. "
-                "You can change this later with credentials.allowFileStore.",
+                plain(
+                    "The key can be kept in a file readable only by you instead:\n"
+                    f"  {self._file_path}  (permissions 0600)\n"
+                    "Anyone with access to your account or backups can read it. "
+                    "You can change this later with credentials.allowFileStore."
+                ),
                 id="keyring-offer",
             )
             with Horizontal(classes="dialog-buttons"):

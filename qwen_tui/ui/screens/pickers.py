@@ -9,6 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from qwen_tui.ui.plain import plain
+
 
 class OptionPicker(ModalScreen[str | None]):
     """Pick one of ``options`` (id, label); Esc cancels with ``None``.
@@ -34,10 +36,11 @@ class OptionPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            yield Static(self._title, classes="dialog-title")
+            yield Static(plain(self._title), classes="dialog-title")
             if self._options:
                 yield OptionList(
-                    *(Option(label, id=value) for value, label in self._options), id="choices"
+                    *(Option(plain(label), id=value) for value, label in self._options),
+                    id="choices",
                 )
             else:
                 yield Static("Nothing to choose from.", classes="hint")

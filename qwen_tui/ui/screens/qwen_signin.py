@@ -41,6 +41,8 @@ from qwen_tui.providers.qwen_oauth import (
     open_browser,
     save_sign_in,
 )
+from qwen_tui.text import neutralise
+from qwen_tui.ui.plain import plain
 from qwen_tui.ui.screens.import_question import ImportQuestion, short_path
 from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
 from qwen_tui.ui.screens.usage_question import after_qwen_sign_in
@@ -181,8 +183,9 @@ class QwenSignInScreen(Screen[bool]):
     # ----- states --------------------------------------------------------------------
 
     def _line(self, selector: str, text: str | Text) -> None:
+        """Show ``text`` as it is: messages quote the sign-in server, so never markup."""
         line = self.query_one(selector, Static)
-        line.update(text)
+        line.update(plain(text) if isinstance(text, str) else text)
         line.display = bool(text)
 
     def _show(self, state: State, message: str = "", headline: str = "", hint: str = "") -> None:
@@ -199,17 +202,17 @@ class QwenSignInScreen(Screen[bool]):
 
     def _show_authorization(self, auth: DeviceAuthorization) -> None:
         self.authorization = auth
-        link = auth.browser_url
+        link = neutralise(auth.browser_url)
         self._line("#signin-link", Text(link, style=Style(bold=True, link=link)))
         if auth.verification_uri_complete:
             step = "2. Check that the page shows this code"
-            plain = f"Without the link: go to {auth.verification_uri} and type the code."
+            without_link = f"Without the link: go to {auth.verification_uri} and type the code."
         else:
             step = "2. Type this code on that page"
-            plain = ""
+            without_link = ""
         self._line("#signin-code-step", step)
         self._line("#signin-code", spaced_code(auth.user_code))
-        self._line("#signin-plain", plain)
+        self._line("#signin-plain", without_link)
         opened = not self.no_browser and browser_available() and open_browser(auth.browser_url)
         if opened:
             browser = "Opened the link in your browser. No browser? Press c to copy the link."

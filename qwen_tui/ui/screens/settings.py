@@ -30,6 +30,7 @@ from textual.widgets import (
 )
 
 from qwen_tui.privacy import pick_language, terms_for, texts_for
+from qwen_tui.text import neutralise
 from qwen_tui.ui.widgets.privacy_panel import PrivacyPanel
 
 if TYPE_CHECKING:
@@ -144,9 +145,11 @@ class SettingsScreen(Screen[None]):
     def _files_text(self) -> Text:
         loaded = self.services.loaded
         return Text(
-            f"Settings file: {loaded.settings_file}\n"
-            f".env file in use: {loaded.dotenv_path or 'none'}\n"
-            "Every setting and variable is described in docs/configuration.md."
+            neutralise(
+                f"Settings file: {loaded.settings_file}\n"
+                f".env file in use: {loaded.dotenv_path or 'none'}\n"
+                "Every setting and variable is described in docs/configuration.md."
+            )
         )
 
     def _provider_text(self) -> Text:
@@ -156,12 +159,12 @@ class SettingsScreen(Screen[None]):
         try:
             method, provider = selected_provider(self.services.loaded, self.services.registry)
         except UnknownProvider as error:
-            return Text(str(error))
+            return Text(neutralise(str(error)))
         if provider is None:
             return Text("none chosen yet")
         if method == "qwen-oauth":
             return Text("Qwen OAuth (qwen.ai account)", style="bold")
-        return Text.assemble((provider.name, "bold"), "  ·  OpenAI-compatible API")
+        return Text.assemble((neutralise(provider.name), "bold"), "  ·  OpenAI-compatible API")
 
     def _privacy_panel(self) -> PrivacyPanel:
         from qwen_tui.providers import UnknownProvider

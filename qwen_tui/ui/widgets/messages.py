@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Collapsible, Static
 
 from qwen_tui.chat.messages import ChatMessage
+from qwen_tui.ui.plain import plain
 from qwen_tui.ui.widgets.history import HistoryEntry
 from qwen_tui.ui.widgets.streaming_markdown import StreamingMarkdown, estimate_height
 
@@ -18,7 +18,7 @@ class UserMessage(Static):
     """What the user sent, shown verbatim (no Markdown, no markup)."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(Text(text), classes="user-message")
+        super().__init__(plain(text), classes="user-message")
         self.border_title = "You"
 
 
@@ -28,11 +28,11 @@ class AssistantMessage(Vertical):
 
     def __init__(self, text: str = "", reasoning: str = "", *, model: str | None = None) -> None:
         super().__init__(classes="assistant-message")
-        self.border_title = model or "Assistant"
+        self.border_title = plain(model) if model else "Assistant"
         self._reasoning_text = reasoning
         self._reasoning_shown = reasoning
         self.body = StreamingMarkdown(text)
-        self._reasoning_view = Static(Text(reasoning), classes="reasoning-text")
+        self._reasoning_view = Static(plain(reasoning), classes="reasoning-text")
         self._reasoning = Collapsible(
             self._reasoning_view, title=self._reasoning_title(), collapsed=True
         )
@@ -82,16 +82,16 @@ class AssistantMessage(Vertical):
             self._reasoning.display = True
             self._reasoning.title = self._reasoning_title()
             if not self._reasoning.collapsed or final:
-                self._reasoning_view.update(Text(self._reasoning_text))
+                self._reasoning_view.update(plain(self._reasoning_text))
 
     def show_notice(self, message: str, *, severity: str = "error") -> None:
         """Show a line under the answer (an error, or that it was stopped)."""
-        self._notice.update(Text(message))
+        self._notice.update(plain(message))
         self._notice.set_classes(f"answer-notice {severity}")
         self._notice.display = bool(message)
 
     def on_collapsible_expanded(self) -> None:
-        self._reasoning_view.update(Text(self._reasoning_text))
+        self._reasoning_view.update(plain(self._reasoning_text))
 
 
 def history_entry(message: ChatMessage) -> HistoryEntry | None:

@@ -18,6 +18,8 @@ from textual.message import Message
 from textual.widgets import Button, Static, Switch
 
 from qwen_tui.privacy import PrivacyTexts, ProviderTerms
+from qwen_tui.text import neutralise
+from qwen_tui.ui.plain import plain
 from qwen_tui.ui.widgets.link import Link
 
 RECENT_EVENTS = 8
@@ -70,16 +72,16 @@ class PrivacyPanel(VerticalScroll):
             method = texts.method_names.get(terms.auth_method or "", "")
             line = Text(method, style="bold")
             if not method.startswith(terms.provider_name):
-                line = Text.assemble((terms.provider_name, "bold"), f"  ·  {method}")
+                line = Text.assemble((neutralise(terms.provider_name), "bold"), f"  ·  {method}")
             yield Static(line, id="privacy-provider")
             missing = texts.no_link_local if terms.regime == "local" else texts.no_link_unknown
             yield Link(texts.terms_label, terms.terms_url, missing=missing, id="terms-link")
             yield Link(texts.privacy_label, terms.privacy_url, missing=missing, id="privacy-link")
             if terms.terms_url or terms.privacy_url:
                 yield Static(texts.link_hint, classes="hint")
-            yield Static(self._notice(), id="privacy-notice", classes="notice")
+            yield Static(plain(self._notice()), id="privacy-notice", classes="notice")
             if terms.data_use and terms.regime != "qwen":  # the notice says it for Qwen
-                yield Static(terms.data_use, id="data-use", classes="hint")
+                yield Static(plain(terms.data_use), id="data-use", classes="hint")
         yield Static(texts.training, id="training")
 
         yield Static(texts.stats_heading, classes="section-title")
@@ -87,7 +89,7 @@ class PrivacyPanel(VerticalScroll):
         with Horizontal(classes="switch-row"):
             yield Switch(value=bool(self.statistics), id="usage-stats")
             yield Static(texts.stats_switch, classes="switch-label")
-        yield Static(self._statistics_state(), id="stats-state", classes="notice")
+        yield Static(plain(self._statistics_state()), id="stats-state", classes="notice")
         yield Static(self._collected(), id="collected")
         yield Static(texts.stats_scope, classes="hint")
         with Horizontal(classes="switch-row"):
@@ -171,7 +173,7 @@ class PrivacyPanel(VerticalScroll):
         if bool(self.statistics) == event.value:
             return
         self.statistics = event.value
-        self.query_one("#stats-state", Static).update(self._statistics_state())
+        self.query_one("#stats-state", Static).update(plain(self._statistics_state()))
         self.post_message(self.StatisticsToggled(event.value))
 
     @on(Button.Pressed, "#reset-install-id")

@@ -23,6 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from qwen_tui.chat.blocks import BlockScanner
+from qwen_tui.text import neutralise
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown as RichMarkdown
@@ -113,7 +114,11 @@ class MarkdownPiece(Widget):
     def _rendered(self, width: int) -> list[Strip]:
         if self._lines is None or width != self._width:
             console = self.app.console
-            markdown = rich_markdown()(self.source, code_theme=self._code_theme, hyperlinks=True)
+            # The model's text: control characters made visible, and links shown with
+            # their address as text (no terminal hyperlink whose target is hidden).
+            markdown = rich_markdown()(
+                neutralise(self.source), code_theme=self._code_theme, hyperlinks=False
+            )
             options = console.options.update(width=max(width, 1), height=None)
             lines = console.render_lines(markdown, options, style=self.rich_style, pad=True)
             self._lines = [Strip(line, width) for line in lines]
