@@ -90,6 +90,7 @@ class ChatScreen(ChatCommands):
         self._answer_worker: Worker[None] | None = None
         self._last_failure: ChatFailure | None = None
         self._last_usage = Usage()
+        self._status_state = ""
 
     # ----- layout ------------------------------------------------------------------
 
@@ -120,6 +121,8 @@ class ChatScreen(ChatCommands):
         transcript.clear()
         transcript.show_history([e for m in messages if (e := history_entry(m)) is not None])
         transcript.resume_following()
+        self._last_usage = Usage()
+        self._set_status()
 
     def note(self, text: str, *, severity: str = "info") -> None:
         """Add a line from the app to the transcript."""
@@ -167,21 +170,39 @@ class ChatScreen(ChatCommands):
             services.loaded, active, registry, services.credentials, telemetry=services.telemetry
         )
         self.session.set_model(active.provider.id, active.model)
-        self._set_status()
+        self._set_status("")
 
-    def _set_status(self, state: str = "") -> None:
-        parts = []
+    def _set_status(self, state: str | None = None) -> None:
+        """Show the provider and model, what is happening, and the token counts.
+
+        ``state`` (``None``: keep the last one) is what the screen is doing. The line
+        is fitted to the width: the last answer's counts go first, then the session
+        total, so the model and the state stay readable on a narrow terminal.
+        """
+        if state is not None:
+            self._status_state = state
+        parts: list[str] = []
+        optional: list[str] = []
         if self.chat is not None:
             active = self.chat.active
             parts.append(f"{active.provider.name} · {active.model or 'default model'}")
-            stats = self.chat.stats
-            parts.append(
-                f"last {self._last_usage.prompt_tokens}→{self._last_usage.completion_tokens} tok"
-            )
-            parts.append(f"session {stats.prompt_tokens}→{stats.completion_tokens} tok")
-        if state:
-            parts.append(state)
-        self.query_one("#status-line", Static).update(plain("  │  ".join(parts)))
+            last = self._last_usage
+            total = sum((m.usage for m in self.session.messages if m.usage is not None), Usage())
+            optional.append(f"last {last.prompt_tokens}→{last.completion_tokens} tok")
+            optional.append(f"session {total.prompt_tokens}→{total.completion_tokens} tok")
+        if self._status_state:
+            parts.append(self._status_state)
+        width = self.size.width or 80
+        while optional:
+            line = "  │  ".join([*parts[:1], *optional, *parts[1:]])
+            if len(line) < width:
+                break
+            optional.pop(0)
+        line = "  │  ".join([*parts[:1], *optional, *parts[1:]])
+        self.query_one("#status-line", Static).update(plain(line))
+
+    def on_resize(self) -> None:
+        self._set_status()
 
     # ----- prompt and slash menu ---------------------------------------------------
 
@@ -308,6 +329,7 @@ class ChatScreen(ChatCommands):
                 "Stopped. What arrived is kept; Ctrl+R asks again.", severity="warning"
             )
             self._finish_answer(widget, session, chat.model, usage, finished=False, error="stopped")
+            self._set_status("stopped")
             raise
         finally:
             timer.stop()

@@ -36,7 +36,7 @@ class ChatCommands(Screen[None]):
     def _show_messages(self, messages: list[ChatMessage]) -> None:
         raise NotImplementedError
 
-    def _set_status(self, state: str = "") -> None:
+    def _set_status(self, state: str | None = None) -> None:
         raise NotImplementedError
 
     @property
@@ -53,7 +53,7 @@ class ChatCommands(Screen[None]):
             "",
             "Keys:",
             "  Enter            send",
-            "  Ctrl+J, Alt+Enter  new line (Shift+Enter where the terminal reports it)",
+            "  Ctrl+J           new line",
             "  Up / Down        earlier prompts (on the first / last line)",
             "  Esc              stop the answer (what arrived is kept)",
             "  PageUp/PageDown  scroll the conversation",

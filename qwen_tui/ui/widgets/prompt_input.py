@@ -1,5 +1,6 @@
-"""The multi-line prompt: Enter sends, Ctrl+J / Alt+Enter / Shift+Enter add a line,
-Up and Down walk through earlier prompts when the cursor is on the first / last line."""
+"""The multi-line prompt: Enter sends, Ctrl+J adds a line (so do Alt+Enter and
+Shift+Enter where the terminal reports them), Up and Down walk through earlier prompts
+when the cursor is on the first / last line."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 NEWLINE_KEYS = {"ctrl+j", "alt+enter", "shift+enter", "ctrl+enter"}
+"""Ctrl+J works in every terminal. The others add a line only where the terminal
+reports them as such; most terminals, and tmux, send Alt+Enter and Shift+Enter as a
+plain Enter, which cannot be told apart here, so help texts name Ctrl+J alone."""
+
+PLACEHOLDER = "Ask anything · Enter sends · Ctrl+J adds a line · /help lists commands"
 
 
 class PromptInput(TextArea):
@@ -37,7 +43,13 @@ class PromptInput(TextArea):
         step: int
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            placeholder=PLACEHOLDER,
+        )
         self.menu_open = False
         """Set by the screen while its completion menu shows: Up and Down then move
         through the menu instead of the prompt history."""

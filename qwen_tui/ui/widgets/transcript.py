@@ -119,6 +119,11 @@ class Transcript(VerticalScroll):
         if not self._engaged:
             self._engage()
 
+    def on_resize(self) -> None:
+        """A new width rewraps every message: while following, land on the end again."""
+        if self.following:
+            self.call_after_refresh(self.scroll_end, animate=False)
+
     def release_anchor(self) -> None:
         """Release only for the user's own scrolling; ignore programmatic scrolls."""
         if self._user_scrolling:
