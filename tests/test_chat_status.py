@@ -4,6 +4,7 @@ after a model change, on a narrow terminal and after a resize."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,11 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
         monkeypatch.setenv("OPENAI_API_KEY", KEY)
         monkeypatch.setenv("OPENAI_MODEL", "test-model")
         yield running
+
+
+def write_settings(home: Path, text: str) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "settings.json").write_text(text)
 
 
 def status(screen: ChatScreen) -> str:
@@ -132,3 +138,54 @@ async def test_the_empty_chat_says_how_to_start(server: OpenAIServer) -> None:
         prompt = screen.query_one(PromptInput)
         assert "Enter sends" in str(prompt.placeholder)
         assert "/help" in str(prompt.placeholder)
+
+
+async def test_the_settings_screen_shows_the_model_picked_with_slash_model(
+    server: OpenAIServer, monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
+    from textual.widgets import Input, OptionList
+
+    from qwen_tui.ui.screens.settings import SettingsScreen
+
+    monkeypatch.delenv("OPENAI_MODEL")
+    write_settings(isolated_home, '{"model": {"name": "test-model"}}')
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await connected(pilot)
+        screen.action_pick_model()
+        await wait_until(pilot, lambda: bool(app.screen.query(OptionList)))
+        await wait_until(pilot, lambda: isinstance(app.focused, OptionList))
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: "test-model-mini" in status(screen))
+        assert [n.message for n in app._notifications][-1] == "Model: test-model-mini"
+        app.action_settings("model")
+        await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
+        await wait_until(pilot, lambda: bool(app.screen.query("#model-name")))
+        assert app.screen.query_one("#model-name", Input).value == "test-model-mini"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+
+
+async def test_a_theme_that_does_not_exist_is_reported(
+    server: OpenAIServer, isolated_home: Path
+) -> None:
+    write_settings(isolated_home, '{"ui": {"theme": "no-such-theme"}}')
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await connected(pilot)
+        await wait_until(pilot, lambda: bool(app._notifications))
+        assert any("no-such-theme" in n.message for n in app._notifications)
+
+
+async def test_help_columns_line_up(server: OpenAIServer) -> None:
+    async with make_app(keyring_backend=MemoryKeyring()).run_test(size=(120, 40)) as pilot:
+        screen = await connected(pilot)
+        screen.action_help()
+        await wait_until(pilot, lambda: bool(screen.query(SystemNote)))
+        rows = [
+            line
+            for line in str(list(screen.query(SystemNote))[-1].render()).splitlines()
+            if line.startswith("  ")
+        ]
+        starts = {len(line) - len(line[2:].split("  ", 1)[1].lstrip()) for line in rows}
+        assert len(starts) == 1, rows

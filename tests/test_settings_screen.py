@@ -205,12 +205,14 @@ async def test_model_and_timeout_are_saved_and_used_without_a_restart(
         timeout.value = "-3"
         await pilot.press("enter")
         await pilot.pause()
-        assert "between 0 and 3600" in str(screen.query_one("#model-error", Static).render())
+        assert "above 0 and at most 3600" in str(
+            screen.query_one("#timeout-error", Static).render()
+        )
         assert "requestTimeout" not in settings_json(isolated_home)["model"]
         timeout.value = "42"
         await pilot.press("enter")
         await wait_until(pilot, lambda: chat.chat is not None and chat.chat.timeout == 42)
-        assert str(screen.query_one("#model-error", Static).render()) == ""
+        assert str(screen.query_one("#timeout-error", Static).render()) == ""
     saved = settings_json(isolated_home)["model"]
     assert saved["name"] == "m2"
     assert saved["requestTimeout"] == 42

@@ -74,7 +74,7 @@ ENGLISH = PrivacyTexts(
     terms_label="Terms of service",
     privacy_label="Privacy policy",
     no_link_local="none: the model runs on your machine",
-    no_link_unknown="not known: see your provider's website",
+    no_link_unknown="see your provider's website",
     link_hint="Enter on a link opens it in your browser (or copies it where there is none).",
     notice_qwen=(
         "You signed in with a qwen.ai account, so the Qwen Terms of Service and the Qwen "
@@ -183,7 +183,7 @@ RUSSIAN = PrivacyTexts(
     terms_label="Условия использования",
     privacy_label="Политика конфиденциальности",
     no_link_local="нет: модель работает на вашем компьютере",
-    no_link_unknown="неизвестно: смотрите сайт вашего поставщика",
+    no_link_unknown="смотрите на сайте вашего поставщика",
     link_hint=("Enter на ссылке открывает её в браузере (или копирует, если браузера нет)."),
     notice_qwen=(
         "Вы вошли с учётной записью qwen.ai, поэтому к вашим запросам, коду и ответам "

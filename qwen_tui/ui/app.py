@@ -50,6 +50,13 @@ class QwenTuiApp(App[None]):
         settings = self.services.loaded.settings
         if settings.ui.theme in self.available_themes:
             self.theme = settings.ui.theme
+        else:
+            self.notify(
+                f"ui.theme {settings.ui.theme!r} is not a theme here; using {self.theme}. "
+                "Pick one in the settings (F2) or the command palette (Ctrl+P).",
+                severity="warning",
+                timeout=15,
+            )
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.screen_change_signal.subscribe(self, self._screen_shown)
         for problem in self.services.loaded.problems:

@@ -47,23 +47,25 @@ class ChatCommands(Screen[None]):
         raise NotImplementedError
 
     def action_help(self) -> None:
-        lines = ["Commands:"]
-        lines += [f"  /{c.name:<10} {c.help}" for c in COMMANDS]
-        lines += [
-            "",
-            "Keys:",
-            "  Enter            send",
-            "  Ctrl+J           new line",
-            "  Up / Down        earlier prompts (on the first / last line)",
-            "  Esc              stop the answer (what arrived is kept)",
-            "  PageUp/PageDown  scroll the conversation",
-            "  Ctrl+R           ask again",
-            "  Ctrl+N           new conversation",
-            "  Tab              complete a /command (Up/Down choose, Enter runs)",
-            "  F2               settings (/privacy opens its Privacy tab)",
-            "  Ctrl+P           command palette",
-            "  Ctrl+Q           quit",
+        commands = [(f"/{c.name}", c.help) for c in COMMANDS]
+        keys = [
+            ("Enter", "send"),
+            ("Ctrl+J", "new line"),
+            ("Up / Down", "earlier prompts (on the first / last line)"),
+            ("Esc", "stop the answer (what arrived is kept)"),
+            ("PageUp/PageDown", "scroll the conversation"),
+            ("Ctrl+R", "ask again"),
+            ("Ctrl+N", "new conversation"),
+            ("Tab", "complete a /command (Up/Down choose, Enter runs)"),
+            ("F2", "settings (/privacy opens its Privacy tab)"),
+            ("Ctrl+P", "command palette"),
+            ("Ctrl+Q", "quit"),
         ]
+        width = max(len(name) for name, _ in commands + keys) + 2
+        lines = ["Commands:"]
+        lines += [f"  {name:<{width}}{text}" for name, text in commands]
+        lines += ["", "Keys:"]
+        lines += [f"  {name:<{width}}{text}" for name, text in keys]
         self.note("\n".join(lines))
 
     def action_stats(self) -> None:
@@ -118,8 +120,16 @@ class ChatCommands(Screen[None]):
             update_settings_file(self.services.loaded.settings_file, {"model": {"name": chosen}})
         except SettingsWriteError as error:
             self.notify(str(error), severity="warning")
+        else:
+            self.services.reload()  # so that the settings screen shows it too
         self._set_status()
-        self.notify(f"Model: {chosen}")
+        if self.services.loaded.settings.model.name != chosen:
+            self.notify(
+                f"Model for this run: {chosen}. OPENAI_MODEL or QWEN_TUI_MODEL__NAME sets "
+                "another one, which wins at the next start."
+            )
+        else:
+            self.notify(f"Model: {chosen}")
 
     @work(exclusive=True, group="picker", exit_on_error=False)
     async def action_resume(self) -> None:

@@ -108,6 +108,7 @@ class SettingsScreen(Screen[None]):
                 yield Static(
                     "Enter saves. /model in the chat lists the server's models.", classes="hint"
                 )
+                yield Static("", id="model-name-error", classes="field-error")
                 yield Label("Request timeout (seconds)")
                 yield Input(
                     f"{settings.model.request_timeout:g}",
@@ -115,7 +116,7 @@ class SettingsScreen(Screen[None]):
                     id="request-timeout",
                     compact=True,
                 )
-                yield Static("", id="model-error", classes="field-error")
+                yield Static("", id="timeout-error", classes="field-error")
             with TabPane("Privacy", id="privacy"):
                 yield self._privacy_panel()
         yield Footer()
@@ -238,12 +239,19 @@ class SettingsScreen(Screen[None]):
         name = self.query_one("#model-name", Input).value.strip() or None
         if name == self.services.loaded.settings.model.name:
             return
-        if self._save({"model": {"name": name}}):
+        if not self._save({"model": {"name": name}}):
+            return
+        in_use = self.services.loaded.settings.model.name
+        if in_use != name:
+            self.query_one("#model-name-error", Static).update(
+                f"Saved, but OPENAI_MODEL or QWEN_TUI_MODEL__NAME sets {in_use!r} and wins."
+            )
+            self._provider_settings_changed(
+                f"Saved {name or 'the provider default'}; {in_use} stays in use."
+            )
+        else:
+            self.query_one("#model-name-error", Static).update("")
             self._provider_settings_changed(f"Model: {name or 'the provider default'}.")
-            if self.services.loaded.settings.model.name != name:
-                self._say_model_error(
-                    "OPENAI_MODEL or QWEN_TUI_MODEL__NAME sets the model and wins."
-                )
 
     @on(Input.Submitted, "#request-timeout")
     @on(Input.Blurred, "#request-timeout")
@@ -254,16 +262,18 @@ class SettingsScreen(Screen[None]):
         except ValueError:
             seconds = 0.0
         if not 0 < seconds <= 3600:
-            self._say_model_error("The timeout must be a number of seconds between 0 and 3600.")
+            self._say_timeout_error(
+                "The timeout must be a number of seconds above 0 and at most 3600."
+            )
             return
-        self._say_model_error("")
+        self._say_timeout_error("")
         if seconds == self.services.loaded.settings.model.request_timeout:
             return
         if self._save({"model": {"requestTimeout": seconds}}):
             self._provider_settings_changed(f"Requests now wait up to {seconds:g} s.")
 
-    def _say_model_error(self, text: str) -> None:
-        self.query_one("#model-error", Static).update(text)
+    def _say_timeout_error(self, text: str) -> None:
+        self.query_one("#timeout-error", Static).update(text)
 
     def _provider_settings_changed(self, what: str) -> None:
         from qwen_tui.ui.screens.chat import ChatScreen
