@@ -235,3 +235,23 @@ async def test_context_overflow_is_explained() -> None:
         failure = failure_of(await collect(service_for(server.base_url)))
     assert failure.kind == "context_overflow"
     assert "/clear" in failure_text(failure)
+
+
+async def test_web_page_at_the_base_url_is_named() -> None:
+    with openai_server(api_key=KEY, mode="html") as server:
+        failure = failure_of(await collect(service_for(server.base_url)))
+    assert failure.kind == "malformed"
+    assert failure.remedy == "check_base_url"
+    assert "web page, not an OpenAI-compatible API" in failure.message
+    assert "no choices" not in failure.message
+    assert "/auth" in failure_text(failure)
+
+
+async def test_no_choices_names_its_remedy() -> None:
+    with openai_server(api_key=KEY, no_choices=True) as server:
+        failure = failure_of(await collect(service_for(server.base_url)))
+    assert failure.kind == "no_choices"
+    assert failure_text(failure) == (
+        "The server answered without any reply (no choices). Press Ctrl+R to retry, "
+        "or try another model with /model."
+    )
