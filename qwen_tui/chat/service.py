@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from qwen_tui.providers import ProviderRegistry
 
 
-INTERRUPTED_MESSAGE = "The connection closed before the answer was finished. What arrived is kept."
+INTERRUPTED_MESSAGE = "The connection closed before the answer was finished."
 NO_CHOICES_MESSAGE = "The server answered without any reply (no choices)."
 WEB_PAGE_MESSAGE = "The URL answered with a web page, not an OpenAI-compatible API ({url})."
 

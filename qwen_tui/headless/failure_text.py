@@ -16,7 +16,7 @@ _BASE_URL = "--base-url or OPENAI_BASE_URL"
 CLI_REMEDIES: dict[Remedy, str] = {
     "retry": "Run the command again.",
     "wait_and_retry": "Wait a moment, then run the command again.",
-    "ask_again": "Run the command again for a whole answer.",
+    "ask_again": "What arrived is printed; run the command again for a whole answer.",
     "raise_timeout": (
         "Run the command again, or raise the timeout (model.requestTimeout in "
         "settings.json, or QWEN_TUI_MODEL__REQUEST_TIMEOUT)."

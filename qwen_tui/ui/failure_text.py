@@ -13,7 +13,7 @@ __all__ = ["TUI_REMEDIES", "failure_text"]
 TUI_REMEDIES: dict[Remedy, str] = {
     "retry": "Press Ctrl+R to retry.",
     "wait_and_retry": "Wait a moment, then press Ctrl+R to retry.",
-    "ask_again": "Press Ctrl+R to ask again.",
+    "ask_again": "What arrived is kept; press Ctrl+R to ask again.",
     "raise_timeout": "Press Ctrl+R to retry, or raise model.requestTimeout.",
     "check_server": (
         "Check that it is running and the base URL is right (/auth), then press Ctrl+R to retry."
