@@ -2,8 +2,9 @@
 
 The openai SDK is imported here, lazily, on the first request (or earlier by
 :func:`preload_sdk` in a background thread), never at start-up. The SDK's own retries
-are off: a retry is the user's decision (or an announced wait for ``Retry-After``), made
-in the screen, so a 429 never turns into a silent minute-long hang.
+are off: a retry is the user's decision (or an announced wait for ``Retry-After``, by
+the front end following :mod:`qwen_tui.chat.retry`), so a 429 never turns into a silent
+minute-long hang.
 """
 
 from __future__ import annotations
