@@ -39,6 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="with -p: plain text as it arrives, or one JSON object at the end",
     )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help=(
+            "with -p: print the answer byte for byte as the server sent it, control "
+            "characters included (unsafe on a terminal; for pipes only)"
+        ),
+    )
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument(
         "-c",
@@ -109,11 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_auth_command(args, loaded)
     if args.prompt is not None or not sys.stdin.isatty():
-        from qwen_tui.headless.prompt import read_prompt, run_prompt
-
-        for problem in loaded.problems:
-            print(f"warning: {problem}", file=sys.stderr)
-        return run_prompt(read_prompt(args.prompt, sys.stdin), loaded, output=args.output)
+        return _headless_prompt(args, loaded)
     from qwen_tui.ui.app import QwenTuiApp
     from qwen_tui.ui.services import AppServices
 
@@ -124,6 +128,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         services.close_telemetry()
     return EXIT_OK
+
+
+def _headless_prompt(args: argparse.Namespace, loaded: Any) -> int:
+    """``-p``, or a prompt piped in: checks the arguments, reads the prompt, asks once."""
+    from qwen_tui.headless.prompt import (
+        EXIT_INTERRUPTED,
+        STOPPED_NOTE,
+        PromptInputError,
+        read_prompt,
+        run_prompt,
+    )
+    from qwen_tui.text import neutralise
+
+    if args.continue_last or args.resume is not None:
+        return _resume_without_terminal(args, loaded)
+    for problem in loaded.problems:
+        print(neutralise(f"warning: {problem}"), file=sys.stderr)
+    try:
+        prompt = read_prompt(args.prompt, sys.stdin, sys.stderr)
+        return run_prompt(prompt, loaded, output=args.output, raw=args.raw)
+    except PromptInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:  # while the prompt was still being read
+        print(STOPPED_NOTE, file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _resume_without_terminal(args: argparse.Namespace, loaded: Any) -> int:
+    """``--resume`` / ``--continue`` open the app; say plainly why they cannot here."""
+    from qwen_tui.chat.sessions import SessionError, SessionStore
+    from qwen_tui.text import neutralise
+
+    store = SessionStore(loaded.home)
+    flag = "--continue" if args.continue_last else "--resume"
+    try:
+        found = store.latest() if args.continue_last else store.open(args.resume)
+    except SessionError as error:
+        print(neutralise(f"error: {error}"), file=sys.stderr)
+        return EXIT_USAGE
+    if found is None:
+        print("error: there is no saved conversation to continue.", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        f"error: {flag} opens a saved conversation in the app, which needs a terminal; "
+        "-p and piped input ask a new question and cannot continue one.",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":

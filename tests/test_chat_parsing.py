@@ -12,6 +12,7 @@ from qwen_tui.chat.blocks import BlockScanner
 from qwen_tui.chat.failures import failure_from_status, parse_retry_after, redact
 from qwen_tui.chat.sse import StreamError, iter_chunks
 from qwen_tui.chat.think import ThinkSplitter
+from qwen_tui.ui.failure_text import failure_text
 
 
 def split_all(chunks: list[str]) -> tuple[str, str]:
@@ -94,7 +95,7 @@ def test_status_classification_and_redaction() -> None:
     failure = failure_from_status(401, body, {}, ["sk-abcdef123"])
     assert failure.kind == "auth"
     assert "sk-abcdef123" not in failure.message
-    assert "/auth" in failure.message
+    assert "/auth" in failure_text(failure)
     quota = failure_from_status(429, {"error": {"code": "insufficient_quota", "message": "x"}}, {})
     assert quota.kind == "quota"
     limited = failure_from_status(429, {}, {"Retry-After": "3"})

@@ -18,6 +18,7 @@ from qwen_tui.chat.events import (
 from qwen_tui.chat.service import ChatService
 from qwen_tui.providers import ProviderRegistry
 from qwen_tui.providers.registry import ActiveProvider
+from qwen_tui.ui.failure_text import failure_text
 from tests.servers.openai_server import ScriptedError, closed_port, openai_server
 
 KEY = "sk-chat-key-987"
@@ -88,7 +89,7 @@ async def test_wrong_key_says_so_without_the_key() -> None:
     failure = failure_of(events)
     assert failure.kind == "auth"
     assert "sk-wrong-one-555" not in failure.message
-    assert "/auth" in failure.message
+    assert "/auth" in failure_text(failure)
 
 
 async def test_forbidden() -> None:
@@ -116,7 +117,7 @@ async def test_rate_limit_and_quota() -> None:
         )
         failure = failure_of(await collect(service_for(server.base_url)))
     assert failure.kind == "quota"
-    assert "/auth" in failure.message
+    assert "/auth" in failure_text(failure)
 
 
 async def test_server_error() -> None:
@@ -233,4 +234,24 @@ async def test_context_overflow_is_explained() -> None:
     with openai_server(api_key=KEY, errors={"/v1/chat/completions": error}) as server:
         failure = failure_of(await collect(service_for(server.base_url)))
     assert failure.kind == "context_overflow"
-    assert "/clear" in failure.message
+    assert "/clear" in failure_text(failure)
+
+
+async def test_web_page_at_the_base_url_is_named() -> None:
+    with openai_server(api_key=KEY, mode="html") as server:
+        failure = failure_of(await collect(service_for(server.base_url)))
+    assert failure.kind == "malformed"
+    assert failure.remedy == "check_base_url"
+    assert "web page, not an OpenAI-compatible API" in failure.message
+    assert "no choices" not in failure.message
+    assert "/auth" in failure_text(failure)
+
+
+async def test_no_choices_names_its_remedy() -> None:
+    with openai_server(api_key=KEY, no_choices=True) as server:
+        failure = failure_of(await collect(service_for(server.base_url)))
+    assert failure.kind == "no_choices"
+    assert failure_text(failure) == (
+        "The server answered without any reply (no choices). Press Ctrl+R to retry, "
+        "or try another model with /model."
+    )

@@ -144,9 +144,26 @@ def test_json_output_on_error() -> None:
     assert result.returncode == 1
     document = json.loads(result.stdout)
     assert document["error"]["kind"] == "server"
-    assert document["error"]["message"]
+    assert document["error"]["remedy"] == "retry"
+    assert document["error"]["message"].endswith("Run the command again.")
     assert document["text"] == ""
     assert "error" in result.stderr
+
+
+def test_json_output_escapes_every_control_character() -> None:
+    answer = "a\x1b]0;T\x07 b\x9b2J c\x7f"
+    with openai_server(chat_pieces=[answer], reasoning_pieces=["r\x9b"]) as server:
+        env = environment(server.base_url)
+        result = run("-p", "hi", "--output", "json", env=env)
+        raw = run("-p", "hi", "--output", "json", "--raw", env=env)
+    assert result.returncode == 0, result.stderr
+    assert not any(0x7F <= ord(c) <= 0x9F or ord(c) < 0x20 for c in result.stdout.rstrip("\n"))
+    assert "\\u009b" in result.stdout
+    document = json.loads(result.stdout)
+    assert document["text"] == answer  # the same value, only escaped
+    assert document["reasoning"] == "r\x9b"
+    assert "\x9b" in raw.stdout
+    assert json.loads(raw.stdout)["text"] == answer
 
 
 def test_reasoning_stays_off_stdout_but_is_in_json() -> None:
@@ -232,7 +249,7 @@ def test_unknown_model_lists_the_servers_models() -> None:
     assert result.stdout == ""
 
 
-def test_rate_limit() -> None:
+def test_rate_limit_without_retry_after_is_not_retried() -> None:
     error = ScriptedError(
         429, "Rate limit reached.", type="requests", code="rate_limit_exceeded", times=None
     )
@@ -243,8 +260,150 @@ def test_rate_limit() -> None:
         assert len(chat_requests(server)) == 1  # no silent retries
     assert result.returncode == 1
     assert result.stderr.startswith("error:")
+    assert "Wait a moment, then run the command again." in result.stderr
     assert result.stdout == ""
     assert elapsed < 30
+
+
+def test_retry_after_is_waited_for_then_asked_again() -> None:
+    error = ScriptedError(
+        429,
+        "Rate limit reached.",
+        type="requests",
+        code="rate_limit_exceeded",
+        headers={"Retry-After": "1"},
+        times=1,
+    )
+    with openai_server(errors={CHAT: error}) as server:
+        started = time.monotonic()
+        result = run("-p", "hi", env=environment(server.base_url))
+        elapsed = time.monotonic() - started
+        requests = chat_requests(server)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello, world!\n"
+    assert len(requests) == 2
+    assert requests[0] == requests[1]
+    (note,) = result.stderr.splitlines()
+    assert note.startswith("qwen-tui: Rate limited (429); the server asks to wait 1 s.")
+    assert "Asking again in 1 s (Ctrl+C to stop)." in note
+    assert elapsed >= 1.0
+
+
+def test_retry_after_longer_than_a_minute_is_not_waited_for() -> None:
+    error = ScriptedError(
+        429, "Slow down.", type="requests", headers={"Retry-After": "120"}, times=None
+    )
+    with openai_server(errors={CHAT: error}) as server:
+        started = time.monotonic()
+        result = run("-p", "hi", env=environment(server.base_url))
+        assert time.monotonic() - started < 30
+        assert len(chat_requests(server)) == 1
+    assert result.returncode == 1
+    assert "wait 120 s" in result.stderr
+    assert "Asking again" not in result.stderr
+
+
+def test_retry_after_waits_are_limited() -> None:
+    error = ScriptedError(500, "Busy.", type="server_error", headers={"Retry-After": "0"})
+    with openai_server(errors={CHAT: error}) as server:
+        result = run("-p", "hi", env=environment(server.base_url))
+        assert len(chat_requests(server)) == 4  # the question and three retries
+    assert result.returncode == 1
+    assert result.stderr.count("Asking again in 0 s") == 3
+    assert result.stderr.splitlines()[-1].startswith("error: The server had an error (500).")
+
+
+def test_web_page_at_the_base_url_is_named() -> None:
+    with openai_server(mode="html") as server:
+        result = run("-p", "hi", env=environment(server.base_url))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "web page, not an OpenAI-compatible API" in result.stderr
+    assert "--base-url" in result.stderr
+    assert "no choices" not in result.stderr
+
+
+def test_stdin_that_is_not_utf8_is_sent_with_replacements() -> None:
+    with openai_server(chat_pieces=["ok"]) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "qwen_tui", "-p", "x"],
+            input=b"caf\xe9",
+            capture_output=True,
+            env=environment(server.base_url),
+            timeout=60,
+        )
+        (body,) = chat_requests(server)
+    stderr = result.stderr.decode()
+    assert result.returncode == 0, stderr
+    assert body["messages"][0]["content"] == "caf\ufffd\n\nx"
+    assert "standard input is not valid UTF-8" in stderr
+    assert "malformed" not in stderr and "server" not in stderr
+
+
+def test_prompt_argument_that_is_not_utf8() -> None:
+    with openai_server(chat_pieces=["ok"]) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "qwen_tui", "-p", b"caf\xe9"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env=environment(server.base_url),
+            timeout=60,
+        )
+        (body,) = chat_requests(server)
+    assert result.returncode == 0, result.stderr
+    assert body["messages"][0]["content"] == "caf\ufffd"
+    assert b"-p text is not valid UTF-8" in result.stderr
+
+
+def test_stdin_larger_than_the_limit_is_refused() -> None:
+    from qwen_tui.headless.prompt import STDIN_LIMIT
+
+    with openai_server() as server:
+        result = run("-p", "x", stdin="a" * (STDIN_LIMIT + 1), env=environment(server.base_url))
+        assert chat_requests(server) == []
+    assert result.returncode == 2
+    assert "larger than 8 MB" in result.stderr
+    assert result.stdout == ""
+
+
+def test_stdin_at_the_limit_is_sent() -> None:
+    from qwen_tui.headless.prompt import STDIN_LIMIT
+
+    with openai_server(chat_pieces=["ok"]) as server:
+        result = run(stdin="a" * STDIN_LIMIT, env=environment(server.base_url))
+        (body,) = chat_requests(server)
+    assert result.returncode == 0, result.stderr
+    assert len(body["messages"][0]["content"]) == STDIN_LIMIT
+
+
+@pytest.mark.parametrize("url", ["example.com/v1", "localhost:8080/v1"])
+def test_base_url_without_a_scheme_is_a_usage_error(url: str) -> None:
+    result = run("-p", "hi", "--base-url", url, "--model", "m", env=environment())
+    assert result.returncode == 2
+    assert "no scheme" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_resume_of_a_missing_session_says_so() -> None:
+    result = run("--resume", "nosuch", env=environment())
+    assert result.returncode == 2
+    assert "No saved session with id 'nosuch'" in result.stderr
+    assert "empty" not in result.stderr
+
+
+def test_continue_without_a_terminal_says_why() -> None:
+    result = run("--continue", env=environment())
+    assert result.returncode == 2
+    assert "no saved conversation" in result.stderr
+    assert "empty" not in result.stderr
+
+
+def test_provider_without_a_model_names_the_flag() -> None:
+    result = run("--provider", "ollama", "-p", "hi", env=environment(key=None, model=None))
+    assert result.returncode == 1
+    assert "No model is chosen." in result.stderr
+    assert "--model" in result.stderr
+    assert "/model" not in result.stderr
 
 
 def test_answer_without_choices_is_an_error() -> None:
@@ -253,12 +412,15 @@ def test_answer_without_choices_is_an_error() -> None:
     assert result.returncode == 1
     assert result.stdout == ""
     assert "no choices" in result.stderr
+    assert "Run the command again, or try another model with --model." in result.stderr
+    assert "Ctrl+R" not in result.stderr
 
 
 def test_connection_refused() -> None:
     result = run("-p", "hi", env=environment(f"http://127.0.0.1:{closed_port()}/v1"))
     assert result.returncode == 1
     assert result.stderr.startswith("error:")
+    assert "--base-url" in result.stderr and "/auth" not in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
 

@@ -19,6 +19,7 @@ from qwen_tui.providers import ProviderError
 from qwen_tui.providers.qwen_oauth import OAuthTokens, TokenManager, save_sign_in, sign_out
 from qwen_tui.providers.registry import ActiveProvider
 from qwen_tui.providers.signin import credentials_refresher, registry_for, resolve_active
+from qwen_tui.ui.failure_text import failure_text
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
 from tests.servers.openai_server import OpenAIServer, ScriptedError, openai_server
@@ -234,7 +235,7 @@ async def test_free_quota_used_up_offers_an_api_key(setup: Setup) -> None:
     assert isinstance(failure, ChatFailure)
     assert failure.kind == "quota"
     assert "Qwen OAuth quota is used up" in failure.message
-    assert "/auth" in failure.message and "API key" in failure.message
+    assert "/auth" in failure_text(failure) and "API key" in failure_text(failure)
     assert setup.oauth.refresh_requests == 0
 
 

@@ -21,6 +21,27 @@ FailureKind = Literal[
     "no_choices",
 ]
 
+Remedy = Literal[
+    "retry",
+    "wait_and_retry",
+    "ask_again",
+    "raise_timeout",
+    "check_server",
+    "check_base_url",
+    "new_key",
+    "check_permissions",
+    "switch_provider",
+    "switch_to_api_key",
+    "sign_in_qwen",
+    "pick_model",
+    "retry_or_pick_model",
+    "shorten_conversation",
+]
+"""What the user can do about a failure, named apart from its wording: the TUI says
+"press Ctrl+R", the command line says "run the command again", for the same remedy.
+Each front end words every remedy its own way (``qwen_tui.ui.failure_text`` and
+``qwen_tui.headless.failure_text``)."""
+
 
 @dataclass(frozen=True)
 class TextDelta:
@@ -56,8 +77,11 @@ class ChatFailure:
     """The answer could not be (fully) produced.
 
     Attributes:
-        kind: what went wrong, for the screen to choose a remedy.
-        message: plain words for the user, with the fix; never contains a secret.
+        kind: what went wrong (also the telemetry error kind).
+        message: plain words for what happened, without advice on what to do (that
+            depends on the front end; see ``remedy``); never contains a secret. May
+            quote the server, so show it through ``qwen_tui.text.neutralise()``.
+        remedy: what the user can do about it, if anything is worth saying.
         retry_after: seconds the server asked us to wait (429), if it said.
         status: HTTP status, when there was one.
         models: the server's model list, when the model was not found.
@@ -65,6 +89,7 @@ class ChatFailure:
 
     kind: FailureKind
     message: str
+    remedy: Remedy | None = None
     retry_after: float | None = None
     status: int | None = None
     models: tuple[str, ...] = ()

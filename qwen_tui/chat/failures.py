@@ -4,6 +4,9 @@ The mapping is by HTTP status and the OpenAI error body (``error.code``,
 ``error.message``), because OpenAI-compatible servers agree on those far more than on
 anything else. Secrets are removed from every server message we quote: some servers
 echo the key they refused.
+
+A failure says what happened and names a remedy; how the remedy is worded (a key in
+the TUI, a flag on the command line) is up to each front end.
 """
 
 from __future__ import annotations
@@ -65,10 +68,7 @@ def _body_error(body: object) -> tuple[str, str]:
 
 
 def _timeout_failure() -> ChatFailure:
-    return ChatFailure(
-        "timeout",
-        "The server did not answer in time. Press Ctrl+R to retry, or raise model.requestTimeout.",
-    )
+    return ChatFailure("timeout", "The server did not answer in time.", "raise_timeout")
 
 
 def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -> ChatFailure:
@@ -82,11 +82,8 @@ def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = (
         cause = exc.__cause__ or exc
         return ChatFailure(
             "connect",
-            redact(
-                f"Could not reach the server ({type(cause).__name__}: {cause}). Check that it is "
-                "running and the base URL is right (/auth), then press Ctrl+R to retry.",
-                secret_list,
-            ),
+            redact(f"Could not reach the server ({type(cause).__name__}: {cause}).", secret_list),
+            "check_server",
         )
     if isinstance(exc, openai.APIStatusError):
         return failure_from_status(
@@ -104,10 +101,10 @@ def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = (
         return ChatFailure(
             "connect",
             redact(
-                f"The connection to the server failed ({type(exc).__name__}: {exc}). "
-                "Press Ctrl+R to retry.",
+                f"The connection to the server failed ({type(exc).__name__}: {exc}).",
                 secret_list,
             ),
+            "retry",
         )
     if isinstance(exc, StreamError):
         said = redact(exc.message, secret_list)
@@ -115,26 +112,20 @@ def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = (
         if any(marker in lowered for marker in QUOTA_MARKERS):
             return ChatFailure(
                 "quota",
-                f'Your quota with this provider is used up. The server said: "{said}" '
-                "Use /auth to switch to another key or provider.",
+                f'Your quota with this provider is used up. The server said: "{said}"',
+                "switch_provider",
             )
-        return ChatFailure(
-            "server",
-            f'The server reported an error mid-answer: "{said}". Press Ctrl+R to retry.',
-        )
+        return ChatFailure("server", f'The server reported an error mid-answer: "{said}".', "retry")
     if isinstance(exc, ValueError):
         return ChatFailure(
             "malformed",
-            redact(
-                f"The server sent a malformed stream ({exc}). Press Ctrl+R to retry.", secret_list
-            ),
+            redact(f"The server sent a malformed stream ({exc}).", secret_list),
+            "retry",
         )
     return ChatFailure(
         "interrupted",
-        redact(
-            f"The answer broke off ({type(exc).__name__}: {exc}). Press Ctrl+R to retry.",
-            secret_list,
-        ),
+        redact(f"The answer broke off ({type(exc).__name__}: {exc}).", secret_list),
+        "retry",
     )
 
 
@@ -148,14 +139,13 @@ def failure_from_status(
     lowered = f"{code} {message}".lower()
     if status == 401:
         return ChatFailure(
-            "auth",
-            f"The server refused the key (401).{quoted} Use /auth to enter another.",
-            status=status,
+            "auth", f"The server refused the key (401).{quoted}", "new_key", status=status
         )
     if status == 403:
         return ChatFailure(
             "forbidden",
-            f"The server denied access (403).{quoted} Check the key's permissions or use /auth.",
+            f"The server denied access (403).{quoted}",
+            "check_permissions",
             status=status,
         )
     if status == 404:
@@ -167,20 +157,25 @@ def failure_from_status(
         if any(marker in lowered for marker in QUOTA_MARKERS):
             return ChatFailure(
                 "quota",
-                f"Your quota with this provider is used up (429).{quoted} "
-                "Use /auth to switch to another key or provider.",
+                f"Your quota with this provider is used up (429).{quoted}",
+                "switch_provider",
                 status=status,
             )
         if retry_after is not None:
-            text = f"Rate limited (429); the server asks to wait {retry_after:.0f} s."
-        else:
-            text = "Rate limited (429). Wait a moment, then press Ctrl+R to retry."
-        return ChatFailure("rate_limit", text + quoted, retry_after=retry_after, status=status)
+            return ChatFailure(
+                "rate_limit",
+                f"Rate limited (429); the server asks to wait {retry_after:.0f} s.{quoted}",
+                retry_after=retry_after,
+                status=status,
+            )
+        return ChatFailure(
+            "rate_limit", f"Rate limited (429).{quoted}", "wait_and_retry", status=status
+        )
     if status in (400, 413, 422) and any(marker in lowered for marker in CONTEXT_MARKERS):
         return ChatFailure(
             "context_overflow",
-            "The conversation is longer than the model's context window. Start a new one "
-            f"with /clear, or pick a model with a larger context (/model).{quoted}",
+            f"The conversation is longer than the model's context window.{quoted}",
+            "shorten_conversation",
             status=status,
         )
     if 400 <= status < 500:
@@ -189,7 +184,8 @@ def failure_from_status(
         )
     return ChatFailure(
         "server",
-        f"The server had an error ({status}).{quoted} Press Ctrl+R to retry.",
+        f"The server had an error ({status}).{quoted}",
+        "retry",
         status=status,
         retry_after=parse_retry_after({k.lower(): v for k, v in headers.items()}),
     )

@@ -2,8 +2,9 @@
 
 The openai SDK is imported here, lazily, on the first request (or earlier by
 :func:`preload_sdk` in a background thread), never at start-up. The SDK's own retries
-are off: a retry is the user's decision (or an announced wait for ``Retry-After``), made
-in the screen, so a 429 never turns into a silent minute-long hang.
+are off: a retry is the user's decision (or an announced wait for ``Retry-After``, by
+the front end following :mod:`qwen_tui.chat.retry`), so a 429 never turns into a silent
+minute-long hang.
 """
 
 from __future__ import annotations
@@ -37,10 +38,9 @@ if TYPE_CHECKING:
     from qwen_tui.providers import ProviderRegistry
 
 
-INTERRUPTED_MESSAGE = (
-    "The connection closed before the answer was finished. What arrived is kept; "
-    "press Ctrl+R to ask again."
-)
+INTERRUPTED_MESSAGE = "The connection closed before the answer was finished."
+NO_CHOICES_MESSAGE = "The server answered without any reply (no choices)."
+WEB_PAGE_MESSAGE = "The URL answered with a web page, not an OpenAI-compatible API ({url})."
 
 
 RefreshCredentials = Callable[[bool], Awaitable[str | None]]
@@ -48,7 +48,6 @@ RefreshCredentials = Callable[[bool], Awaitable[str | None]]
 if it is about to expire) and with ``True`` after a 401 (renew it now)."""
 
 _QUOTA_USED_UP = "Your quota with this provider is used up (429)."
-_QUOTA_SWITCH = "Use /auth to switch to another key or provider."
 
 
 def preload_sdk() -> None:
@@ -141,7 +140,7 @@ class ChatService:
         """
         chosen = model or self.active.model
         if not chosen:
-            failure = ChatFailure("bad_request", "No model is chosen. Pick one with /model.")
+            failure = ChatFailure("bad_request", "No model is chosen.", "pick_model")
             self._record_failure(failure)
             yield failure
             return
@@ -216,6 +215,7 @@ class ChatService:
             finish_reason: str | None = None
             saw_choice = False
             saw_chunk = False
+            page = _FirstLine()
             try:
                 client = self._get_client()
                 request = client.chat.completions.with_streaming_response.create(  # type: ignore[call-overload]
@@ -225,7 +225,8 @@ class ChatService:
                     stream_options={"include_usage": True},
                 )
                 async with request as response:
-                    async for chunk in iter_chunks(response.iter_lines()):
+                    page.content_type = response.headers.get("content-type")
+                    async for chunk in iter_chunks(page.watch(response.iter_lines())):
                         saw_chunk = True
                         usage = chunk.get("usage")
                         if isinstance(usage, dict):
@@ -268,7 +269,7 @@ class ChatService:
                         continue  # send the request once more with the new token
                     failure = problem
                 if failure.kind == "connect" and saw_chunk:
-                    failure = ChatFailure("interrupted", INTERRUPTED_MESSAGE)
+                    failure = ChatFailure("interrupted", INTERRUPTED_MESSAGE, "ask_again")
                 if failure.kind == "model_not_found":
                     failure = await self._with_models(failure)
                 yield self._for_qwen_oauth(failure)
@@ -281,14 +282,18 @@ class ChatService:
             yield TextDelta(text if answer_started else text.lstrip())
         if finish_reason is not None:
             yield Finished(finish_reason)
-        elif not saw_choice:
+        elif not saw_chunk and page.is_web_page():
+            from qwen_tui.providers.urls import display_url
+
             yield ChatFailure(
-                "no_choices",
-                "The server answered without any reply (no choices). Press Ctrl+R to retry, "
-                "or try another model with /model.",
+                "malformed",
+                WEB_PAGE_MESSAGE.format(url=display_url(self.active.base_url)),
+                "check_base_url",
             )
+        elif not saw_choice:
+            yield ChatFailure("no_choices", NO_CHOICES_MESSAGE, "retry_or_pick_model")
         else:
-            yield ChatFailure("interrupted", INTERRUPTED_MESSAGE)
+            yield ChatFailure("interrupted", INTERRUPTED_MESSAGE, "ask_again")
 
     async def _renew_credentials(self, *, force: bool) -> ChatFailure | None:
         """Ask for the current (or, with ``force``, a renewed) token and switch to it."""
@@ -311,18 +316,16 @@ class ChatService:
         if failure.kind == "quota":
             message = failure.message.replace(
                 _QUOTA_USED_UP, "Your free Qwen OAuth quota is used up for now (429)."
-            ).replace(
-                _QUOTA_SWITCH,
-                "Use /auth to switch to an API key (e.g. DashScope / Model Studio or "
-                "OpenRouter), or try again later.",
             )
-            return replace(failure, message=message)
+            return replace(failure, message=message, remedy="switch_to_api_key")
         if failure.kind == "auth":
             from qwen_tui.providers.qwen_oauth.errors import SIGN_IN_AGAIN
 
             if failure.status == 401:
                 return replace(
-                    failure, message=f"The Qwen server refused the sign-in (401). {SIGN_IN_AGAIN}"
+                    failure,
+                    message=f"The Qwen server refused the sign-in (401). {SIGN_IN_AGAIN}",
+                    remedy=None,
                 )
         return failure
 
@@ -339,10 +342,31 @@ class ChatService:
         shown = ", ".join(models[:15]) + (" …" if len(models) > 15 else "")
         return ChatFailure(
             failure.kind,
-            f"{failure.message} Models on this server: {shown}. Pick one with /model.",
+            f"{failure.message} Models on this server: {shown}.",
+            "pick_model",
             status=failure.status,
             models=models,
         )
+
+
+class _FirstLine:
+    """Remembers the content type and first non-blank line of a stream, so that an
+    answer with no events can be told apart: a web page, or an API with no reply."""
+
+    def __init__(self) -> None:
+        self.content_type: str | None = None
+        self.first: str = ""
+
+    async def watch(self, lines: AsyncIterator[str]) -> AsyncIterator[str]:
+        async for line in lines:
+            if not self.first and line.strip():
+                self.first = line
+            yield line
+
+    def is_web_page(self) -> bool:
+        from qwen_tui.providers.web_page import looks_like_web_page
+
+        return looks_like_web_page(self.content_type, self.first)
 
 
 def _renewal_failure(exc: Exception) -> ChatFailure:
@@ -352,13 +376,13 @@ def _renewal_failure(exc: Exception) -> ChatFailure:
     if isinstance(exc, OAuthError):
         if exc.kind in ("network", "server", "busy"):
             return ChatFailure(
-                "connect",
-                f"Could not renew the Qwen sign-in: {exc.message} Press Ctrl+R to retry.",
+                "connect", f"Could not renew the Qwen sign-in: {exc.message}", "retry"
             )
         return ChatFailure("auth", exc.message, status=exc.status)
     return ChatFailure(
         "auth",
-        f"Could not read the Qwen sign-in ({type(exc).__name__}: {exc}). Sign in again with /auth.",
+        f"Could not read the Qwen sign-in ({type(exc).__name__}: {exc}).",
+        "sign_in_qwen",
     )
 
 

@@ -1,8 +1,21 @@
 """``qwen-tui -p PROMPT``: one answer streamed to stdout, for scripts and pipes.
 
 The answer text goes to stdout as it arrives (flushed per chunk so a pipe sees it at
-once); everything else (errors, warnings) goes to stderr with a non-zero exit code. With
-``--output json`` a single JSON object is printed at the end instead.
+once); everything else (errors, warnings, notes) goes to stderr with a non-zero exit
+code. With ``--output json`` a single JSON object is printed at the end instead.
+
+Everything the server sends is untrusted: the answer, its error messages, model ids.
+A terminal obeys control characters wherever they appear (``ESC ] 52`` writes the
+clipboard, ``ESC ] 0`` the window title), so all of it goes through
+:func:`qwen_tui.text.neutralise` (JSON through ``neutralise_json``) unless ``--raw``
+asks for the answer byte for byte.
+
+A 429 or 5xx with a short ``Retry-After`` is waited for and asked again, as the chat
+screen does, within :data:`qwen_tui.chat.retry.HEADLESS_WAITS` (at most 60 s of
+waiting in all); the wait is announced on stderr and Ctrl+C stops it.
+
+Ctrl+C at any point stops quietly with exit code 130: what was printed stays, the line
+is ended, and one note goes to stderr.
 
 Usage statistics (only with consent under Qwen OAuth): an ``app_start`` event in
 ``headless`` mode, the chat service's request and error events, ``app_stop``, and a
@@ -19,25 +32,104 @@ import json
 import os
 import sys
 from collections.abc import AsyncGenerator
-from typing import TYPE_CHECKING, TextIO, cast
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from qwen_tui.config import LoadedSettings
+from qwen_tui.text import neutralise, neutralise_json
 
 if TYPE_CHECKING:
-    from qwen_tui.chat.events import ChatEvent
+    from qwen_tui.chat.events import ChatEvent, ChatFailure
     from qwen_tui.telemetry import Telemetry
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 EXIT_FLUSH_SECONDS = 2.0
+STDIN_LIMIT = 8 * 1024 * 1024
+"""The most bytes read from standard input (8 MiB): more is refused with exit code 2
+before anything is sent, rather than uploading it for the provider to reject."""
+
+STOPPED_NOTE = "qwen-tui: stopped (Ctrl+C); what arrived is kept."
 
 
-def read_prompt(prompt: str | None, stdin: TextIO) -> str:
-    """The prompt: ``-p`` text, with piped standard input placed before it as context."""
-    piped = "" if stdin.isatty() else stdin.read()
-    parts = [part for part in (piped.strip(), (prompt or "").strip()) if part]
+class PromptInputError(Exception):
+    """The prompt cannot be used as given (exit code 2); ``str()`` says why."""
+
+
+def _as_text(text: str) -> tuple[str, bool]:
+    """``text`` as valid UTF-8 text, and whether anything had to be replaced.
+
+    Bytes that are not UTF-8 reach Python as lone surrogates (``surrogateescape`` in
+    argv, and in stdin under some locales); they cannot be sent in a JSON request, so
+    each becomes U+FFFD.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "surrogateescape")
+        return raw.decode("utf-8", "replace"), True
+    return text, False
+
+
+def _read_stdin(stdin: IO[Any]) -> tuple[str, bool]:
+    """Piped standard input as text (bytes that are not UTF-8 replaced), capped."""
+    source = getattr(stdin, "buffer", stdin)
+    data = source.read(STDIN_LIMIT + 1)
+    if len(data) > STDIN_LIMIT:
+        raise PromptInputError(
+            f"standard input is larger than {STDIN_LIMIT // (1024 * 1024)} MB; nothing was "
+            "sent. Pipe in less (for example only the files or lines the question needs)."
+        )
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8"), False
+        except UnicodeDecodeError:
+            return data.decode("utf-8", "replace"), True
+    return _as_text(data)
+
+
+def read_prompt(prompt: str | None, stdin: IO[Any], err: TextIO | None = None) -> str:
+    """The prompt: ``-p`` text, with piped standard input placed before it as context.
+
+    Input that is not UTF-8 is sent with U+FFFD in place of the bytes that could not
+    be read, and a warning on ``err`` says so.
+
+    Raises:
+        PromptInputError: standard input is larger than :data:`STDIN_LIMIT`.
+    """
+    piped, replaced_piped = ("", False) if stdin.isatty() else _read_stdin(stdin)
+    given, replaced_given = _as_text(prompt or "")
+    warn = err or sys.stderr
+    if replaced_piped:
+        print(
+            "warning: standard input is not valid UTF-8; the bytes that could not be read "
+            "are sent as U+FFFD (\ufffd).",
+            file=warn,
+        )
+    if replaced_given:
+        print(
+            "warning: the -p text is not valid UTF-8; the bytes that could not be read are "
+            "sent as U+FFFD (\ufffd).",
+            file=warn,
+        )
+    parts = [part for part in (piped.strip(), given.strip()) if part]
     return "\n\n".join(parts)
+
+
+@dataclass
+class _Answer:
+    """What arrived so far, kept where an interrupt can still reach it."""
+
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    usage: dict[str, int] | None = None
+    finish: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    line_open: bool = False
+    pending_cr: str = ""
 
 
 def run_prompt(
@@ -45,29 +137,48 @@ def run_prompt(
     loaded: LoadedSettings,
     *,
     output: str = "text",
+    raw: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     """Ask once and print the answer; returns the exit code.
 
     When the reader of stdout goes away (``qwen-tui -p … | head -c 1``), the request is
-    cancelled and the exit code is 1, without a traceback.
+    cancelled and the exit code is 1, without a traceback. Ctrl+C gives exit code 130
+    and keeps what was printed.
     """
     from qwen_tui.telemetry import AppStop, Telemetry, crash_report, process_age_seconds
 
     out = out or sys.stdout
+    err = err or sys.stderr
+    answer = _Answer()
     telemetry = Telemetry.from_settings(loaded)
     try:
-        return asyncio.run(_run(prompt, loaded, output, out, err or sys.stderr, telemetry))
+        return asyncio.run(_run(prompt, loaded, output, raw, out, err, telemetry, answer))
     except BrokenPipeError:
         _silence(out)
         return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return _stopped(answer, output, raw, out, err)
     except Exception as error:
         telemetry.record(functools.partial(crash_report, error))
         raise
     finally:
         telemetry.record(lambda: AppStop(duration_s=process_age_seconds()))
         telemetry.close(timeout=EXIT_FLUSH_SECONDS)
+
+
+def _stopped(answer: _Answer, output: str, raw: bool, out: TextIO, err: TextIO) -> int:
+    """After Ctrl+C: end the line (or print what arrived as JSON), note it, exit 130."""
+    with contextlib.suppress(OSError, ValueError):
+        if output == "json":
+            stopped = {"kind": "stopped", "message": "Stopped with Ctrl+C.", "remedy": None}
+            out.write(_document(answer, stopped, raw) + "\n")
+        elif answer.line_open:
+            out.write("\n")
+        out.flush()
+    print(STOPPED_NOTE, file=err)
+    return EXIT_INTERRUPTED
 
 
 def _silence(out: TextIO) -> None:
@@ -78,23 +189,64 @@ def _silence(out: TextIO) -> None:
         os.close(devnull)
 
 
+def _write_text(answer: _Answer, text: str, raw: bool, out: TextIO) -> None:
+    """Print a piece of the answer, made safe for a terminal unless ``raw``.
+
+    A carriage return at the end of a piece is held back until the next one: with a
+    line feed it is a plain line end, alone it is shown as a stand-in.
+    """
+    if not raw:
+        text = answer.pending_cr + text
+        shown = text.rstrip("\r")
+        answer.pending_cr = text[len(shown) :]
+        text = neutralise(shown)
+    if text:
+        out.write(text)
+        out.flush()
+        answer.line_open = not text.endswith("\n")
+
+
+def _document(answer: _Answer, error: dict[str, Any] | None, raw: bool) -> str:
+    """The ``--output json`` object, printable (DEL and C1 escaped) unless ``raw``."""
+    document = {
+        "provider": answer.provider,
+        "model": answer.model,
+        "text": "".join(answer.text),
+        "reasoning": "".join(answer.reasoning) or None,
+        "finish_reason": answer.finish,
+        "usage": answer.usage,
+        "error": error,
+    }
+    text = json.dumps(document, ensure_ascii=False)
+    return text if raw else neutralise_json(text)
+
+
+def _say(err: TextIO, line: str) -> None:
+    """One line on stderr; text from outside in it is made safe first."""
+    print(neutralise(line), file=err)
+
+
 async def _run(
     prompt: str,
     loaded: LoadedSettings,
     output: str,
+    raw: bool,
     out: TextIO,
     err: TextIO,
     telemetry: Telemetry,
+    answer: _Answer,
 ) -> int:
-    from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
+    from qwen_tui.chat.events import Finished, ReasoningDelta, TextDelta, UsageReport
+    from qwen_tui.chat.retry import HEADLESS_WAITS
     from qwen_tui.chat.service import build_chat_service
     from qwen_tui.credentials import CredentialError, CredentialStore
+    from qwen_tui.headless.failure_text import failure_text
     from qwen_tui.providers import ProviderError, ProviderRegistry, UnknownProvider
     from qwen_tui.providers.signin import resolve_active
     from qwen_tui.telemetry import AppStart, process_age_ms
 
     if not prompt:
-        print("error: the prompt is empty (give -p TEXT or pipe text in).", file=err)
+        _say(err, "error: the prompt is empty (give -p TEXT or pipe text in).")
         return EXIT_USAGE
     settings = loaded.settings
     registry = ProviderRegistry(
@@ -104,69 +256,86 @@ async def _run(
     try:
         active = await asyncio.to_thread(resolve_active, loaded, registry, store)
     except (UnknownProvider, ProviderError) as error:
-        print(f"error: {error}", file=err)
+        _say(err, f"error: {error}")
         return EXIT_USAGE
     except CredentialError as error:
-        print(f"error: {error}", file=err)
+        _say(err, f"error: {error}")
         return EXIT_FAILURE
     if active is None:
-        print(
+        _say(
+            err,
             "error: no provider is configured. Run `qwen-tui` once, or "
             "`qwen-tui auth login --provider ID`, or set OPENAI_API_KEY / OPENAI_BASE_URL.",
-            file=err,
         )
         return EXIT_USAGE
+    answer.provider = active.provider.id
+    answer.model = active.model
     # Collect only for the sign-in this run really uses (a flag may have chosen a key).
     telemetry.configure(auth_method=active.provider.auth)
     telemetry.record(lambda: AppStart(mode="headless", startup_ms=process_age_ms()))
     service = build_chat_service(loaded, active, registry, store, telemetry=telemetry)
-    text: list[str] = []
-    reasoning: list[str] = []
-    usage: dict[str, int] | None = None
-    finish: str | None = None
     failure: ChatFailure | None = None
-    events = cast(
-        "AsyncGenerator[ChatEvent, None]", service.stream([{"role": "user", "content": prompt}])
-    )
+    waited = 0.0
     try:
-        async for event in events:
-            if isinstance(event, TextDelta):
-                text.append(event.text)
-                if output == "text":
-                    out.write(event.text)
-                    out.flush()
-            elif isinstance(event, ReasoningDelta):
-                reasoning.append(event.text)
-            elif isinstance(event, UsageReport):
-                usage = {
-                    "prompt_tokens": event.prompt_tokens,
-                    "completion_tokens": event.completion_tokens,
-                }
-            elif isinstance(event, Finished):
-                finish = event.reason
-            else:
-                failure = event
+        for attempt in range(HEADLESS_WAITS.attempts + 1):
+            failure = None
+            events = cast(
+                "AsyncGenerator[ChatEvent, None]",
+                service.stream([{"role": "user", "content": prompt}]),
+            )
+            try:
+                async for event in events:
+                    if isinstance(event, TextDelta):
+                        answer.text.append(event.text)
+                        if output == "text":
+                            _write_text(answer, event.text, raw, out)
+                    elif isinstance(event, ReasoningDelta):
+                        answer.reasoning.append(event.text)
+                    elif isinstance(event, UsageReport):
+                        answer.usage = {
+                            "prompt_tokens": event.prompt_tokens,
+                            "completion_tokens": event.completion_tokens,
+                        }
+                    elif isinstance(event, Finished):
+                        answer.finish = event.reason
+                    else:
+                        failure = event
+            finally:
+                # Close the stream at once (a broken stdout pipe leaves the loop mid-answer).
+                await events.aclose()
+            wait = HEADLESS_WAITS.wait_before_retry(
+                failure, attempt=attempt, answered=bool(answer.text), waited=waited
+            )
+            if wait is None or failure is None:
+                break
+            _say(
+                err,
+                f"qwen-tui: {failure.message} Asking again in {wait:.0f} s (Ctrl+C to stop).",
+            )
+            await asyncio.sleep(wait)
+            waited += wait
     finally:
-        # Close the stream at once (a broken stdout pipe leaves the loop mid-answer).
-        await events.aclose()
         await service.aclose()
+    if answer.pending_cr:  # a carriage return at the very end, with nothing after it
+        out.write(neutralise(answer.pending_cr))
+        answer.pending_cr = ""
+        answer.line_open = True
     if output == "json":
-        document = {
-            "provider": active.provider.id,
-            "model": active.model,
-            "text": "".join(text),
-            "reasoning": "".join(reasoning) or None,
-            "finish_reason": finish,
-            "usage": usage,
-            "error": None
+        reported = (
+            None
             if failure is None
-            else {"kind": failure.kind, "message": failure.message},
-        }
-        out.write(json.dumps(document, ensure_ascii=False) + "\n")
-    elif text and not "".join(text).endswith("\n"):
+            else {
+                "kind": failure.kind,
+                "message": failure_text(failure),
+                "remedy": failure.remedy,
+            }
+        )
+        out.write(_document(answer, reported, raw) + "\n")
+    elif answer.line_open:
         out.write("\n")
+        answer.line_open = False
     out.flush()
     if failure is not None:
-        print(f"error: {failure.message}", file=err)
+        _say(err, f"error: {failure_text(failure)}")
         return EXIT_FAILURE
     return EXIT_OK

@@ -24,6 +24,7 @@ import httpx
 
 from qwen_tui.providers.catalogue import Provider, ProviderError
 from qwen_tui.providers.urls import display_url, host_port, join_url, normalise_base_url
+from qwen_tui.providers.web_page import looks_like_web_page
 
 __all__ = ["fetch_models", "make_client", "verify_key"]
 
@@ -172,11 +173,7 @@ def _detail(response: httpx.Response, api_key: str | None) -> str:
 
 
 def _looks_like_html(response: httpx.Response) -> bool:
-    content_type = response.headers.get("content-type", "").lower()
-    if "html" in content_type:
-        return True
-    head = response.content[:64].lstrip().lower()
-    return head.startswith((b"<!doctype", b"<html"))
+    return looks_like_web_page(response.headers.get("content-type"), response.content[:64])
 
 
 def status_error(

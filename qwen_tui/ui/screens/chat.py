@@ -22,7 +22,9 @@ from textual.worker import Worker
 from qwen_tui.chat.conversation import api_messages, last_user_index
 from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
 from qwen_tui.chat.messages import ChatMessage, Usage
+from qwen_tui.chat.retry import INTERACTIVE_WAITS
 from qwen_tui.ui.commands import find_command, run_command
+from qwen_tui.ui.failure_text import failure_text
 from qwen_tui.ui.plain import plain
 from qwen_tui.ui.screens.chat_commands import ChatCommands
 from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage, history_entry
@@ -36,8 +38,7 @@ if TYPE_CHECKING:
     from qwen_tui.ui.services import AppServices
 
 FRAME_SECONDS = 1 / 15
-AUTO_RETRY_LIMIT = 60.0
-AUTO_RETRY_ATTEMPTS = 3
+AUTO_RETRY_ATTEMPTS = INTERACTIVE_WAITS.attempts
 
 
 def preload_markdown() -> None:
@@ -336,7 +337,7 @@ class ChatScreen(ChatCommands):
         widget.flush(final=True)
         if failure is not None:
             self._last_failure = failure
-            widget.show_notice(failure.message)
+            widget.show_notice(failure_text(failure))
         elapsed = time.monotonic() - started
         self._finish_answer(
             widget,
@@ -344,7 +345,7 @@ class ChatScreen(ChatCommands):
             chat.model,
             usage,
             finished=finished and failure is None,
-            error=failure.message if failure else None,
+            error=failure_text(failure) if failure else None,
         )
         self._set_status(self._elapsed_text(elapsed))
 
@@ -357,14 +358,10 @@ class ChatScreen(ChatCommands):
     ) -> bool:
         """Wait and retry on our own only when the server said how long, briefly, and
         nothing of the answer arrived yet (so nothing on screen is thrown away)."""
-        return (
-            failure is not None
-            and failure.kind in ("rate_limit", "server")
-            and failure.retry_after is not None
-            and failure.retry_after <= AUTO_RETRY_LIMIT
-            and attempt < AUTO_RETRY_ATTEMPTS
-            and not widget.text
+        wait = INTERACTIVE_WAITS.wait_before_retry(
+            failure, attempt=attempt, answered=bool(widget.text)
         )
+        return wait is not None
 
     async def _count_down(self, widget: AssistantMessage, seconds: float) -> None:
         deadline = time.monotonic() + seconds
