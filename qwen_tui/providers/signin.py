@@ -49,8 +49,9 @@ class UntrustedFolder(ProviderError):
         self.project = project
 
 
-def untrusted_message(project: ProjectDotenv) -> str:
-    """Why nothing is sent, and how to trust the folder: for headless commands."""
+def untrusted_message(project: ProjectDotenv, outcome: str = "Nothing was sent.") -> str:
+    """Why the project's settings are not used, and how to trust the folder: for
+    headless commands. ``outcome`` says what happened instead."""
     folder = shlex.quote(str(project.folder))
     changes = "; ".join(
         f"{change.setting} = {neutralise(change.value)}" for change in project.changes
@@ -58,7 +59,7 @@ def untrusted_message(project: ProjectDotenv) -> str:
     again = " It changed since you trusted this folder." if project.changed_since_trusted else ""
     return (
         f"{neutralise(str(project.path))} is in a folder you have not trusted, and it would "
-        f"change where your requests and keys go: {changes}.{again} Nothing was sent. "
+        f"change where your requests and keys go: {changes}.{again} {outcome} "
         "A .env in a cloned project can point your key and your code at any server. "
         f"If you trust this folder, run `qwen-tui trust {neutralise(folder)}` once "
         "(or add --trust-folder); otherwise run from another folder."
