@@ -91,6 +91,7 @@ class _LoadContext:
     dotenv_values: Mapping[str, str]
     file_data: Mapping[str, Any]
     use_environment: bool
+    real_environment: bool = True
 
 
 _CONTEXT: ContextVar[_LoadContext | None] = ContextVar("qwen_tui_settings_context", default=None)
@@ -115,10 +116,11 @@ class LayeredSettings(Settings):
             InitSettingsSource(settings_cls, init_kwargs=dict(context.flags))
         ]
         if context.use_environment:
-            sources += [
-                EnvSettingsSource(settings_cls),
-                _MappingSource(settings_cls, openai_env_layer(os.environ)),
-            ]
+            if context.real_environment:
+                sources += [
+                    EnvSettingsSource(settings_cls),
+                    _MappingSource(settings_cls, openai_env_layer(os.environ)),
+                ]
             if context.dotenv_path is not None:
                 sources += [
                     DotEnvSettingsSource(settings_cls, env_file=context.dotenv_path),
@@ -325,6 +327,29 @@ def _held_back(with_dotenv: Settings, without: Settings, settings: list[str]) ->
     return result  # type: ignore[no-any-return]
 
 
+def _file_changes(context: _LoadContext, dotenv: Mapping[str, str]) -> list[tuple[str, Any, Any]]:
+    """The guarded settings the ``.env`` file itself sets, whatever the environment and
+    settings.json say: what the user is asked to trust, and what the trust is bound to
+    (so a different shell, or an edited settings.json, does not ask again)."""
+    bare = _LoadContext(
+        flags={},
+        dotenv_path=None,
+        dotenv_values={},
+        file_data={},
+        use_environment=True,
+        real_environment=False,
+    )
+    alone, _ = _build(
+        _LoadContext(
+            **{**bare.__dict__, "dotenv_path": context.dotenv_path, "dotenv_values": dotenv}
+        ),
+        dotenv,
+    )
+    nothing, _ = _build(bare, {})
+    key = dotenv.get(API_KEY_VARIABLE, "").strip() or None
+    return _dotenv_changes(alone, nothing, key)
+
+
 def load_settings(
     flags: Mapping[str, Any] | None = None,
     *,
@@ -375,8 +400,9 @@ def load_settings(
             _LoadContext(**{**context.__dict__, "dotenv_path": None, "dotenv_values": {}}), {}
         )
         dotenv_key = dotenv[API_KEY_VARIABLE].strip() if key_origin == ".env file" else None
-        changes = _dotenv_changes(settings, without, dotenv_key)
-        if changes:
+        effective = _dotenv_changes(settings, without, dotenv_key)
+        if effective:
+            changes = _file_changes(context, dotenv)
             print_ = fingerprint([(name, json.dumps(raw, default=str)) for name, raw, _ in changes])
             trusted, other = trust_state(state_home, folder, print_)
             project = ProjectDotenv(
@@ -396,7 +422,7 @@ def load_settings(
                         "It is trusted for this run only."
                     )
             if not project.trusted:
-                guarded = [name for name, _, _ in changes if name != API_KEY_VARIABLE]
+                guarded = [name for name, _, _ in effective if name != API_KEY_VARIABLE]
                 settings = _held_back(settings, without, guarded)
                 key_origin = None if key_origin == ".env file" else key_origin
                 url_origin = None if url_origin == ".env file" else url_origin
