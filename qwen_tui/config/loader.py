@@ -312,7 +312,10 @@ def _dotenv_changes(
         path = _path(setting)
         new, old = _value_at(with_dotenv, path), _value_at(without, path)
         if _plain(new) != _plain(old):
-            changes.append((setting, _plain(new), _shown(new)))
+            shown = _shown(new)
+            if setting == "model.provider" and new is None:
+                shown = "(the one the base URL belongs to)"
+            changes.append((setting, _plain(new), shown))
     if dotenv_key is not None:
         changes.append((API_KEY_VARIABLE, dotenv_key, HIDDEN_VALUE))
     return changes
