@@ -304,7 +304,7 @@ def _shown(value: Any) -> str:
 
 
 def _dotenv_changes(
-    with_dotenv: Settings, without: Settings, dotenv_key: str | None
+    with_dotenv: SettingsData, without: SettingsData, dotenv_key: str | None
 ) -> list[tuple[str, Any, Any]]:
     """The guarded settings the ``.env`` changes: ``(setting, raw value, shown value)``."""
     changes: list[tuple[str, Any, Any]] = []
@@ -348,9 +348,8 @@ def _file_changes(context: _LoadContext, dotenv: Mapping[str, str]) -> list[tupl
         ),
         dotenv,
     )
-    nothing, _ = _build(bare, {})
     key = dotenv.get(API_KEY_VARIABLE, "").strip() or None
-    return _dotenv_changes(alone, nothing, key)
+    return _dotenv_changes(alone, SettingsData(), key)
 
 
 def load_settings(
