@@ -56,7 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the most recent conversation",
     )
     resume.add_argument("--resume", metavar="ID", help="open a saved conversation by id")
+    parser.add_argument(
+        "--trust-folder",
+        action="store_true",
+        help="trust the .env of this project folder (remembered; see `qwen-tui trust`)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    trust = commands.add_parser(
+        "trust",
+        help="let a project's .env change the endpoint (shows what it changes first)",
+    )
+    trust.add_argument("folder", nargs="?", help="the project folder (default: this one)")
+    trust.add_argument("--forget", action="store_true", help="stop trusting the folder")
     auth = commands.add_parser("auth", help="sign in, show or remove credentials")
     auth_commands = auth.add_subparsers(dest="auth_command", metavar="ACTION", required=True)
     login = auth_commands.add_parser(
@@ -111,7 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from qwen_tui.config import load_settings
 
     flags = settings_flags(args)
-    loaded = load_settings(flags)
+    if args.command == "trust":
+        from qwen_tui.headless.trust import run_trust_command
+
+        return run_trust_command(args)
+    loaded = load_settings(flags, trust_folder=args.trust_folder)
     if args.command == "auth":
         from qwen_tui.headless.auth import run_auth_command
 

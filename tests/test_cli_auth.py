@@ -68,7 +68,9 @@ def test_login_with_file_store_then_status_then_logout(isolated_home: Path) -> N
         assert result.returncode == 0, result.stderr
         assert server.requests[-1].authorization == f"Bearer {KEY}"
     secrets = isolated_home / "credentials.json"
-    assert json.loads(secrets.read_text()) == {"provider:custom": KEY}
+    (entry,) = json.loads(secrets.read_text()).values()
+    origin = server.base_url.removesuffix("/v1")
+    assert json.loads(entry) == {"qwen-tui": 1, "origin": origin, "secret": KEY}
     assert stat.S_IMODE(secrets.stat().st_mode) == 0o600
     settings = json.loads((isolated_home / "settings.json").read_text())
     assert settings["credentials"]["allowFileStore"] is True

@@ -11,6 +11,7 @@ from keyring.errors import NoKeyringError
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
+from qwen_tui.providers.registry import url_origin
 from qwen_tui.ui.screens.chat import ChatScreen
 from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
 from qwen_tui.ui.screens.welcome import WelcomeScreen
@@ -75,7 +76,9 @@ async def test_verify_then_save_stores_key_in_keyring_only(isolated_home: Path) 
             await pilot.pause(0.2)
             assert isinstance(app.screen, ChatScreen), "no statistics question for an API key"
         assert server.requests[0].authorization == f"Bearer {KEY}"
-    assert keyring.items == {("qwen-tui", "provider:custom"): KEY}
+    assert list(keyring.items) == [("qwen-tui", "provider:custom")]
+    bound = {"qwen-tui": 1, "origin": url_origin(server.base_url), "secret": KEY}
+    assert json.loads(keyring.items[("qwen-tui", "provider:custom")]) == bound
     settings_text = (isolated_home / "settings.json").read_text()
     assert KEY not in settings_text
     saved = json.loads(settings_text)
@@ -136,7 +139,12 @@ async def test_no_keyring_asks_before_using_the_file(isolated_home: Path) -> Non
             await pilot.press("y")
             await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
     secrets_file = isolated_home / "credentials.json"
-    assert json.loads(secrets_file.read_text()) == {"provider:custom": KEY}
+    (entry,) = json.loads(secrets_file.read_text()).values()
+    assert json.loads(entry) == {
+        "qwen-tui": 1,
+        "origin": url_origin(server.base_url),
+        "secret": KEY,
+    }
     assert stat.S_IMODE(secrets_file.stat().st_mode) == 0o600
     saved = json.loads((isolated_home / "settings.json").read_text())
     assert saved["credentials"]["allowFileStore"] is True

@@ -8,6 +8,7 @@ module only decides which layers exist and turns damage into readable problems.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -17,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_snake
 from pydantic_settings import (
     BaseSettings,
     DotEnvSettingsSource,
@@ -31,8 +33,21 @@ from qwen_tui.config.dotenv_discovery import find_dotenv, read_dotenv
 from qwen_tui.config.model import Settings, SettingsData
 from qwen_tui.config.paths import app_home, settings_path
 from qwen_tui.config.settings_file import read_settings_file
+from qwen_tui.config.trust import (
+    API_KEY_VARIABLE,
+    GUARDED_SETTINGS,
+    HIDDEN_VALUE,
+    DotenvChange,
+    ProjectDotenv,
+    fingerprint,
+    held_back_this_run,
+    project_folder,
+    remember_trust,
+    trust_state,
+)
 
 EnvOrigin = Literal["environment", ".env file"]
+DotenvScope = Literal["home", "project"]
 
 OPENAI_ENV_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
 
@@ -76,6 +91,7 @@ class _LoadContext:
     dotenv_values: Mapping[str, str]
     file_data: Mapping[str, Any]
     use_environment: bool
+    real_environment: bool = True
 
 
 _CONTEXT: ContextVar[_LoadContext | None] = ContextVar("qwen_tui_settings_context", default=None)
@@ -100,10 +116,11 @@ class LayeredSettings(Settings):
             InitSettingsSource(settings_cls, init_kwargs=dict(context.flags))
         ]
         if context.use_environment:
-            sources += [
-                EnvSettingsSource(settings_cls),
-                _MappingSource(settings_cls, openai_env_layer(os.environ)),
-            ]
+            if context.real_environment:
+                sources += [
+                    EnvSettingsSource(settings_cls),
+                    _MappingSource(settings_cls, openai_env_layer(os.environ)),
+                ]
             if context.dotenv_path is not None:
                 sources += [
                     DotEnvSettingsSource(settings_cls, env_file=context.dotenv_path),
@@ -136,6 +153,13 @@ class LoadedSettings:
         env_api_key_origin: where that key came from.
         env_base_url_origin: where ``OPENAI_BASE_URL`` came from, if set.
         env_base_url: its value, to send ``OPENAI_API_KEY`` only there.
+        dotenv_scope: ``"home"`` for the user's own ``~/.env`` / ``~/.qwen/.env``,
+            ``"project"`` for any other, ``None`` without a ``.env``.
+        project_dotenv: a project ``.env`` that changes guarded settings (see
+            :mod:`qwen_tui.config.trust`), trusted or not; ``None`` when there is none.
+            Untrusted, its changes (and its ``OPENAI_API_KEY``/``OPENAI_BASE_URL``) are
+            left out of everything above.
+        file_settings: what settings.json alone says: the user's own saved choice.
     """
 
     settings: Settings
@@ -146,6 +170,21 @@ class LoadedSettings:
     env_api_key_origin: EnvOrigin | None = None
     env_base_url_origin: EnvOrigin | None = None
     env_base_url: str | None = None
+    dotenv_scope: DotenvScope | None = None
+    project_dotenv: ProjectDotenv | None = None
+    file_settings: SettingsData = field(default_factory=SettingsData)
+
+    @property
+    def untrusted_dotenv(self) -> ProjectDotenv | None:
+        """The project ``.env`` whose changes wait for the user's decision, if any.
+
+        ``None`` once the folder is trusted, or once the user chose, in this process, to
+        go on without those changes.
+        """
+        project = self.project_dotenv
+        if project is None or project.trusted or held_back_this_run(project):
+            return None
+        return project
 
     @property
     def settings_file(self) -> Path:
@@ -207,55 +246,198 @@ def _json_problem(exc: SettingsError, dotenv: Mapping[str, str]) -> str:
     )
 
 
+def _build(context: _LoadContext, dotenv: Mapping[str, str]) -> tuple[Settings, list[str]]:
+    """The settings of one set of layers; a broken environment is left out and reported."""
+    try:
+        with _context(context):
+            return LayeredSettings(), []
+    except ValidationError as exc:
+        problems = _env_problem(exc)
+    except SettingsError as exc:
+        problems = [_json_problem(exc, dotenv)]
+    with _context(_LoadContext(**{**context.__dict__, "use_environment": False})):
+        return LayeredSettings(), problems
+
+
+def _path(setting: str) -> tuple[str, ...]:
+    return tuple(to_snake(part) for part in setting.split("."))
+
+
+def _value_at(node: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        node = getattr(node, part)
+    return node
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _replaced(node: BaseModel, path: tuple[str, ...], value: Any) -> Any:
+    """A copy of ``node`` with the field at ``path`` set to ``value``."""
+    if len(path) == 1:
+        return node.model_copy(update={path[0]: value})
+    child = getattr(node, path[0])
+    return node.model_copy(update={path[0]: _replaced(child, path[1:], value)})
+
+
+def _shown(value: Any) -> str:
+    """A guarded value in plain words for the trust question."""
+    plain = _plain(value)
+    if plain is None:
+        return "(unset)"
+    if isinstance(plain, list):
+        entries = [
+            f"{entry.get('id')} at {entry.get('baseUrl')}"
+            if isinstance(entry, dict)
+            else str(entry)
+            for entry in plain
+        ]
+        return "[" + ", ".join(entries) + "]"
+    if isinstance(plain, bool):
+        return "true" if plain else "false"
+    return str(plain) if str(plain) else "(empty)"
+
+
+def _dotenv_changes(
+    with_dotenv: SettingsData, without: SettingsData, dotenv_key: str | None
+) -> list[tuple[str, Any, Any]]:
+    """The guarded settings the ``.env`` changes: ``(setting, raw value, shown value)``."""
+    changes: list[tuple[str, Any, Any]] = []
+    for setting in GUARDED_SETTINGS:
+        path = _path(setting)
+        new, old = _value_at(with_dotenv, path), _value_at(without, path)
+        if _plain(new) != _plain(old):
+            shown = _shown(new)
+            if setting == "model.provider" and new is None:
+                shown = "(the one the base URL belongs to)"
+            changes.append((setting, _plain(new), shown))
+    if dotenv_key is not None:
+        changes.append((API_KEY_VARIABLE, dotenv_key, HIDDEN_VALUE))
+    return changes
+
+
+def _held_back(with_dotenv: Settings, without: Settings, settings: list[str]) -> Settings:
+    """``with_dotenv`` with every setting in ``settings`` as it is without the ``.env``."""
+    result: Any = with_dotenv
+    for setting in settings:
+        path = _path(setting)
+        result = _replaced(result, path, _value_at(without, path))
+    return result  # type: ignore[no-any-return]
+
+
+def _file_changes(context: _LoadContext, dotenv: Mapping[str, str]) -> list[tuple[str, Any, Any]]:
+    """The guarded settings the ``.env`` file itself sets, whatever the environment and
+    settings.json say: what the user is asked to trust, and what the trust is bound to
+    (so a different shell, or an edited settings.json, does not ask again)."""
+    bare = _LoadContext(
+        flags={},
+        dotenv_path=None,
+        dotenv_values={},
+        file_data={},
+        use_environment=True,
+        real_environment=False,
+    )
+    alone, _ = _build(
+        _LoadContext(
+            **{**bare.__dict__, "dotenv_path": context.dotenv_path, "dotenv_values": dotenv}
+        ),
+        dotenv,
+    )
+    key = dotenv.get(API_KEY_VARIABLE, "").strip() or None
+    return _dotenv_changes(alone, SettingsData(), key)
+
+
 def load_settings(
     flags: Mapping[str, Any] | None = None,
     *,
     home: Path | None = None,
     cwd: Path | None = None,
     user_home: Path | None = None,
+    trust_folder: bool = False,
 ) -> LoadedSettings:
     """Load the settings for this run. Never raises for bad input; it reports it.
+
+    A ``.env`` inside a project folder changes the guarded settings (see
+    :mod:`qwen_tui.config.trust`) only when the user trusted that folder; otherwise they
+    are held back and ``project_dotenv`` says what was held back.
 
     Args:
         flags: values from the command line, nested like the settings (snake_case).
         home: the state folder; default ``$QWEN_TUI_HOME`` or the platform's.
         cwd: where ``.env`` discovery starts; default the working folder.
         user_home: the user's home for ``~/.qwen/.env``; a parameter for tests.
+        trust_folder: the user trusts the project ``.env`` found (``--trust-folder``):
+            its changes apply and the trust is remembered.
     """
     state_home = home or app_home()
-    dotenv_path = find_dotenv(cwd, user_home)
+    own_home = user_home if user_home is not None else Path.home()
+    dotenv_path = find_dotenv(cwd, own_home)
     dotenv: dict[str, str] = read_dotenv(dotenv_path) if dotenv_path else {}
     file_read = read_settings_file(settings_path(state_home), SettingsData.model_validate)
     problems = list(file_read.problems)
+    file_data = SettingsData.model_validate(file_read.data)
     context = _LoadContext(
         flags=flags or {},
         dotenv_path=dotenv_path,
         dotenv_values=dotenv,
-        file_data=SettingsData.model_validate(file_read.data).model_dump(exclude_unset=True),
+        file_data=file_data.model_dump(exclude_unset=True),
         use_environment=True,
     )
-    try:
-        with _context(context):
-            settings: Settings = LayeredSettings()
-    except ValidationError as exc:
-        problems += _env_problem(exc)
-        with _context(_LoadContext(**{**context.__dict__, "use_environment": False})):
-            settings = LayeredSettings()
-    except SettingsError as exc:
-        problems.append(_json_problem(exc, dotenv))
-        with _context(_LoadContext(**{**context.__dict__, "use_environment": False})):
-            settings = LayeredSettings()
-        with _context(_LoadContext(**{**context.__dict__, "use_environment": False})):
-            settings = LayeredSettings()
-    key_origin = _env_origin("OPENAI_API_KEY", dotenv)
+    settings, env_problems = _build(context, dotenv)
+    problems += env_problems
+    key_origin = _env_origin(API_KEY_VARIABLE, dotenv)
     url_origin = _env_origin("OPENAI_BASE_URL", dotenv)
+    folder = project_folder(dotenv_path, own_home) if dotenv_path else None
+    scope: DotenvScope | None = (
+        None if dotenv_path is None else "home" if folder is None else "project"
+    )
+    project: ProjectDotenv | None = None
+    if dotenv_path is not None and folder is not None:
+        without, _ = _build(
+            _LoadContext(**{**context.__dict__, "dotenv_path": None, "dotenv_values": {}}), {}
+        )
+        dotenv_key = dotenv[API_KEY_VARIABLE].strip() if key_origin == ".env file" else None
+        effective = _dotenv_changes(settings, without, dotenv_key)
+        if effective:
+            changes = _file_changes(context, dotenv)
+            print_ = fingerprint([(name, json.dumps(raw, default=str)) for name, raw, _ in changes])
+            trusted, other = trust_state(state_home, folder, print_)
+            project = ProjectDotenv(
+                path=dotenv_path,
+                folder=folder,
+                changes=tuple(DotenvChange(name, shown) for name, _, shown in changes),
+                fingerprint=print_,
+                trusted=trusted or trust_folder,
+                changed_since_trusted=other and not trusted,
+            )
+            if trust_folder and not trusted:
+                try:
+                    remember_trust(state_home, project)
+                except OSError as exc:
+                    problems.append(
+                        f"Could not remember that you trust {folder}: {exc.strerror or exc}. "
+                        "It is trusted for this run only."
+                    )
+            if not project.trusted:
+                guarded = [name for name, _, _ in effective if name != API_KEY_VARIABLE]
+                settings = _held_back(settings, without, guarded)
+                key_origin = None if key_origin == ".env file" else key_origin
+                url_origin = None if url_origin == ".env file" else url_origin
     return LoadedSettings(
         settings=settings,
         home=state_home,
         problems=tuple(problems),
         dotenv_path=dotenv_path,
-        env_api_key=_env_value("OPENAI_API_KEY", key_origin, dotenv),
+        env_api_key=_env_value(API_KEY_VARIABLE, key_origin, dotenv),
         env_api_key_origin=key_origin,
         env_base_url_origin=url_origin,
         env_base_url=_env_value("OPENAI_BASE_URL", url_origin, dotenv),
+        dotenv_scope=scope,
+        project_dotenv=project,
+        file_settings=file_data,
     )

@@ -7,6 +7,13 @@ D-Bus session, a locked keyring, an unsafe backend) the store falls back to
 ``$QWEN_TUI_HOME/credentials.json`` only if the user allowed it, and otherwise
 refuses with a message that says what is wrong and how to fix it.
 
+An API key can be stored with the origin (``scheme://host:port``) it was given for:
+the entry then holds a small JSON envelope, ``{"qwen-tui": 1, "origin": …, "secret": …}``,
+so the binding lives with the key and nothing a project folder can write (a ``.env``,
+a flag in a script) can move it. ``get`` always returns the bare secret; ``get_entry``
+returns the secret with its origin. Entries stored without an origin (plain text, as
+before) still read back, with ``origin`` ``None``.
+
 Every keyring call runs in a daemon thread with a time limit, because a D-Bus
 call can wait for ever on an unlock prompt that nobody sees; the async methods
 also keep the event loop free while they wait.
@@ -15,9 +22,10 @@ also keep the event loop free while they wait.
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
 
@@ -54,6 +62,47 @@ class StoreLocation:
 
     def __str__(self) -> str:
         return self.description
+
+
+@dataclass(frozen=True)
+class StoredSecret:
+    """A secret as stored, with the origin it is bound to.
+
+    Attributes:
+        secret: the secret; kept out of ``repr``.
+        origin: ``scheme://host:port`` it was stored for, or ``None`` for an entry
+            stored without one (before origins were recorded).
+    """
+
+    secret: str = field(repr=False)
+    origin: str | None = None
+
+
+_ENVELOPE_MARK = "qwen-tui"
+
+
+def _wrap(secret: str, origin: str | None) -> str:
+    """What is written to the keyring or file for ``secret`` bound to ``origin``."""
+    if origin is None:
+        return secret
+    return json.dumps({_ENVELOPE_MARK: 1, "origin": origin, "secret": secret})
+
+
+def _unwrap(stored: str) -> StoredSecret:
+    """Read an entry back: an envelope, or a plain secret stored without an origin."""
+    if stored.startswith("{") and f'"{_ENVELOPE_MARK}"' in stored:
+        try:
+            data = json.loads(stored)
+        except json.JSONDecodeError:
+            return StoredSecret(stored)
+        if (
+            isinstance(data, dict)
+            and data.get(_ENVELOPE_MARK) == 1
+            and isinstance(data.get("secret"), str)
+            and isinstance(data.get("origin"), str)
+        ):
+            return StoredSecret(data["secret"], data["origin"])
+    return StoredSecret(stored)
 
 
 class _KeyringFailed(Exception):
@@ -246,7 +295,18 @@ class CredentialStore:
                 holds no such entry.
             CredentialError: The keyring timed out, or the file is damaged.
         """
-        return self._get(name, self._timeout)
+        entry = self.get_entry(name)
+        return None if entry is None else entry.secret
+
+    def get_entry(self, name: str) -> StoredSecret | None:
+        """Like :meth:`get`, with the origin the secret was stored for.
+
+        Raises:
+            KeyringUnavailable: as :meth:`get`.
+            CredentialError: as :meth:`get`.
+        """
+        stored = self._get(name, self._timeout)
+        return None if stored is None else _unwrap(stored)
 
     def _get(self, name: str, timeout: float) -> str | None:
         self._check_name(name)
@@ -267,8 +327,8 @@ class CredentialStore:
             raise self._unavailable()
         return secret
 
-    def set(self, name: str, secret: str) -> StoreLocation:
-        """Store ``secret`` under ``name``.
+    def set(self, name: str, secret: str, *, origin: str | None = None) -> StoreLocation:
+        """Store ``secret`` under ``name``, bound to ``origin`` when one is given.
 
         In the keyring when it works (and then any older copy in the file is
         removed); otherwise in the file if allowed.
@@ -280,12 +340,15 @@ class CredentialStore:
             KeyringUnavailable: The keyring is unusable and the file is not allowed.
             CredentialError: The keyring timed out, or the file cannot be written.
         """
-        return self._set(name, secret, self._timeout)
+        return self._set(name, secret, self._timeout, origin)
 
-    def _set(self, name: str, secret: str, timeout: float) -> StoreLocation:
+    def _set(
+        self, name: str, secret: str, timeout: float, origin: str | None = None
+    ) -> StoreLocation:
         self._check_name(name)
         if not isinstance(secret, str) or not secret:
             raise ValueError("a secret must be a non-empty string; use delete() to remove one")
+        secret = _wrap(secret, origin)
         chosen = self._backend(timeout)
         if chosen is not None:
             backend, label = chosen
@@ -347,7 +410,8 @@ class CredentialStore:
         Raises:
             CredentialError: Also when the whole call took longer than ``timeout``.
         """
-        return await self._in_thread(functools.partial(self._get, name, timeout), timeout)
+        stored = await self._in_thread(functools.partial(self._get, name, timeout), timeout)
+        return None if stored is None else _unwrap(stored).secret
 
     async def aset(
         self,
@@ -355,13 +419,16 @@ class CredentialStore:
         secret: str,
         *,
         timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
+        origin: str | None = None,
     ) -> StoreLocation:
         """``set`` in a worker thread, so a stuck keyring cannot freeze the event loop.
 
         Raises:
             CredentialError: Also when the whole call took longer than ``timeout``.
         """
-        return await self._in_thread(functools.partial(self._set, name, secret, timeout), timeout)
+        return await self._in_thread(
+            functools.partial(self._set, name, secret, timeout, origin), timeout
+        )
 
     async def adelete(self, name: str, *, timeout: float = DEFAULT_TIMEOUT) -> bool:  # noqa: ASYNC109
         """``delete`` in a worker thread, so a stuck keyring cannot freeze the event loop.

@@ -26,6 +26,13 @@ def run_auth_command(args: argparse.Namespace, loaded: LoadedSettings) -> int:
     """Dispatch ``auth`` sub-commands."""
     for problem in loaded.problems:
         _say(f"warning: {problem}")
+    if loaded.untrusted_dotenv is not None:
+        from qwen_tui.config.trust import hold_back_for_this_run
+        from qwen_tui.providers.signin import untrusted_message
+
+        outcome = "Those settings are ignored here."
+        _say(f"warning: {untrusted_message(loaded.untrusted_dotenv, outcome)}")
+        hold_back_for_this_run(loaded.untrusted_dotenv)
     if args.auth_command == "login":
         return _login(args, loaded)
     if args.auth_command == "status":

@@ -23,6 +23,7 @@ __all__ = [
     "CustomProviderError",
     "ProviderRegistry",
     "openai_client_kwargs",
+    "url_origin",
 ]
 
 NO_KEY_PLACEHOLDER = "not-needed"
@@ -69,6 +70,23 @@ class ActiveProvider:
     def has_key(self) -> bool:
         """Whether a non-blank key is set (for status lines; never shows the key)."""
         return bool(self.api_key and self.api_key.strip())
+
+
+def url_origin(url: str) -> str:
+    """The origin of a URL, ``scheme://host:port``: what a stored key is bound to.
+
+    Scheme and host are lower-cased and the port is always written (80 and 443 by
+    default), so ``https://API.openai.com/v1`` and ``https://api.openai.com:443/x``
+    share the origin ``https://api.openai.com:443``.
+
+    Raises:
+        ProviderError: ``kind="bad_url"`` when the URL is not usable.
+    """
+    normalised = normalise_base_url(url)
+    host, port = host_port(normalised)
+    scheme = normalised.split(":", 1)[0].lower()
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown_host}:{port}"
 
 
 def openai_client_kwargs(active: ActiveProvider) -> dict[str, Any]:

@@ -3,23 +3,67 @@
 Both front ends do the same three things (check the key against the server, keep it in
 the credential store, record the choice in settings.json) and must agree on which
 provider and key are active; doing it here keeps them from drifting apart.
+
+This is also the one place of the rule that a key goes only where it was given for:
+
+- a stored key is bound to the origin (scheme, host, port) it was saved for and is
+  never sent to another one;
+- ``OPENAI_API_KEY`` goes only to a base URL from the same source (the environment, or
+  the same ``.env`` file) or, for a key from the environment, the user's own
+  ``~/.env``; with no such URL, only to OpenAI's own endpoint;
+- a project ``.env`` that would change the endpoint waits for the user's trust
+  (:class:`UntrustedFolder`; see :mod:`qwen_tui.config.trust`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qwen_tui.config import LoadedSettings, update_settings_file
+from qwen_tui.config.trust import ProjectDotenv
 from qwen_tui.providers.catalogue import AuthMethod, ErrorKind, Provider, ProviderError
-from qwen_tui.providers.registry import ActiveProvider, ProviderRegistry
+from qwen_tui.providers.registry import ActiveProvider, ProviderRegistry, url_origin
 from qwen_tui.providers.urls import normalise_base_url
+from qwen_tui.text import neutralise
 
 if TYPE_CHECKING:
     # Imported where used: importing the credential store imports keyring, which the
     # welcome screen's first frame (it only needs the registry) should not wait for.
     from qwen_tui.credentials import CredentialError, CredentialStore, StoreLocation
+
+
+class UntrustedFolder(ProviderError):
+    """A project ``.env`` would change where the app connects, and its folder is not
+    trusted: nothing may be sent until the user decides.
+
+    Attributes:
+        project: the ``.env`` file, its folder and what it changes.
+    """
+
+    def __init__(self, project: ProjectDotenv) -> None:
+        super().__init__("forbidden", untrusted_message(project))
+        self.project = project
+
+
+def untrusted_message(project: ProjectDotenv, outcome: str = "Nothing was sent.") -> str:
+    """Why the project's settings are not used, and how to trust the folder: for
+    headless commands. ``outcome`` says what happened instead."""
+    folder = shlex.quote(str(project.folder))
+    changes = "; ".join(
+        f"{change.setting} = {neutralise(change.value)}" for change in project.changes
+    )
+    again = " It changed since you trusted this folder." if project.changed_since_trusted else ""
+    return (
+        f"{neutralise(str(project.path))} is in a folder you have not trusted, and it would "
+        f"change where your requests and keys go: {changes}.{again} {outcome} "
+        "A .env in a cloned project can point your key and your code at any server. "
+        f"If you trust this folder, run `qwen-tui trust {neutralise(folder)}` once "
+        "(or add --trust-folder); otherwise run from another folder."
+    )
 
 
 def registry_for(loaded: LoadedSettings) -> ProviderRegistry:
@@ -83,9 +127,9 @@ def save_api_key_sign_in(
 ) -> StoreLocation | None:
     """Store the key and make this provider the active one.
 
-    The key goes to the credential store (never to settings.json); settings.json only
-    records the method, provider, base URL and model. Returns where the key now lives
-    (``None`` when there is no key).
+    The key goes to the credential store (never to settings.json), bound to the origin
+    of ``base_url``; settings.json only records the method, provider, base URL and
+    model. Returns where the key now lives (``None`` when there is no key).
 
     Raises:
         qwen_tui.credentials.KeyringUnavailable: no keyring and no consent to the file.
@@ -94,7 +138,7 @@ def save_api_key_sign_in(
     location = None
     key = (api_key or "").strip()
     if key:
-        location = credentials.set(secret_name(provider), key)
+        location = credentials.set(secret_name(provider), key, origin=url_origin(base_url))
     else:
         credentials.delete(secret_name(provider))
     update_settings_file(
@@ -107,21 +151,75 @@ def save_api_key_sign_in(
     return location
 
 
+def _env_key_target(loaded: LoadedSettings) -> str | None:
+    """The base URL ``OPENAI_API_KEY`` was given with, or ``None`` for none.
+
+    The key pairs with ``OPENAI_BASE_URL`` from the same source, or from the user's own
+    sources: the real environment and ``~/.env`` / ``~/.qwen/.env``. A URL from a
+    project ``.env`` never takes a key from anywhere else, trusted folder or not.
+    """
+    if loaded.env_base_url is None:
+        return None
+    key_from, url_from = loaded.env_api_key_origin, loaded.env_base_url_origin
+    if key_from == url_from:
+        return loaded.env_base_url
+    own = {"environment"} | ({".env file"} if loaded.dotenv_scope == "home" else set())
+    if key_from in own and url_from in own:
+        return loaded.env_base_url
+    return None
+
+
 def _env_key_applies(loaded: LoadedSettings, provider: Provider, base_url: str) -> bool:
     """``OPENAI_API_KEY`` is used only for the endpoint it was meant for.
 
-    It applies to the URL in ``OPENAI_BASE_URL`` (the user configured the pair), or, when
-    that is not set, to OpenAI's own endpoint. Sending it to any other server (one chosen
-    with ``--base-url``, a local server, another preset) would leak the key.
+    It applies to the URL it was given with (see :func:`_env_key_target`), or, when it
+    came with none, to OpenAI's own endpoint. Sending it to any other server (one chosen
+    with ``--base-url``, a local server, another preset, a project's ``.env``) would
+    leak the key.
     """
     if loaded.env_api_key is None:
         return False
-    if loaded.env_base_url is not None:
+    target = _env_key_target(loaded)
+    if target is not None:
         try:
-            return normalise_base_url(loaded.env_base_url) == base_url
+            return normalise_base_url(target) == base_url
         except ProviderError:
             return False
     return provider.id == "openai" and base_url == normalise_base_url(provider.base_url)
+
+
+def saved_origin(
+    loaded: LoadedSettings, registry: ProviderRegistry, provider: Provider
+) -> str | None:
+    """The origin a key stored without one (before origins were recorded) is bound to.
+
+    Such a key was saved together with settings.json's ``model.baseUrl``, so it is bound
+    to the base URL settings.json itself (never the environment or a ``.env``) names for
+    this provider, or else to the provider's own URL. ``None`` when neither exists.
+    """
+    saved = loaded.file_settings.model
+    url = provider.base_url
+    if saved.base_url:
+        try:
+            if saved.provider == provider.id or (
+                saved.provider is None and registry.match_base_url(saved.base_url).id == provider.id
+            ):
+                url = saved.base_url
+        except ProviderError:
+            pass
+    try:
+        return url_origin(url) if url else None
+    except ProviderError:
+        return None
+
+
+def _withheld_message(provider: Provider, origin: str | None, base_url: str) -> str:
+    saved_for = f"was saved for {origin}" if origin else "has no address it was saved for"
+    return (
+        f"The key stored for {provider.name} {saved_for}, so it is not sent to "
+        f"{neutralise(base_url)}. To use a key there, sign in to that address: /auth in "
+        f"the app, or `qwen-tui auth login --provider {provider.id} --base-url URL`."
+    )
 
 
 def selected_provider(
@@ -172,6 +270,8 @@ def resolve_active(
         CredentialError: the key is needed, not in the environment, and the keyring
             cannot be read.
     """
+    if loaded.untrusted_dotenv is not None:
+        raise UntrustedFolder(loaded.untrusted_dotenv)
     selected, provider = selected_provider(loaded, registry)
     if selected == "qwen-oauth":
         return _resolve_qwen_oauth(loaded, registry, credentials)
@@ -180,18 +280,21 @@ def resolve_active(
     model_settings = loaded.settings.model
     base_url = normalise_base_url(model_settings.base_url or provider.base_url)
     key: str | None = None
+    withheld: str | None = None
     keyring_error: CredentialError | None = None
     if credentials is not None:
         from qwen_tui.credentials import CredentialError
 
         try:
-            key = credentials.get(secret_name(provider))
+            key, withheld = _stored_key(loaded, registry, credentials, provider, base_url)
         except CredentialError as error:
             keyring_error = error
     source = "settings"
     if key is None and _env_key_applies(loaded, provider, base_url):
         key = loaded.env_api_key
         source = loaded.env_api_key_origin or "environment"
+    elif key is None and withheld is not None and provider.needs_key:
+        raise ProviderError("auth", withheld)
     elif key is None and keyring_error is not None and provider.needs_key:
         raise keyring_error
     elif loaded.env_base_url_origin is not None:
@@ -203,6 +306,41 @@ def resolve_active(
         api_key=key,
         source=source,
     )
+
+
+def _stored_key(
+    loaded: LoadedSettings,
+    registry: ProviderRegistry,
+    credentials: CredentialStore,
+    provider: Provider,
+    base_url: str,
+) -> tuple[str | None, str | None]:
+    """The stored key if it is bound to ``base_url``'s origin: ``(key, None)``; else
+    ``(None, why it is withheld)``, or ``(None, None)`` when none is stored.
+
+    A key stored without an origin is bound now (see :func:`saved_origin`) and stored
+    again with it, so the binding no longer depends on settings.json.
+
+    Raises:
+        CredentialError: the keyring cannot be read.
+    """
+    from qwen_tui.credentials import CredentialError
+    from qwen_tui.credentials.store import StoredSecret
+
+    name = secret_name(provider)
+    entry: StoredSecret | None = credentials.get_entry(name)
+    if entry is None:
+        return None, None
+    origin = entry.origin
+    if origin is None:
+        origin = saved_origin(loaded, registry, provider)
+        if origin is not None:
+            # Bound for this run either way; if storing fails, the next run binds it again.
+            with contextlib.suppress(CredentialError, ValueError):
+                credentials.set(name, entry.secret, origin=origin)
+    if origin is not None and origin == url_origin(base_url):
+        return entry.secret, None
+    return None, _withheld_message(provider, origin, base_url)
 
 
 _OAUTH_ERROR_KINDS: dict[str, ErrorKind] = {

@@ -61,14 +61,44 @@ class QwenTuiApp(App[None]):
         self.screen_change_signal.subscribe(self, self._screen_shown)
         for problem in self.services.loaded.problems:
             self.notify(problem, severity="warning", timeout=15)
+        untrusted = self.services.loaded.untrusted_dotenv
+        if untrusted is not None:
+            from qwen_tui.ui.screens.trust_question import TrustQuestion
+
+            self.push_screen(TrustQuestion(untrusted), self._after_trust_question)
+        else:
+            self._show_first_screen()
+        self.call_after_refresh(self._preload_sdk)
+        self.call_after_refresh(self._record_start)
+
+    def _show_first_screen(self) -> None:
         if self._provider_configured():
             self.push_screen(self._chat_screen())
         else:
             from qwen_tui.ui.screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen(self.services), self._after_first_sign_in)
-        self.call_after_refresh(self._preload_sdk)
-        self.call_after_refresh(self._record_start)
+
+    def _after_trust_question(self, trusted: bool | None) -> None:
+        """Before anything connects: apply a project .env only if its folder is trusted."""
+        from qwen_tui.config.trust import hold_back_for_this_run, remember_trust
+
+        project = self.services.loaded.project_dotenv
+        if project is not None and trusted:
+            try:
+                remember_trust(self.services.loaded.home, project)
+            except OSError as error:
+                hold_back_for_this_run(project)
+                self.notify(
+                    f"Could not remember that you trust this folder ({error.strerror or error}); "
+                    "going on with your own settings.",
+                    severity="error",
+                )
+            else:
+                self.services.reload()
+        elif project is not None:
+            hold_back_for_this_run(project)
+        self._show_first_screen()
 
     # ----- usage statistics (recorded only with consent, under Qwen OAuth) ----------
 
