@@ -104,6 +104,8 @@ class ChatScreen(ChatCommands):
     def on_mount(self) -> None:
         self.title = "qwen-tui"
         self._show_messages(self.session.messages)
+        for notice in self.session.notices:
+            self.note(notice, severity="warning")
         prompt = self.query_one(PromptInput)
         prompt.prompt_history = [m.content for m in self.session.messages if m.role == "user"]
         prompt.focus()
@@ -428,6 +430,7 @@ class ChatScreen(ChatCommands):
         if self._answering:
             self.action_stop()
         chat = self.chat
+        self.session.close()
         self.session = self.services.sessions.new(
             provider=chat.active.provider.id if chat else None, model=chat.model if chat else None
         )
