@@ -152,6 +152,13 @@ class ChatScreen(ChatCommands):
             self.note(f"{error} Use /auth to choose a provider.", severity="error")
             self._set_status("not connected")
             return
+        except Exception as error:  # anything else: say so, and leave /auth usable
+            self.note(
+                f"Could not connect ({type(error).__name__}). Use /auth to choose a provider.",
+                severity="error",
+            )
+            self._set_status("not connected")
+            return
         if active is None:
             self.note("No provider is configured. Use /auth to choose one.", severity="error")
             self._set_status("not connected")

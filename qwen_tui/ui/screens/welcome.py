@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -245,9 +246,12 @@ class WelcomeScreen(Screen[bool]):
         self.action_verify_or_save()
 
     def _say(self, selector: str, text: str) -> None:
-        """Show ``text`` in a message line, hiding the line while it is empty."""
+        """Show ``text`` in a message line, hiding the line while it is empty.
+
+        As plain text, never as markup: messages quote servers, and ``[redacted]`` would
+        otherwise vanish as a markup tag."""
         line = self.query_one(selector, Static)
-        line.update(text)
+        line.update(Text(text))
         line.display = bool(text)
 
     def _reset_check(self) -> None:
