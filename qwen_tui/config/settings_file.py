@@ -94,11 +94,18 @@ def read_settings_file(path: Path, validate: Any) -> FileRead:
     except FileNotFoundError:
         return result
     except UnicodeDecodeError as exc:
-        result.backup = _backup(path)
+        where = f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+        try:
+            result.backup = _backup(path)
+        except OSError as copy_error:
+            result.problems.append(
+                f"{path} is not valid UTF-8 text ({where}) and could not be copied aside "
+                f"({copy_error.strerror or copy_error}); defaults are used until it is fixed."
+            )
+            return result
         result.problems.append(
-            f"{path} is not valid UTF-8 text (byte 0x{exc.object[exc.start]:02x} at "
-            f"offset {exc.start}). It was copied to {result.backup.name}; defaults are "
-            "used until it is fixed."
+            f"{path} is not valid UTF-8 text ({where}). It was copied to "
+            f"{result.backup.name}; defaults are used until it is fixed."
         )
         return result
     except OSError as exc:
