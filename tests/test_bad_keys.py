@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Button, Input, Select, Static
 
 from qwen_tui.providers import ProviderError
@@ -214,3 +215,25 @@ def test_prompt_mode_refuses_a_bad_key_from_the_environment(name: str, isolated_
     assert "Traceback" not in result.stderr
     assert not leaks(result.stdout + result.stderr)
     assert files_with_the_key(isolated_home) == []
+
+
+async def test_a_pasted_key_with_a_line_break_is_refused_not_cut(isolated_home: Path) -> None:
+    """A paste keeps the whole key, so the break is named instead of a shorter key sent."""
+    key, found = BAD_KEYS["newline"]
+    with openai_server(api_key=HEAD) as server:
+        app = make_app(keyring_backend=MemoryKeyring())
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, WelcomeScreen)
+            screen.query_one("#provider", Select).value = "custom"
+            await pilot.pause()
+            screen.query_one("#base-url", Input).value = server.base_url
+            field = screen.query_one("#api-key", Input)
+            field.focus()
+            field.post_message(events.Paste(f"\n{key}\n"))
+            await wait_until(pilot, lambda: field.value == key)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: bool(text_of(screen, "#key-error")))
+            assert found in text_of(screen, "#key-error")
+            assert not leaks(app.export_screenshot())
+        assert server.requests == []

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -38,6 +38,27 @@ if TYPE_CHECKING:
     from qwen_tui.ui.services import AppServices
 
 URL_ERRORS = {"bad_url", "dns", "connect", "not_found", "not_json", "tls", "timeout", "http"}
+
+
+class KeyInput(Input):
+    """The API key field: a pasted key is taken whole.
+
+    A plain ``Input`` keeps only the first line of a paste, so a key broken by a line
+    break would silently become a shorter, wrong key and be sent to the server. Taken
+    whole, it is refused by the check with the position of the line break.
+    """
+
+    def _on_paste(self, event: events.Paste) -> None:
+        text = event.text.strip()
+        if "\n" not in text and "\r" not in text:
+            super()._on_paste(event)
+            return
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *selection)
+        event.stop()
 
 
 class WelcomeScreen(Screen[bool]):
@@ -116,7 +137,9 @@ class WelcomeScreen(Screen[bool]):
                 yield Input(id="base-url", placeholder="https://host/v1", compact=True)
                 yield Static("", id="url-error", classes="field-error")
                 yield Label("API key")
-                yield Input(id="api-key", password=True, placeholder="paste your key", compact=True)
+                yield KeyInput(
+                    id="api-key", password=True, placeholder="paste your key", compact=True
+                )
                 yield Static("", id="key-hint", classes="hint")
                 yield Static("", id="key-error", classes="field-error")
                 yield Label("Model")
