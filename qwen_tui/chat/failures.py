@@ -18,17 +18,10 @@ from typing import Any
 
 from qwen_tui.chat.events import ChatFailure
 from qwen_tui.chat.sse import StreamError
+from qwen_tui.text.redact import redact
 
 QUOTA_MARKERS = ("insufficient_quota", "quota", "free tier", "free allocated", "exceeded your")
 CONTEXT_MARKERS = ("context_length_exceeded", "maximum context", "context length", "too long")
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every occurrence of a secret with ``[redacted]``."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "[redacted]")
-    return text
 
 
 def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:

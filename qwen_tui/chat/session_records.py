@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from qwen_tui.chat.messages import ChatMessage
+from qwen_tui.text.redact import redact
 
-REDACTED = "[redacted]"
 TITLE_LENGTH = 60
 EMPTY_TITLE = "(empty)"
 
@@ -143,11 +143,10 @@ def transcript_markdown(
 
 
 def replace_all(value: Any, secrets: list[str]) -> Any:
+    """``value`` with every form of every secret in every string redacted (see
+    :func:`qwen_tui.text.redact`), through nested dicts and lists."""
     if isinstance(value, str):
-        for secret in secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
+        return redact(value, secrets)
     if isinstance(value, dict):
         return {key: replace_all(item, secrets) for key, item in value.items()}
     if isinstance(value, list):

@@ -11,7 +11,14 @@ changes mid-conversation, ``{"type": "meta", "provider": ..., "model": ...}`` li
 
 Why append-only and fsync per message: a killed process (or a power cut) then loses at
 most the answer that was still streaming, and never rewrites, so never corrupts, what
-was already saved. A line half-written by a crash is skipped when loading.
+was already saved. A line half-written by a crash is skipped when loading, and the
+session says how many were (:attr:`Session.notices`).
+
+One writer per session: a session holds a lock (``<id>.jsonl.lock``, via filelock, an
+OS lock that dies with the process) from the moment it is opened or first written. A
+second copy of the app that resumes the same session cannot take it; it shows the
+conversation, says why what is added there is not saved, and saves nothing into the
+file, so two windows never interleave their messages in one file.
 
 No secret is meant to reach these files, but the store also scrubs defensively: every
 string written is searched for the secrets the caller registered (the API key, OAuth
@@ -21,13 +28,14 @@ tokens), so a key pasted into a prompt is saved as ``[redacted]``.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import os
 import re
 import secrets as _random
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.chat.session_records import (
@@ -41,6 +49,9 @@ from qwen_tui.chat.session_records import (
 )
 from qwen_tui.config.atomic import fsync_folder
 from qwen_tui.config.paths import ensure_private_dir, sessions_dir
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 FORMAT_VERSION = 1
 SUFFIX = ".jsonl"
@@ -79,6 +90,8 @@ class Session:
         created: When the session started.
         cwd: The working folder the session started in.
         skipped_lines: Lines that could not be read when the session was opened.
+        locked_elsewhere: Another copy of the app has the session open, so nothing
+            added here is saved (see :meth:`append`).
     """
 
     def __init__(
@@ -103,7 +116,57 @@ class Session:
         self.created = time.time() if created is None else created
         self.cwd = os.getcwd() if cwd is None else cwd
         self.skipped_lines = skipped_lines
+        self.locked_elsewhere = False
         self._scrub = scrub
+        self._lock: BaseFileLock | None = None
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """What the user should be told about this session when it is shown."""
+        said = []
+        if self.skipped_lines:
+            lines = "line" if self.skipped_lines == 1 else "lines"
+            said.append(
+                f"{self.skipped_lines} {lines} of this saved conversation could not be "
+                "read (cut short by a crash, or edited by hand) and were skipped."
+            )
+        if self.locked_elsewhere:
+            said.append(_LOCKED_ELSEWHERE)
+        return tuple(said)
+
+    def lock(self) -> bool:
+        """Take the session's lock unless this copy holds it already; ``False`` when
+        another copy of the app holds it (then :attr:`locked_elsewhere` is set)."""
+        if self._lock is not None and self._lock.is_locked:
+            return True
+        import filelock
+
+        lock = filelock.FileLock(
+            str(self.path.with_name(self.path.name + ".lock")),
+            timeout=0,
+            mode=0o600,
+            thread_local=False,
+            # Within one process the lock is shared and counted: only another copy of
+            # the app is kept out, not a second view of the session in this one.
+            is_singleton=True,
+        )
+        try:
+            ensure_private_dir(self.path.parent)
+            lock.acquire()
+        except filelock.Timeout:
+            self.locked_elsewhere = True
+            return False
+        except OSError as error:
+            raise SessionError(_write_failure(self.path, error)) from error
+        self._lock = lock
+        self.locked_elsewhere = False
+        return True
+
+    def close(self) -> None:
+        """Let go of the session's lock (another window may then continue it)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def append(self, message: ChatMessage) -> None:
         """Add a finished message and put it on disk before returning.
@@ -150,7 +213,13 @@ class Session:
         byte (read-write rather than write-only, to check the last byte with ``pread``).
         If the file does not end in a newline (a crash cut the last line short), a
         newline is written first, so the new record is not glued to the broken one.
+        Nothing is written while another copy of the app holds the session's lock.
         """
+        if not self.lock():
+            raise SessionError(
+                "This conversation is open in another qwen-tui window, so what is added "
+                "here is not saved. Close it there, or start a /new conversation."
+            )
         try:
             folder = ensure_private_dir(self.path.parent)
             fd = os.open(self.path, os.O_CREAT | os.O_APPEND | os.O_RDWR, 0o600)
@@ -222,7 +291,9 @@ class SessionStore:
 
         Lines that cannot be read (a half-written last line after a crash, bad JSON, a
         message of an unknown role) are skipped rather than making the whole
-        conversation unreadable; their number is in ``Session.skipped_lines``.
+        conversation unreadable; their number is in ``Session.skipped_lines``. The
+        session is locked for this copy of the app; when another copy holds it, it is
+        opened all the same with ``Session.locked_elsewhere`` set.
 
         Raises:
             SessionError: When no session or more than one matches, or the file
@@ -235,7 +306,9 @@ class SessionStore:
             raise SessionError(
                 f"Could not read the saved session {path.stem!r}: {error.strerror or error}."
             ) from error
-        return self._load(path, data)
+        session = self._load(path, data)
+        session.lock()
+        return session
 
     def latest(self) -> Session | None:
         """The most recently written session (for ``--continue``), or ``None``."""
@@ -286,6 +359,7 @@ class SessionStore:
             raise SessionError(
                 f"Could not delete the session {path.stem!r}: {error.strerror or error}."
             ) from error
+        _remove_lock_file(path)
 
     def delete_all(self) -> int:
         """Delete every saved session and return how many were removed.
@@ -303,6 +377,7 @@ class SessionStore:
                 raise SessionError(
                     f"Could not delete the session {path.stem!r}: {error.strerror or error}."
                 ) from error
+            _remove_lock_file(path)
             removed += 1
         return removed
 
@@ -425,6 +500,18 @@ class SessionStore:
             return value
         # Longest first, so a secret that contains another is replaced whole.
         return replace_all(value, sorted(found, key=len, reverse=True))
+
+
+_LOCKED_ELSEWHERE = (
+    "This conversation is open in another qwen-tui window: you can read it here, but "
+    "what you add is not saved while it is open there. Use /new for a separate one."
+)
+
+
+def _remove_lock_file(path: Path) -> None:
+    """Remove a deleted session's lock file, which would otherwise be left behind."""
+    with contextlib.suppress(OSError):
+        path.with_name(path.name + ".lock").unlink()
 
 
 def _mtime(path: Path) -> float:

@@ -10,7 +10,7 @@ from pathlib import Path
 from qwen_tui.config.paths import ensure_private_dir
 
 
-def write_private_atomic(path: Path, data: str) -> None:
+def write_private_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     The temporary file is created 0600 in the same folder (so ``os.replace`` is a rename
@@ -23,8 +23,8 @@ def write_private_atomic(path: Path, data: str) -> None:
     ensure_private_dir(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp_name, 0o600)

@@ -31,7 +31,7 @@ from pydantic_settings import (
 
 from qwen_tui.config.dotenv_discovery import find_dotenv, read_dotenv
 from qwen_tui.config.model import Settings, SettingsData
-from qwen_tui.config.paths import app_home, settings_path
+from qwen_tui.config.paths import app_home, settings_path, tighten_home
 from qwen_tui.config.settings_file import read_settings_file
 from qwen_tui.config.trust import (
     API_KEY_VARIABLE,
@@ -379,7 +379,7 @@ def load_settings(
     dotenv_path = find_dotenv(cwd, own_home)
     dotenv: dict[str, str] = read_dotenv(dotenv_path) if dotenv_path else {}
     file_read = read_settings_file(settings_path(state_home), SettingsData.model_validate)
-    problems = list(file_read.problems)
+    problems = list(file_read.problems) + tighten_home(state_home)
     file_data = SettingsData.model_validate(file_read.data)
     context = _LoadContext(
         flags=flags or {},

@@ -54,3 +54,37 @@ def ensure_private_dir(path: Path) -> Path:
     if path.stat().st_mode & 0o077:
         path.chmod(0o700)
     return path
+
+
+def tighten_home(home: Path) -> list[str]:
+    """Make an existing ``QWEN_TUI_HOME`` readable by its owner only; say when it cannot be.
+
+    The folder was perhaps made by hand or by an older version with the umask's 0755,
+    which lets every local user read settings and conversations. It is set to 0700 at
+    start-up. The user's own home folder (``QWEN_TUI_HOME=~``) is not changed, since
+    other programs rely on its mode; a warning says so instead.
+
+    Returns:
+        One plain sentence per problem, for ``LoadedSettings.problems``.
+    """
+    try:
+        mode = home.stat().st_mode
+    except OSError:
+        return []  # not created yet: it is made 0700 when first written
+    if not mode & 0o077:
+        return []
+    shown = f"{mode & 0o777:04o}"
+    if home.resolve() == Path.home().resolve():
+        return [
+            f"{HOME_ENV} is your home folder {home}, which other users can read (mode "
+            f"{shown}); settings and conversations kept there are not private. Point "
+            f"{HOME_ENV} to a folder of its own."
+        ]
+    try:
+        home.chmod(0o700)
+    except OSError as error:
+        return [
+            f"{home} can be read by other users (mode {shown}) and could not be made "
+            f"private ({error.strerror or error}): run `chmod 700 {home}`."
+        ]
+    return []

@@ -35,12 +35,13 @@ class FileRead:
 def _backup(path: Path) -> Path:
     """Copy a damaged settings file aside so the user's text is never lost.
 
-    A start-up with the same damaged file reuses the earlier copy instead of adding one
-    per run.
+    The copy is byte for byte, so a file that is not even valid UTF-8 is kept as it
+    was. A start-up with the same damaged file reuses the earlier copy instead of adding
+    one per run.
     """
-    text = path.read_text(encoding="utf-8", errors="replace")
+    text = path.read_bytes()
     for earlier in sorted(path.parent.glob(f"{path.name}.broken-*")):
-        if earlier.read_text(encoding="utf-8", errors="replace") == text:
+        if earlier.read_bytes() == text:
             return earlier
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.broken-{stamp}")
@@ -92,7 +93,22 @@ def read_settings_file(path: Path, validate: Any) -> FileRead:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return result
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        where = f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+        try:
+            result.backup = _backup(path)
+        except OSError as copy_error:
+            result.problems.append(
+                f"{path} is not valid UTF-8 text ({where}) and could not be copied aside "
+                f"({copy_error.strerror or copy_error}); defaults are used until it is fixed."
+            )
+            return result
+        result.problems.append(
+            f"{path} is not valid UTF-8 text ({where}). It was copied to "
+            f"{result.backup.name}; defaults are used until it is fixed."
+        )
+        return result
+    except OSError as exc:
         result.problems.append(f"Could not read {path}: {exc}. Using defaults.")
         return result
     if not text.strip():
@@ -165,9 +181,9 @@ def dotted_patch(dotted_key: str, value: Any) -> dict[str, Any]:
 def update_settings_file(path: Path, patch: Mapping[str, Any]) -> dict[str, Any]:
     """Apply ``patch`` (camelCase keys) to settings.json atomically and return the new data.
 
-    Unknown keys already in the file are kept. A file that is not valid JSON was backed
-    up when it was read; here it is replaced by the patch alone rather than refusing to
-    save the user's choice.
+    Unknown keys already in the file are kept. A file that is not valid JSON (or not
+    UTF-8) is copied aside first (the copy made when it was read is reused); it is then
+    replaced by the patch alone rather than refusing to save the user's choice.
 
     Raises:
         SettingsWriteError: the file or its folder cannot be written.
@@ -176,8 +192,17 @@ def update_settings_file(path: Path, patch: Mapping[str, Any]) -> dict[str, Any]
         current = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(current, dict):
             current = {}
-    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+    except FileNotFoundError:
         current = {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        current = {}
+        try:
+            _backup(path)
+        except OSError as exc:
+            raise SettingsWriteError(
+                f"{path} is damaged and could not be copied aside before saving "
+                f"({exc.strerror or exc}); it was left as it is."
+            ) from exc
     except OSError as exc:
         raise SettingsWriteError(
             f"Could not read {path} to update it: {exc.strerror or exc}. "

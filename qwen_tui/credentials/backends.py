@@ -23,6 +23,8 @@ from keyring.backends.fail import Keyring as FailKeyring
 from keyring.backends.null import Keyring as NullKeyring
 from keyring.errors import InitError, KeyringLocked, NoKeyringError, PasswordDeleteError
 
+from qwen_tui.text.redact import redact
+
 __all__ = [
     "KEYRING_LOCKED",
     "SecretBackend",
@@ -224,8 +226,7 @@ def vet_backend(backend: KeyringBackend) -> VettedBackend:
 def _detail(exc: BaseException, secret: str | None) -> str:
     """Short ``Type: message`` text for an exception, with the secret blanked out."""
     text = str(exc).strip()
-    if secret:
-        text = text.replace(secret, "***")
+    text = redact(text, [secret])
     if len(text) > _DETAIL_LIMIT:
         text = text[: _DETAIL_LIMIT - 1] + "…"
     name = type(exc).__name__

@@ -23,7 +23,12 @@ def _say(message: str) -> None:
 
 
 def run_auth_command(args: argparse.Namespace, loaded: LoadedSettings) -> int:
-    """Dispatch ``auth`` sub-commands."""
+    """Dispatch ``auth`` sub-commands.
+
+    A failure nobody planned for is one line on stderr and a non-zero exit, not a
+    traceback: the exception's type and its message, with any key read on the way
+    removed.
+    """
     for problem in loaded.problems:
         _say(f"warning: {problem}")
     if loaded.untrusted_dotenv is not None:
@@ -33,11 +38,27 @@ def run_auth_command(args: argparse.Namespace, loaded: LoadedSettings) -> int:
         outcome = "Those settings are ignored here."
         _say(f"warning: {untrusted_message(loaded.untrusted_dotenv, outcome)}")
         hold_back_for_this_run(loaded.untrusted_dotenv)
-    if args.auth_command == "login":
-        return _login(args, loaded)
-    if args.auth_command == "status":
-        return _status(loaded)
-    return _logout(args, loaded)
+    try:
+        if args.auth_command == "login":
+            return _login(args, loaded)
+        if args.auth_command == "status":
+            return _status(loaded)
+        return _logout(args, loaded)
+    except KeyboardInterrupt:
+        _say("Interrupted; nothing more was changed.")
+        return EXIT_FAILURE
+    except Exception as error:  # one line, never a traceback, whatever failed
+        from qwen_tui.text import neutralise, redact
+
+        detail = neutralise(" ".join(redact(str(error), _keys_read).split()))[:300]
+        said = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+        _say(f"error: auth {args.auth_command} failed unexpectedly ({said}).")
+        return EXIT_FAILURE
+
+
+# Keys read from the user during this command, kept only to remove them from the
+# message of an unexpected error.
+_keys_read: list[str] = []
 
 
 def ask_usage_statistics_once(loaded: LoadedSettings) -> None:
@@ -83,8 +104,11 @@ def ask_usage_statistics_once(loaded: LoadedSettings) -> None:
 def _read_key(provider_name: str) -> str:
     """The key from stdin when piped, else asked for without echo."""
     if not sys.stdin.isatty():
-        return sys.stdin.read().strip()
-    return getpass.getpass(f"API key for {provider_name} (input hidden): ").strip()
+        key = sys.stdin.read()
+    else:
+        key = getpass.getpass(f"API key for {provider_name} (input hidden): ")
+    _keys_read.extend((key, key.strip()))
+    return key.strip()
 
 
 def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:

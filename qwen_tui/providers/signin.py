@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from qwen_tui.config import LoadedSettings, update_settings_file
 from qwen_tui.config.trust import ProjectDotenv
+from qwen_tui.providers.api_keys import clean_api_key
 from qwen_tui.providers.catalogue import AuthMethod, ErrorKind, Provider, ProviderError
 from qwen_tui.providers.registry import ActiveProvider, ProviderRegistry, url_origin
 from qwen_tui.providers.urls import normalise_base_url
@@ -110,7 +111,7 @@ async def check_api_key(
             the key; an empty key where the provider needs one is refused here.
     """
     url = normalise_base_url(base_url)
-    key = (api_key or "").strip() or None
+    key = clean_api_key(api_key)
     if key is None and provider.needs_key:
         raise ProviderError("auth", f"{provider.name} needs an API key. Paste it in the key field.")
     models = await registry.verify_key(url, key, provider=provider, timeout=timeout)
@@ -134,9 +135,10 @@ def save_api_key_sign_in(
     Raises:
         qwen_tui.credentials.KeyringUnavailable: no keyring and no consent to the file.
         qwen_tui.config.SettingsWriteError: settings.json cannot be written.
+        ProviderError: the key holds a character no key has (nothing is stored).
     """
     location = None
-    key = (api_key or "").strip()
+    key = clean_api_key(api_key)
     if key:
         location = credentials.set(secret_name(provider), key, origin=url_origin(base_url))
     else:
@@ -269,6 +271,8 @@ def resolve_active(
             ``"auth"`` means: sign in again).
         CredentialError: the key is needed, not in the environment, and the keyring
             cannot be read.
+        ProviderError: the key (stored or in ``OPENAI_API_KEY``) holds a character no
+            key has, such as a line break; it is never sent.
     """
     if loaded.untrusted_dotenv is not None:
         raise UntrustedFolder(loaded.untrusted_dotenv)
@@ -291,7 +295,7 @@ def resolve_active(
             keyring_error = error
     source = "settings"
     if key is None and _env_key_applies(loaded, provider, base_url):
-        key = loaded.env_api_key
+        key = clean_api_key(loaded.env_api_key, "OPENAI_API_KEY")
         source = loaded.env_api_key_origin or "environment"
     elif key is None and withheld is not None and provider.needs_key:
         raise ProviderError("auth", withheld)
@@ -339,7 +343,7 @@ def _stored_key(
             with contextlib.suppress(CredentialError, ValueError):
                 credentials.set(name, entry.secret, origin=origin)
     if origin is not None and origin == url_origin(base_url):
-        return entry.secret, None
+        return clean_api_key(entry.secret, "The stored key"), None
     return None, _withheld_message(provider, origin, base_url)
 
 

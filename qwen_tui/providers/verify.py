@@ -25,6 +25,7 @@ import httpx
 from qwen_tui.providers.catalogue import Provider, ProviderError
 from qwen_tui.providers.urls import display_url, host_port, join_url, normalise_base_url
 from qwen_tui.providers.web_page import looks_like_web_page
+from qwen_tui.text.redact import redact
 
 __all__ = ["fetch_models", "make_client", "verify_key"]
 
@@ -57,13 +58,6 @@ def make_client(timeout: float, *, trust_env: bool = True) -> httpx.AsyncClient:
         mounts=_LOOPBACK_DIRECT if trust_env else None,
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
     )
-
-
-def _redact(text: str, api_key: str | None) -> str:
-    """Remove the key from text that came from elsewhere (a server's error body)."""
-    if api_key:
-        text = text.replace(api_key, "***")
-    return text
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
@@ -166,7 +160,7 @@ def _detail(response: httpx.Response, api_key: str | None) -> str:
         message = message or str(body.get("message") or body.get("detail") or "")
     elif not _looks_like_html(response):
         message = response.text
-    message = " ".join(_redact(message, api_key).split())
+    message = " ".join(redact(message, [api_key]).split())
     if len(message) > _DETAIL_LIMIT:
         message = message[: _DETAIL_LIMIT - 1] + "…"
     return message

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from qwen_tui.providers.qwen_oauth.errors import OAuthError
+from qwen_tui.text.redact import redact
 
 if TYPE_CHECKING:
     import httpx
@@ -69,14 +70,6 @@ def network_error(exc: Exception, url: str, timeout: float, endpoint: str) -> OA
         f"Could not reach the Qwen sign-in server. {reason} If you use another sign-in "
         f"server, check {SETTING_HINTS[endpoint]}.",
     )
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Blank out secrets a server may echo back."""
-    for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
 
 
 def _looks_like_html(response: httpx.Response) -> bool:

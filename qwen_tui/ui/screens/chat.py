@@ -106,6 +106,8 @@ class ChatScreen(ChatCommands):
     def on_mount(self) -> None:
         self.title = "qwen-tui"
         self._show_messages(self.session.messages)
+        for notice in self.session.notices:
+            self.note(notice, severity="warning")
         prompt = self.query_one(PromptInput)
         prompt.prompt_history = [m.content for m in self.session.messages if m.role == "user"]
         prompt.focus()
@@ -152,6 +154,13 @@ class ChatScreen(ChatCommands):
             )
         except (UnknownProvider, ProviderError, CredentialError) as error:
             self.note(f"{error} Use /auth to choose a provider.", severity="error")
+            self._set_status("not connected")
+            return
+        except Exception as error:  # anything else: say so, and leave /auth usable
+            self.note(
+                f"Could not connect ({type(error).__name__}). Use /auth to choose a provider.",
+                severity="error",
+            )
             self._set_status("not connected")
             return
         if active is None:
@@ -447,6 +456,7 @@ class ChatScreen(ChatCommands):
         if self._answering:
             self.action_stop()
         chat = self.chat
+        self.session.close()
         self.session = self.services.sessions.new(
             provider=chat.active.provider.id if chat else None, model=chat.model if chat else None
         )

@@ -158,8 +158,11 @@ class ChatCommands(Screen[None]):
             return
         if self._answering:
             self.action_stop()
+        self.session.close()
         self.session = session
         self._show_messages(session.messages)
+        for notice in session.notices:
+            self.note(notice, severity="warning")
         self.query_one(PromptInput).prompt_history = [
             m.content for m in session.messages if m.role == "user"
         ]

@@ -251,12 +251,17 @@ class QwenSignInScreen(Screen[bool]):
 
     @work(exclusive=True, group="qwen-sign-in", exit_on_error=False)
     async def _run(self, *, offer_import: bool = False) -> None:
-        if self._unsaved is not None:
-            await self._save(self._unsaved)
-            return
-        if offer_import and await self._offer_import():
-            return
-        await self._device_flow()
+        try:
+            if self._unsaved is not None:
+                await self._save(self._unsaved)
+                return
+            if offer_import and await self._offer_import():
+                return
+            await self._device_flow()
+        except Exception as error:  # anything unplanned: leave a state Enter and Esc work in
+            self._fail(
+                "The sign-in failed unexpectedly", f"{type(error).__name__}; nothing was saved."
+            )
 
     async def _offer_import(self) -> bool:
         """Ask once about a Qwen Code sign-in; True when the question settled the visit."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from rich.text import Text
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -33,9 +34,31 @@ from qwen_tui.providers.catalogue import Provider, ProviderError
 from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
 
 if TYPE_CHECKING:
+    from qwen_tui.credentials import StoreLocation
     from qwen_tui.ui.services import AppServices
 
 URL_ERRORS = {"bad_url", "dns", "connect", "not_found", "not_json", "tls", "timeout", "http"}
+
+
+class KeyInput(Input):
+    """The API key field: a pasted key is taken whole.
+
+    A plain ``Input`` keeps only the first line of a paste, so a key broken by a line
+    break would silently become a shorter, wrong key and be sent to the server. Taken
+    whole, it is refused by the check with the position of the line break.
+    """
+
+    def _on_paste(self, event: events.Paste) -> None:
+        text = event.text.strip()
+        if "\n" not in text and "\r" not in text:
+            super()._on_paste(event)
+            return
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *selection)
+        event.stop()
 
 
 class WelcomeScreen(Screen[bool]):
@@ -114,7 +137,9 @@ class WelcomeScreen(Screen[bool]):
                 yield Input(id="base-url", placeholder="https://host/v1", compact=True)
                 yield Static("", id="url-error", classes="field-error")
                 yield Label("API key")
-                yield Input(id="api-key", password=True, placeholder="paste your key", compact=True)
+                yield KeyInput(
+                    id="api-key", password=True, placeholder="paste your key", compact=True
+                )
                 yield Static("", id="key-hint", classes="hint")
                 yield Static("", id="key-error", classes="field-error")
                 yield Label("Model")
@@ -244,9 +269,12 @@ class WelcomeScreen(Screen[bool]):
         self.action_verify_or_save()
 
     def _say(self, selector: str, text: str) -> None:
-        """Show ``text`` in a message line, hiding the line while it is empty."""
+        """Show ``text`` in a message line, hiding the line while it is empty.
+
+        As plain text, never as markup: messages quote servers, and ``[redacted]`` would
+        otherwise vanish as a markup tag."""
         line = self.query_one(selector, Static)
-        line.update(text)
+        line.update(Text(text))
         line.display = bool(text)
 
     def _reset_check(self) -> None:
@@ -306,8 +334,20 @@ class WelcomeScreen(Screen[bool]):
     def _set_busy(self, busy: bool, message: str = "") -> None:
         self._busy = busy
         self._say("#status", message)
+        self._enable_buttons(not busy)
+
+    def _enable_buttons(self, enabled: bool) -> None:
         for button in self.query(Button):
-            button.disabled = busy
+            button.disabled = not enabled
+
+    def _end_busy(self) -> None:
+        """Make the form usable again, leaving whatever message was shown.
+
+        Called in a ``finally`` by every worker that set the screen busy: whatever it
+        raised, Ctrl+S must work again."""
+        self._busy = False
+        if self.is_mounted:
+            self._enable_buttons(True)
 
     def _show_error(self, error: ProviderError) -> None:
         target = "#url-error" if error.kind in URL_ERRORS else "#key-error"
@@ -315,6 +355,14 @@ class WelcomeScreen(Screen[bool]):
         self._say("#status", "")
         focus = "#base-url" if target == "#url-error" else "#api-key"
         self.query_one(focus, Input).focus()
+
+    def _show_unexpected(self, doing: str, error: BaseException, key: str | None) -> None:
+        """An error nobody planned for: say so in one line, without the key."""
+        from qwen_tui.text import neutralise, redact
+
+        detail = neutralise(" ".join(redact(str(error), [key]).split()))[:200]
+        said = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+        self._say("#status", f"{doing} failed unexpectedly ({said}). Nothing was saved.")
 
     @work(exclusive=True, group="sign-in", exit_on_error=False)
     async def _verify(self) -> None:
@@ -329,10 +377,14 @@ class WelcomeScreen(Screen[bool]):
                 self.services.registry, provider, state[1], state[2] or None
             )
         except ProviderError as error:
-            self._set_busy(False)
             self._show_error(error)
             return
-        self._set_busy(False)
+        except Exception as error:  # anything else: the screen must stay usable
+            self._show_unexpected("Checking the key", error, state[2])
+            return
+        finally:
+            self._end_busy()
+        self._say("#status", "")
         self.query_one("#base-url", Input).value = result.base_url
         self._checked = self._form_state()
         self._offer_models(provider, list(result.models))
@@ -363,11 +415,8 @@ class WelcomeScreen(Screen[bool]):
 
     @work(exclusive=True, group="sign-in", exit_on_error=False)
     async def _save(self) -> None:
-        import asyncio
-
-        from qwen_tui.config import SettingsWriteError, update_settings_file
-        from qwen_tui.credentials import KeyringUnavailable
-        from qwen_tui.providers.signin import save_api_key_sign_in
+        from qwen_tui.config import SettingsWriteError
+        from qwen_tui.credentials import CredentialError
 
         model = self._chosen_model()
         if not model:
@@ -376,44 +425,76 @@ class WelcomeScreen(Screen[bool]):
         provider = self._selected_provider()
         _, base_url, key = self._form_state()
         self._set_busy(True, "Saving…")
+        try:
+            location = await self._store(provider, base_url, key or None, model)
+        except _NotSaved as declined:
+            self._say("#status", "")
+            self._say("#key-error", str(declined))
+            return
+        except ProviderError as error:
+            self._show_error(error)
+            return
+        except (CredentialError, SettingsWriteError) as error:
+            self._say("#status", str(error))
+            return
+        except Exception as error:  # anything else: the screen must stay usable
+            self._show_unexpected("Saving", error, key)
+            return
+        finally:
+            self._end_busy()
+        self.services.reload()
+        self._say("#status", "")
+        where = location.description if location is not None else "no key needed"
+        self.notify(f"Signed in to {provider.name} ({model}). Key: {where}.", timeout=6)
+        self.dismiss(True)
+
+    async def _store(
+        self, provider: Provider, base_url: str, key: str | None, model: str
+    ) -> StoreLocation | None:
+        """Save the sign-in; without a keyring, ask once whether the file store may be used.
+
+        Raises:
+            _NotSaved: the user declined the file store.
+        """
+        import asyncio
+
+        from qwen_tui.config import update_settings_file
+        from qwen_tui.credentials import KeyringUnavailable
+        from qwen_tui.providers.signin import save_api_key_sign_in
+
         services = self.services
         try:
-            location = await asyncio.to_thread(
+            return await asyncio.to_thread(
                 save_api_key_sign_in,
                 services.loaded,
                 services.credentials,
                 provider,
                 base_url,
-                key or None,
+                key,
                 model,
             )
         except KeyringUnavailable as error:
-            self._set_busy(False)
-            allowed = await self.app.push_screen_wait(
-                KeyringFallbackQuestion(str(error), services.loaded.home / "credentials.json")
+            question = KeyringFallbackQuestion(
+                str(error), services.loaded.home / "credentials.json"
             )
-            if not allowed:
-                self._say(
-                    "#key-error",
-                    "Not saved: no keyring is available and the file store was declined.",
-                )
-                return
-            try:
-                update_settings_file(
-                    services.loaded.settings_file, {"credentials": {"allowFileStore": True}}
-                )
-            except SettingsWriteError as write_error:
-                self._say("#status", str(write_error))
-                return
-            services.reload()
-            self._save()
-            return
-        except SettingsWriteError as error:
-            self._set_busy(False)
-            self._say("#status", str(error))
-            return
+            if not await self.app.push_screen_wait(question):
+                raise _NotSaved(
+                    "Not saved: no keyring is available and the file store was declined."
+                ) from error
+        update_settings_file(
+            services.loaded.settings_file, {"credentials": {"allowFileStore": True}}
+        )
         services.reload()
-        self._set_busy(False)
-        where = location.description if location is not None else "no key needed"
-        self.notify(f"Signed in to {provider.name} ({model}). Key: {where}.", timeout=6)
-        self.dismiss(True)
+        return await asyncio.to_thread(
+            save_api_key_sign_in,
+            services.loaded,
+            services.credentials,
+            provider,
+            base_url,
+            key,
+            model,
+        )
+
+
+class _NotSaved(Exception):
+    """The user chose not to save (the message says what was left undone)."""
