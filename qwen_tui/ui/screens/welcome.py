@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -31,6 +30,7 @@ from textual.widgets import (
 )
 
 from qwen_tui.providers.catalogue import Provider, ProviderError
+from qwen_tui.ui.plain import plain
 from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
 
 if TYPE_CHECKING:
@@ -97,7 +97,8 @@ class WelcomeScreen(Screen[bool]):
             yield Static("Welcome to qwen-tui", id="welcome-title")
             yield Static(
                 "AI coding help from the provider you choose. "
-                "Keys stay in your OS keyring; nothing is sent anywhere else.",
+                "Keys go to your OS keyring (where there is none, to a private file only "
+                "if you agree) and only to the provider they are for.",
                 id="welcome-lead",
             )
             with RadioSet(id="method"):
@@ -111,7 +112,7 @@ class WelcomeScreen(Screen[bool]):
                 yield Static(
                     "Sign in with your qwen.ai account: qwen-tui shows a link and a short "
                     "code, and you approve in a browser on this computer or on any other "
-                    "device, such as your phone. The tokens are kept in your OS keyring.",
+                    "device, such as your phone. The tokens are kept the same way as API keys.",
                     id="qwen-note",
                 )
                 with Horizontal(id="qwen-buttons"):
@@ -198,7 +199,7 @@ class WelcomeScreen(Screen[bool]):
             status.update("No local model server found on the usual ports.")
             return
         names = ", ".join(provider.name for provider in found)
-        status.update(f"Found running here: {names}")
+        status.update(plain(f"Found running here: {names}"))
         select = self.query_one("#provider", Select)
         current = select.value
         with self.prevent(Select.Changed):
@@ -238,18 +239,20 @@ class WelcomeScreen(Screen[bool]):
         if provider.local:
             key_hint.update("A local server needs no key; leave it empty unless you set one.")
         elif provider.key_url:
-            key_hint.update(f"Get a key at {provider.key_url}")
+            key_hint.update(plain(f"Get a key at {provider.key_url}"))
         else:
             key_hint.update("Leave empty if the server needs no key.")
         terms = self.query_one("#provider-terms", Static)
         if provider.terms_url or provider.privacy_url:
             terms.update(
-                f"{provider.name}'s own terms and privacy policy apply:\n"
-                f"Terms: {provider.terms_url or 'see the provider'}\n"
-                f"Privacy: {provider.privacy_url or 'see the provider'}"
+                plain(
+                    f"{provider.name}'s own terms and privacy policy apply:\n"
+                    f"Terms: {provider.terms_url or 'see the provider'}\n"
+                    f"Privacy: {provider.privacy_url or 'see the provider'}"
+                )
             )
         else:
-            terms.update(provider.data_use)
+            terms.update(plain(provider.data_use))
         self._reset_check()
 
     @on(Input.Changed, "#base-url, #api-key")
@@ -274,7 +277,7 @@ class WelcomeScreen(Screen[bool]):
         As plain text, never as markup: messages quote servers, and ``[redacted]`` would
         otherwise vanish as a markup tag."""
         line = self.query_one(selector, Static)
-        line.update(Text(text))
+        line.update(plain(text))
         line.display = bool(text)
 
     def _reset_check(self) -> None:
@@ -392,23 +395,24 @@ class WelcomeScreen(Screen[bool]):
     def _offer_models(self, provider: Provider, models: list[str]) -> None:
         select = self.query_one("#model-select", Select)
         typed = self.query_one("#model-input", Input)
+        accepted = "Key accepted" if self._key_text() else "Connected"
         if models:
             preferred = provider.default_model if provider.default_model in models else models[0]
-            select.set_options([(model, model) for model in models])
+            select.set_options([(plain(model), model) for model in models])
             select.value = preferred
             select.display = True
             typed.display = False
             self._say(
                 "#status",
-                f"Key accepted; {len(models)} models available. "
-                "Pick one, then press Ctrl+S to save.",
+                f"{accepted}; {len(models)} model{'s' if len(models) != 1 else ''} "
+                "available. Pick one, then press Ctrl+S to save.",
             )
             select.focus()
         else:
             select.display = False
             typed.display = True
             typed.value = typed.value or provider.default_model
-            self._say("#status", "Key accepted. The server lists no models: type the model id.")
+            self._say("#status", f"{accepted}. The server lists no models: type the model id.")
             typed.focus()
         self.query_one("#verify", Button).display = False
         self.query_one("#save", Button).display = True
@@ -444,8 +448,8 @@ class WelcomeScreen(Screen[bool]):
             self._end_busy()
         self.services.reload()
         self._say("#status", "")
-        where = location.description if location is not None else "no key needed"
-        self.notify(f"Signed in to {provider.name} ({model}). Key: {where}.", timeout=6)
+        where = f" Key: {location.description}." if location is not None else ""
+        self.notify(f"Signed in to {provider.name}, model {model}.{where}", timeout=6)
         self.dismiss(True)
 
     async def _store(
