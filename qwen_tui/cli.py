@@ -17,20 +17,41 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
+BUILT_IN_PROVIDERS = (
+    "qwen",
+    "openai",
+    "dashscope-intl",
+    "dashscope-cn",
+    "modelscope",
+    "openrouter",
+    "ollama",
+    "lmstudio",
+    "llamacpp",
+    "vllm",
+    "custom",
+)
+"""The catalogue's ids, written out so that ``--help`` needs no file read (a test keeps
+the two the same)."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line grammar; documented in docs/cli.md."""
     parser = argparse.ArgumentParser(
         prog="qwen-tui",
+        usage="qwen-tui [options] [-p PROMPT]\n       qwen-tui auth {login,status,logout} …"
+        "\n       qwen-tui trust [DIR]",
         description="AI coding help in your terminal, from the provider of your choice.",
+        epilog=f"Provider ids: {', '.join(BUILT_IN_PROVIDERS)}, or one of your own "
+        "(providers.custom in settings.json). Documentation: docs/cli.md.",
     )
     parser.add_argument("--version", action="version", version=f"qwen-tui {__version__}")
-    parser.add_argument("--provider", help="provider id for this run (see `auth login --help`)")
-    parser.add_argument("--base-url", help="API base URL for this run")
-    parser.add_argument("--model", help="model id for this run")
+    parser.add_argument("--provider", metavar="ID", help="provider id for this run (listed below)")
+    parser.add_argument("--base-url", metavar="URL", help="API base URL for this run")
+    parser.add_argument("--model", metavar="MODEL", help="model id for this run")
     parser.add_argument(
         "-p",
         "--prompt",
+        metavar="PROMPT",
         help="ask once, stream the answer to stdout and exit (piped stdin is added as context)",
     )
     parser.add_argument(
@@ -57,11 +78,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     resume.add_argument("--resume", metavar="ID", help="open a saved conversation by id")
     parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="write a debug log to $QWEN_TUI_HOME/logs/debug.log (secrets masked)",
+    )
+    parser.add_argument(
         "--trust-folder",
         action="store_true",
         help="trust the .env of this project folder (remembered; see `qwen-tui trust`)",
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands", prog="qwen-tui"
+    )
     trust = commands.add_parser(
         "trust",
         help="let a project's .env change the endpoint (shows what it changes first)",
@@ -73,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     login = auth_commands.add_parser(
         "login",
         help="sign in and make the provider active",
+        epilog=f"Provider ids: {', '.join(BUILT_IN_PROVIDERS)}, or one of your own.",
         description=(
             "Sign in. For --method openai the key is read from standard input when it is "
             "not a terminal (e.g. `echo $KEY | qwen-tui auth login --provider openai`), "
@@ -81,9 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     login.add_argument("--method", choices=["qwen-oauth", "openai"], default="openai")
-    login.add_argument("--provider", dest="login_provider", help="provider id, e.g. openai")
-    login.add_argument("--base-url", dest="login_base_url", help="API base URL")
-    login.add_argument("--model", dest="login_model", help="model id (default: the preset's)")
+    login.add_argument(
+        "--provider", dest="login_provider", metavar="ID", help="provider id, e.g. openai"
+    )
+    login.add_argument("--base-url", dest="login_base_url", metavar="URL", help="API base URL")
+    login.add_argument(
+        "--model", dest="login_model", metavar="MODEL", help="model id (default: the preset's)"
+    )
     login.add_argument(
         "--no-browser", action="store_true", help="never open a browser (Qwen OAuth)"
     )
@@ -94,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     auth_commands.add_parser("status", help="show the active sign-in (never the secret)")
     logout = auth_commands.add_parser("logout", help="remove the stored secret")
-    logout.add_argument("--provider", dest="logout_provider", help="provider id to sign out of")
+    logout.add_argument(
+        "--provider", dest="logout_provider", metavar="ID", help="provider id to sign out of"
+    )
     return parser
 
 
@@ -127,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_trust_command(args)
     loaded = load_settings(flags, trust_folder=args.trust_folder)
+    if args.debug:
+        _start_debug_log(loaded)
     if args.command == "auth":
         from qwen_tui.headless.auth import run_auth_command
 
@@ -143,6 +180,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         services.close_telemetry()
     return EXIT_OK
+
+
+def _start_debug_log(loaded: Any) -> None:
+    """``--debug``: open the log and note what this run is (never a secret)."""
+    import logging
+
+    from qwen_tui.config.debug_log import LOGGER_NAME, start_debug_log
+
+    path = start_debug_log(loaded.home)
+    log = logging.getLogger(LOGGER_NAME)
+    log.info("qwen-tui %s, Python %s", __version__, sys.version.split()[0])
+    log.info("home %s; settings %s; .env %s", loaded.home, loaded.settings_file, loaded.dotenv_path)
+    for problem in loaded.problems:
+        log.warning("settings problem: %s", problem)
+    print(f"Debug log: {path}", file=sys.stderr)
 
 
 def _headless_prompt(args: argparse.Namespace, loaded: Any) -> int:

@@ -10,6 +10,7 @@ minute-long hang.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,7 @@ from qwen_tui.chat.events import (
 from qwen_tui.chat.failures import failure_from_exception
 from qwen_tui.chat.sse import iter_chunks
 from qwen_tui.chat.think import ThinkSplitter
+from qwen_tui.config.debug_log import LOGGER_NAME, remember_secret
 from qwen_tui.providers.registry import ActiveProvider, openai_client_kwargs
 from qwen_tui.telemetry.events import ApiRequest, ErrorReport
 from qwen_tui.telemetry.recorder import NullTelemetry, TelemetryRecorder
@@ -46,6 +48,8 @@ WEB_PAGE_MESSAGE = "The URL answered with a web page, not an OpenAI-compatible A
 RefreshCredentials = Callable[[bool], Awaitable[str | None]]
 """Returns the access token to use: called with ``False`` before each request (renew it
 if it is about to expire) and with ``True`` after a 401 (renew it now)."""
+
+_log = logging.getLogger(LOGGER_NAME)
 
 _QUOTA_USED_UP = "Your quota with this provider is used up (429)."
 
@@ -162,10 +166,19 @@ class ChatService:
                 elif isinstance(event, ChatFailure):
                     self.stats.failures += 1
                     self._record_failure(event)
+                    _log.warning("answer failed: %s (HTTP %s)", event.kind, event.status)
                 yield event
         finally:
             ended = time.monotonic()
             self.stats.api_seconds += ended - started
+            _log.info(
+                "answer from %s: %.2f s, first token after %s, tokens %d→%d, finished %s",
+                chosen,
+                ended - started,
+                "-" if first_token is None else f"{first_token - started:.2f} s",
+                *tokens,
+                finished,
+            )
             self._record_request(started, first_token, ended, tokens, finished)
 
     def _collecting(self) -> bool:
@@ -305,6 +318,7 @@ class ChatService:
         except Exception as exc:
             return _renewal_failure(exc)
         if token and token != self.active.api_key:
+            remember_secret(token)
             self.active = replace(self.active, api_key=token)
             await self.aclose()  # the next request builds a client with the new token
         return None

@@ -18,12 +18,14 @@ This is also the one place of the rule that a key goes only where it was given f
 from __future__ import annotations
 
 import contextlib
+import logging
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qwen_tui.config import LoadedSettings, update_settings_file
+from qwen_tui.config.debug_log import LOGGER_NAME, remember_secret
 from qwen_tui.config.trust import ProjectDotenv
 from qwen_tui.providers.api_keys import clean_api_key
 from qwen_tui.providers.catalogue import AuthMethod, ErrorKind, Provider, ProviderError
@@ -114,6 +116,7 @@ async def check_api_key(
     key = clean_api_key(api_key)
     if key is None and provider.needs_key:
         raise ProviderError("auth", f"{provider.name} needs an API key. Paste it in the key field.")
+    remember_secret(key)
     models = await registry.verify_key(url, key, provider=provider, timeout=timeout)
     return KeyCheck(base_url=url, models=tuple(models))
 
@@ -278,7 +281,7 @@ def resolve_active(
         raise UntrustedFolder(loaded.untrusted_dotenv)
     selected, provider = selected_provider(loaded, registry)
     if selected == "qwen-oauth":
-        return _resolve_qwen_oauth(loaded, registry, credentials)
+        return _noted(_resolve_qwen_oauth(loaded, registry, credentials))
     if selected != "openai" or provider is None:
         return None
     model_settings = loaded.settings.model
@@ -303,13 +306,30 @@ def resolve_active(
         raise keyring_error
     elif loaded.env_base_url_origin is not None:
         source = loaded.env_base_url_origin
-    return ActiveProvider(
-        provider=provider,
-        base_url=base_url,
-        model=model_settings.name or provider.default_model or None,
-        api_key=key,
-        source=source,
+    return _noted(
+        ActiveProvider(
+            provider=provider,
+            base_url=base_url,
+            model=model_settings.name or provider.default_model or None,
+            api_key=key,
+            source=source,
+        )
     )
+
+
+def _noted(active: ActiveProvider | None) -> ActiveProvider | None:
+    """Note the key in use for the debug log's masking, and log what was chosen."""
+    if active is not None:
+        remember_secret(active.api_key)
+        logging.getLogger(LOGGER_NAME).info(
+            "provider %s at %s, model %s, key %s (from %s)",
+            active.provider.id,
+            url_origin(active.base_url),
+            active.model,
+            "present" if active.api_key else "none",
+            active.source,
+        )
+    return active
 
 
 def _stored_key(
