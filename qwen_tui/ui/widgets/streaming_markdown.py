@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -63,9 +64,17 @@ PIECE_SEGMENTS = 200
 """Segments per widget. Textual lays out every child of the answer on each change, so
 the widget count must stay low: a 5 MB answer is some 20 widgets, not thousands."""
 
-INTAKE_CHARS = 256_000
-"""New text taken in per flush (scanning and cutting it costs about 20 ms here); more
-waits for the next step, which is scheduled right after the next frame."""
+INTAKE_CHARS = 64_000
+INTAKE_SECONDS = 0.03
+"""New text is taken in steps of :data:`INTAKE_CHARS` (scanning and cutting one costs
+a few milliseconds) for at most about :data:`INTAKE_SECONDS` per flush; more waits for
+the next step, which is scheduled right after the next frame."""
+
+PUBLISH_SECONDS = 0.4
+"""While a bulk of text is being taken in, the screen's layout is brought up to date
+at most this often (and when the bulk is all in). Textual's layout of an answer costs
+in proportion to its height (tens of milliseconds for a 5 MB answer); laying it out
+after every step would make the steps slow and the keys wait."""
 
 BULK_CHARS = 16_000
 """Segments frozen in a flush bigger than this are rendered only when painted. Smaller
@@ -181,6 +190,7 @@ class MarkdownPiece(Widget):
         self._eager: set[int] = set()
         if text:
             self.add_segment(text, lazy=lazy)
+            self.refresh(layout=True)
 
     # ----- content -----------------------------------------------------------------
 
@@ -211,14 +221,15 @@ class MarkdownPiece(Widget):
         self.refresh(layout=True)
 
     def add_segment(self, text: str, *, lazy: bool) -> None:
-        """Add a segment at the end (``lazy``: rendered when painted)."""
+        """Add a segment at the end (``lazy``: rendered when painted); shown once the
+        piece is refreshed (``refresh(layout=True)``)."""
         index = len(self._segments)
         segment = _Segment(text)
         self._segments.append(segment)
         self._place(index, lazy=lazy)
 
     def extend_last(self, text: str, *, lazy: bool) -> None:
-        """Add ``text`` to the last segment, which is rendered again."""
+        """Add ``text`` to the last segment, which is rendered again (once refreshed)."""
         index = len(self._segments) - 1
         self._segments[index].source += text
         self._cache.pop(index, None)
@@ -231,7 +242,6 @@ class MarkdownPiece(Widget):
         if not lazy:
             self._eager.add(index)
         self._heights_changed()
-        self.refresh(layout=True)
 
     def _estimate(self, source: str) -> int:
         return estimate_height(source, self._width) if source.strip() else 0
@@ -354,6 +364,9 @@ class StreamingMarkdown(Vertical):
         self._plain = plain
         self._final = False
         self._step_pending = False
+        self._changed: list[MarkdownPiece] = []
+        self._unmounted: list[MarkdownPiece] = []
+        self._published = 0.0
         # Text given whole (a saved answer) is rendered lazily, in bigger segments.
         self._whole = bool(text)
 
@@ -398,25 +411,49 @@ class StreamingMarkdown(Vertical):
         self._arrived.append(text)
 
     def flush(self, *, final: bool = False) -> None:
-        """Bring the screen closer to the text received: at most :data:`INTAKE_CHARS`
-        of new text per call; when more is waiting, the next step runs after the next
-        frame by itself.
+        """Bring the screen closer to the text received: steps of :data:`INTAKE_CHARS`
+        for about :data:`INTAKE_SECONDS` per call; when more is waiting, the next step
+        runs after the next frame by itself.
 
         Args:
             final: the answer is complete, so the tail is finished too.
         """
         self._take_arrived()
         self._final = self._final or final
-        self._taken = min(len(self._text), self._taken + INTAKE_CHARS)
-        taken = self._taken
-        done = self._final and taken == len(self._text)
-        stable = self._scanner.scan(self._text, taken)
-        end = taken if done else stable
-        bulk = end - self._frozen_upto > BULK_CHARS or self._whole
-        if end > self._frozen_upto:
-            self._freeze(end, lazy=bulk, at_boundaries=True)
-        if not done:
-            self._bound_tail(taken, lazy=bulk)
+        started, taken_before = time.perf_counter(), self._taken
+        while True:
+            self._taken = min(len(self._text), self._taken + INTAKE_CHARS)
+            taken = self._taken
+            done = self._final and taken == len(self._text)
+            stable = self._scanner.scan(self._text, taken)
+            end = taken if done else stable
+            bulk = (
+                self._whole
+                or taken - taken_before > BULK_CHARS
+                or end - self._frozen_upto > BULK_CHARS
+            )
+            if end > self._frozen_upto:
+                self._freeze(end, lazy=bulk, at_boundaries=True)
+            if not done:
+                self._bound_tail(taken, lazy=bulk)
+            if taken == len(self._text) or time.perf_counter() - started > INTAKE_SECONDS:
+                break
+        caught_up = taken == len(self._text)
+        if caught_up or not bulk or started - self._published >= PUBLISH_SECONDS:
+            self._publish(taken)
+        if not caught_up and not self._step_pending:
+            self._step_pending = True
+            self.call_after_refresh(self._step)
+
+    def _publish(self, taken: int) -> None:
+        """Show the segments added since the last time, and the open tail."""
+        self._published = time.perf_counter()
+        for piece in self._changed:
+            piece.refresh(layout=True)
+        self._changed.clear()
+        if self._unmounted:
+            self.mount_all(self._unmounted, before=self._tail)
+            self._unmounted = []
         tail = self._tail
         if tail is not None:
             rest = self._text[self._frozen_upto : taken]
@@ -425,9 +462,6 @@ class StreamingMarkdown(Vertical):
             if rest != tail.source:
                 tail.set_source(rest)
             tail.display = bool(rest.strip())
-        if taken < len(self._text) and not self._step_pending:
-            self._step_pending = True
-            self.call_after_refresh(self._step)
 
     def _step(self) -> None:
         self._step_pending = False
@@ -493,9 +527,11 @@ class StreamingMarkdown(Vertical):
             and last.last_segment_chars + len(block) <= SEGMENT_CHARS
         ):
             last.extend_last(block, lazy=lazy)
-            return
-        if last is None or last.segment_count >= PIECE_SEGMENTS:
-            last = MarkdownPiece(code_theme=self._code_theme(), plain=self._plain)
-            self._pieces.append(last)
-            self.mount(last, before=self._tail)
-        last.add_segment(block, lazy=lazy)
+        else:
+            if last is None or last.segment_count >= PIECE_SEGMENTS:
+                last = MarkdownPiece(code_theme=self._code_theme(), plain=self._plain)
+                self._pieces.append(last)
+                self._unmounted.append(last)
+            last.add_segment(block, lazy=lazy)
+        if last not in self._changed:
+            self._changed.append(last)
