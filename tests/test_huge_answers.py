@@ -13,7 +13,7 @@ import asyncio
 import importlib
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -79,6 +79,28 @@ async def ask(pilot: Pilot[Any], screen: ChatScreen) -> None:
     await pilot.press("enter")
 
 
+def ask_without_waiting(pilot: Pilot[Any], screen: ChatScreen) -> asyncio.Task[None]:
+    """Press Enter but do not wait for the screen to settle (a pilot's press waits
+    until the app is idle, by which time the answer would be drawn)."""
+    screen.query_one(PromptInput).load_text("write a lot")
+    return asyncio.create_task(pilot.press("enter"))
+
+
+async def key_effect(pilot: Pilot[Any], key: str, effect: Callable[[], bool]) -> float:
+    """Seconds from pressing ``key`` until ``effect()`` holds, checked every 2 ms (not
+    after the app has settled, as a pilot's press returns); fails after
+    :data:`KEY_BOUND`."""
+    loop = asyncio.get_running_loop()
+    pressed = loop.time()
+    pressing = asyncio.create_task(pilot.press(key))
+    while not effect():
+        assert loop.time() - pressed < KEY_BOUND, f"{key} had no effect in time"
+        await asyncio.sleep(0.002)
+    took = loop.time() - pressed
+    await pressing
+    return took
+
+
 def answer_of(screen: ChatScreen) -> AssistantMessage | None:
     found = list(screen.query(AssistantMessage))
     return found[0] if found else None
@@ -87,6 +109,19 @@ def answer_of(screen: ChatScreen) -> AssistantMessage | None:
 def arrived(screen: ChatScreen, size: int) -> bool:
     answer = answer_of(screen)
     return answer is not None and len(answer.text) >= size
+
+
+async def until_arrived(screen: ChatScreen, size: int) -> AssistantMessage:
+    """Wait for the whole answer to have arrived, checking often and without waiting
+    for frames (a pilot's pause does), so that a key can be pressed while it is drawn."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while not arrived(screen, size):
+        assert loop.time() < deadline, "the answer never arrived"
+        await asyncio.sleep(0.002)
+    answer = answer_of(screen)
+    assert answer is not None
+    return answer
 
 
 def screen_text(app: QwenTuiApp, lag: LoopLag | None = None) -> str:
@@ -137,16 +172,15 @@ async def test_ctrl_q_quits_at_once_while_a_5_mb_answer_is_drawn(server: OpenAIS
     loop = asyncio.get_running_loop()
     async with app.run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
-        await ask(pilot, screen)
-        await wait_until(pilot, lambda: arrived(screen, len(text)), timeout=30)
-        answer = answer_of(screen)
-        assert answer is not None
-        assert not answer.body.caught_up  # still being drawn
+        pressing = ask_without_waiting(pilot, screen)
+        await until_arrived(screen, len(text))
+        assert END_MARK not in screen_text(app)  # still being drawn
         pressed = loop.time()
         await pilot.press("ctrl+q")
         while app.is_running and loop.time() - pressed < 30:  # noqa: ASYNC110
             await asyncio.sleep(0.01)  # the app is gone: no pilot to wait with
         quit_after = loop.time() - pressed
+        await pressing
     print(f"5 MB answer: Ctrl+Q → exit {quit_after * 1000:.0f} ms")
     assert quit_after < QUIT_BOUND
 
@@ -158,25 +192,17 @@ async def test_page_up_and_escape_take_effect_while_a_5_mb_chunk_is_drawn(
     server.options.chat_pieces = [text, "never sent"]
     server.options.stall_after = 1  # the stream stays open: Esc has an answer to stop
     app = chat_app()
-    loop = asyncio.get_running_loop()
     async with app.run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
-        await ask(pilot, screen)
-        await wait_until(pilot, lambda: arrived(screen, len(text)), timeout=30)
+        pressing = ask_without_waiting(pilot, screen)
+        answer = await until_arrived(screen, len(text))
+        assert END_MARK not in screen_text(app)  # still being drawn
         transcript = screen.query_one(Transcript)
-        await wait_until(pilot, lambda: transcript.max_scroll_y > 2 * SIZE[1])
-        answer = answer_of(screen)
-        assert answer is not None
-        assert not answer.body.caught_up
         assert transcript.following
-        pressed = loop.time()
-        await pilot.press("pageup")
-        await wait_until(pilot, lambda: not transcript.following, timeout=KEY_BOUND)
-        page_after = loop.time() - pressed
-        pressed = loop.time()
-        await pilot.press("escape")
-        await wait_until(pilot, lambda: not screen._answering, timeout=KEY_BOUND)
-        stop_after = loop.time() - pressed
+        page_after = await key_effect(pilot, "pageup", lambda: not transcript.following)
+        assert END_MARK not in screen_text(app)  # still being drawn
+        stop_after = await key_effect(pilot, "escape", lambda: not screen._answering)
+        await pressing
         print(f"5 MB chunk: PageUp {page_after * 1000:.0f} ms, Esc {stop_after * 1000:.0f} ms")
         # Stopped, the answer is still drawn to its end, and the view stays where the
         # user paged to.

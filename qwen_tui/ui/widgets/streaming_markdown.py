@@ -72,9 +72,10 @@ the next step, which is scheduled right after the next frame."""
 
 PUBLISH_SECONDS = 0.4
 """While a bulk of text is being taken in, the screen's layout is brought up to date
-at most this often (and when the bulk is all in). Textual's layout of an answer costs
-in proportion to its height (tens of milliseconds for a 5 MB answer); laying it out
-after every step would make the steps slow and the keys wait."""
+at most this often (and when the bulk is all in), and at most once per four times what
+the last update took. Textual's layout of an answer costs in proportion to its height
+(tens of milliseconds for a 5 MB answer); laying it out after every step would make
+the steps slow and the keys wait."""
 
 BULK_CHARS = 16_000
 """Segments frozen in a flush bigger than this are rendered only when painted. Smaller
@@ -367,6 +368,8 @@ class StreamingMarkdown(Vertical):
         self._changed: list[MarkdownPiece] = []
         self._unmounted: list[MarkdownPiece] = []
         self._published = 0.0
+        self._publish_cost = 0.0
+        self._measuring = False
         # Text given whole (a saved answer) is rendered lazily, in bigger segments.
         self._whole = bool(text)
 
@@ -439,7 +442,8 @@ class StreamingMarkdown(Vertical):
             if taken == len(self._text) or time.perf_counter() - started > INTAKE_SECONDS:
                 break
         caught_up = taken == len(self._text)
-        if caught_up or not bulk or started - self._published >= PUBLISH_SECONDS:
+        interval = max(PUBLISH_SECONDS, 4 * self._publish_cost)
+        if caught_up or not bulk or started - self._published >= interval:
             self._publish(taken)
         if not caught_up and not self._step_pending:
             self._step_pending = True
@@ -448,6 +452,7 @@ class StreamingMarkdown(Vertical):
     def _publish(self, taken: int) -> None:
         """Show the segments added since the last time, and the open tail."""
         self._published = time.perf_counter()
+        self._measuring = True
         for piece in self._changed:
             piece.refresh(layout=True)
         self._changed.clear()
@@ -465,6 +470,10 @@ class StreamingMarkdown(Vertical):
 
     def _step(self) -> None:
         self._step_pending = False
+        if self._measuring:
+            # Runs after the frame that laid out the last update: about what it cost.
+            self._measuring = False
+            self._publish_cost = time.perf_counter() - self._published
         if self.is_attached:
             self.flush()
 
