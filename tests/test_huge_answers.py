@@ -3,8 +3,8 @@
 Both come from the real OpenAI-compatible server on 127.0.0.1 into the real chat
 screen. While they are drawn the event loop is watched (:class:`LoopLag`): the keys
 (Ctrl+Q, Esc, PageUp) must take effect at once, and the last words must end up on
-screen. The bounds asserted are loose enough for a loaded 2-core machine; the figures
-measured on a quiet one are in docs/performance.md (``make bench``).
+screen. The bounds asserted are loose enough for a loaded 2-core machine (the aim is
+0.1 s); the figures measured are in docs/performance.md (``make bench``).
 """
 
 from __future__ import annotations

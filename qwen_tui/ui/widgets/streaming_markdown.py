@@ -62,7 +62,7 @@ at most) stays within a few tens of milliseconds, so painting a screen does too.
 
 PIECE_SEGMENTS = 200
 """Segments per widget. Textual lays out every child of the answer on each change, so
-the widget count must stay low: a 5 MB answer is some 20 widgets, not thousands."""
+the widget count must stay low: a 5 MB answer is about 40 widgets, not thousands."""
 
 INTAKE_CHARS = 64_000
 INTAKE_SECONDS = 0.03
