@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench.answers import END_MARK, answer_pieces
 from bench.headless import bench_headless
+from bench.huge import bench_huge
 from bench.tmux import TmuxSession, stop_server
 from bench.transcript import bench_transcript
 
@@ -231,6 +232,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, nargs="*", default=[50, 200])
     parser.add_argument("--skip-launch", action="store_true")
     parser.add_argument("--skip-headless", action="store_true")
+    parser.add_argument(
+        "--huge-runs", type=int, default=3, help="runs of the 5 MB and long-line cases (0: skip)"
+    )
     args = parser.parse_args()
     compile_bytecode()
     rows: list[tuple[str, str, str]] = []
@@ -275,10 +279,17 @@ def main() -> None:
             rows.append((f"{tokens} tokens: Enter → last word", fmt(tui), ratio(tui, raw, "raw")))
             rows.append((f"{tokens} tokens: raw openai client", fmt(raw), ""))
             rows.append((f"{tokens} tokens: CPU per 1,000 tokens", fmt(cpu), ""))
+        if args.huge_runs:
+            for label, values, baseline, name in bench_huge(
+                args.huge_runs, work, lambda url, home: chat_env(home, url), raw_client_read
+            ):
+                against = ratio(values, baseline, name) if baseline else ""
+                rows.append((label, fmt(values), against))
     print(
         f"\nqwen-tui benchmarks — {platform.node()} ({os.cpu_count()} cores), "
         f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
-        f"median of {args.runs} runs ({args.launch_runs} for start-up and -p), min–max in brackets, "
+        f"median of {args.runs} runs ({args.launch_runs} for start-up and -p, "
+        f"{args.huge_runs} for huge answers), min–max in brackets, "
         f"{time.perf_counter() - started:.0f} s in all\n"
     )
     width = max(len(r[0]) for r in rows)

@@ -29,10 +29,14 @@ class AssistantMessage(Vertical):
     def __init__(self, text: str = "", reasoning: str = "", *, model: str | None = None) -> None:
         super().__init__(classes="assistant-message")
         self.border_title = plain(model) if model else "Assistant"
-        self._reasoning_text = reasoning
-        self._reasoning_shown = reasoning
+        self._has_reasoning = bool(reasoning)
+        self._reasoning_words = len(reasoning.split())
+        self._reasoning_last = reasoning[-1:]
+        self._reasoning_changed = False
         self.body = StreamingMarkdown(text)
-        self._reasoning_view = Static(plain(reasoning), classes="reasoning-text")
+        # Plain text, shown in bounded segments: a multi-megabyte reasoning is drawn
+        # only where it is on screen.
+        self._reasoning_view = StreamingMarkdown(reasoning, classes="reasoning-text", plain=True)
         self._reasoning = Collapsible(
             self._reasoning_view, title=self._reasoning_title(), collapsed=True
         )
@@ -49,12 +53,11 @@ class AssistantMessage(Vertical):
         yield self._notice
 
     def on_mount(self) -> None:
-        self._reasoning.display = bool(self._reasoning_text)
+        self._reasoning.display = self._has_reasoning
         self.show_notice(self.initial_notice, severity="warning")
 
     def _reasoning_title(self) -> str:
-        words = len(self._reasoning_text.split())
-        return f"Reasoning ({words} words)"
+        return f"Reasoning ({self._reasoning_words} words)"
 
     @property
     def text(self) -> str:
@@ -64,7 +67,7 @@ class AssistantMessage(Vertical):
     @property
     def reasoning(self) -> str:
         """The reasoning received so far."""
-        return self._reasoning_text
+        return self._reasoning_view.text
 
     def append_text(self, text: str) -> None:
         """Add answer text (shown at the next :meth:`flush`)."""
@@ -72,17 +75,29 @@ class AssistantMessage(Vertical):
 
     def append_reasoning(self, text: str) -> None:
         """Add reasoning text (shown at the next :meth:`flush`)."""
-        self._reasoning_text += text
+        if not text:
+            return
+        self._reasoning_view.append(text)
+        # Words counted as they come: counting the whole text every frame would cost
+        # as much as the text is long.
+        self._reasoning_words += len(text.split())
+        if self._reasoning_last.strip() and text[0].strip():
+            self._reasoning_words -= 1  # a word continued from the last piece
+        self._reasoning_last = text[-1]
+        self._has_reasoning = True
+        self._reasoning_changed = True
 
     def flush(self, *, final: bool = False) -> None:
         """Show what arrived since the last frame."""
         self.body.flush(final=final)
-        if self._reasoning_text != self._reasoning_shown and self._with_reasoning:
-            self._reasoning_shown = self._reasoning_text
+        if not self._with_reasoning:
+            return
+        if self._reasoning_changed:
+            self._reasoning_changed = False
             self._reasoning.display = True
             self._reasoning.title = self._reasoning_title()
-            if not self._reasoning.collapsed or final:
-                self._reasoning_view.update(plain(self._reasoning_text))
+        if not self._reasoning.collapsed or final:
+            self._reasoning_view.flush(final=final)
 
     def show_notice(self, message: str, *, severity: str = "error") -> None:
         """Show a line under the answer (an error, or that it was stopped)."""
@@ -91,7 +106,7 @@ class AssistantMessage(Vertical):
         self._notice.display = bool(message)
 
     def on_collapsible_expanded(self) -> None:
-        self._reasoning_view.update(plain(self._reasoning_text))
+        self._reasoning_view.flush()
 
 
 def history_entry(message: ChatMessage) -> HistoryEntry | None:

@@ -137,12 +137,12 @@ class Transcript(VerticalScroll):
             self.resume_following()
 
     def on_markdown_piece_settled(self, message: MarkdownPiece.Settled) -> None:
-        """A lazily rendered piece came out taller or shorter than estimated. When it
+        """A lazily rendered segment came out taller or shorter than estimated. When it
         starts above the view (it is being scrolled into view from the top), move by
         the difference so the lines the user is reading stay where they are; while
         following, the anchor already keeps the end in place."""
         message.stop()
-        if self.following or message.piece.region.y >= self.region.y:
+        if self.following or message.piece.region.y + message.top >= self.region.y:
             return
         delta = message.delta
         self.call_after_refresh(lambda: self.scroll_to(y=self.scroll_y + delta, animate=False))
