@@ -10,6 +10,7 @@ concern.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
@@ -61,6 +62,15 @@ class KeyInput(Input):
         event.stop()
 
 
+@dataclass(frozen=True)
+class _InUse:
+    """The sign-in the settings use now: where ``/auth`` starts from."""
+
+    provider: Provider
+    base_url: str
+    model: str | None
+
+
 class WelcomeScreen(Screen[bool]):
     """Pick a sign-in method and, for an API key, a provider, key and model.
 
@@ -87,6 +97,7 @@ class WelcomeScreen(Screen[bool]):
         self.services = services
         self.can_leave = can_leave
         self._providers = [p for p in services.registry.list() if p.auth == "openai"]
+        self._in_use = self._sign_in_in_use()
         self._running_local: set[str] = set()
         self._checked: tuple[str, str, str] | None = None
         self._busy = False
@@ -128,7 +139,7 @@ class WelcomeScreen(Screen[bool]):
                 yield Label("Provider")
                 yield Select(
                     self._provider_options(),
-                    value=self._providers[0].id,
+                    value=self._first_provider().id,
                     allow_blank=False,
                     id="provider",
                     compact=True,
@@ -162,7 +173,7 @@ class WelcomeScreen(Screen[bool]):
         self.title = "qwen-tui"
         self.sub_title = "sign in"
         self._show_method("openai")
-        self._apply_provider(self._providers[0])
+        self._apply_provider(self._first_provider())
         self.query_one("#model-input", Input).display = False
         self.query_one("#save", Button).display = False
         self.query_one("#provider", Select).focus()
@@ -171,6 +182,24 @@ class WelcomeScreen(Screen[bool]):
         self.call_after_refresh(self._detect_local_servers)
 
     # ----- provider list -----------------------------------------------------------
+
+    def _sign_in_in_use(self) -> _InUse | None:
+        """The API-key provider, base URL and model the settings use now, if any."""
+        from qwen_tui.providers import UnknownProvider
+        from qwen_tui.providers.signin import selected_provider
+
+        loaded = self.services.loaded
+        try:
+            method, provider = selected_provider(loaded, self.services.registry)
+        except UnknownProvider:
+            return None
+        if method != "openai" or provider is None or provider not in self._providers:
+            return None
+        settings = loaded.settings.model
+        return _InUse(provider, settings.base_url or provider.base_url, settings.name)
+
+    def _first_provider(self) -> Provider:
+        return self._in_use.provider if self._in_use is not None else self._providers[0]
 
     def _provider_options(self) -> list[tuple[str, str]]:
         ordered = sorted(self._providers, key=lambda p: p.id not in self._running_local)
@@ -204,7 +233,9 @@ class WelcomeScreen(Screen[bool]):
         current = select.value
         with self.prevent(Select.Changed):
             select.set_options(self._provider_options())
-            untouched = current == self._providers[0].id and not self._key_text()
+            untouched = (
+                self._in_use is None and current == self._providers[0].id and not self._key_text()
+            )
             select.value = found[0].id if untouched else current
         if untouched:
             self._apply_provider(found[0])
@@ -234,7 +265,10 @@ class WelcomeScreen(Screen[bool]):
 
     def _apply_provider(self, provider: Provider) -> None:
         url = self.query_one("#base-url", Input)
-        url.value = provider.base_url
+        in_use = self._in_use
+        # The provider in use shows the URL configured for it, not the preset's: /auth
+        # to change only the key means typing only the key.
+        url.value = in_use.base_url if in_use and in_use.provider == provider else provider.base_url
         key_hint = self.query_one("#key-hint", Static)
         if provider.local:
             key_hint.update("A local server needs no key; leave it empty unless you set one.")
@@ -397,7 +431,10 @@ class WelcomeScreen(Screen[bool]):
         typed = self.query_one("#model-input", Input)
         accepted = "Key accepted" if self._key_text() else "Connected"
         if models:
-            preferred = provider.default_model if provider.default_model in models else models[0]
+            wanted = [self._in_use.model] if self._in_use is not None else []
+            preferred = next(
+                (m for m in [*wanted, provider.default_model] if m in models), models[0]
+            )
             select.set_options([(plain(model), model) for model in models])
             select.value = preferred
             select.display = True
