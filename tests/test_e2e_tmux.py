@@ -153,3 +153,22 @@ def test_privacy_and_settings_from_the_keyboard_in_a_real_terminal(
     screen = tmux.wait_for(lambda s: "Theme" in s and "Language" in s)
     tmux.type("Escape")
     tmux.wait_for(lambda s: "Theme" not in s)
+
+
+def test_keys_typed_ahead_after_tab_land_in_the_next_field(
+    launch: Callable[..., Tmux],
+) -> None:
+    """A password manager types the URL, Tab and the key in one burst."""
+    tmux = launch()
+    tmux.wait_for(lambda s: "Welcome to qwen-tui" in s and "usual ports" in s)
+    tmux.type("Tab")
+    tmux.wait_for(lambda s: "https://api.openai.com/v1" in s)
+    time.sleep(0.3)  # one key at a time, as a person moves to the field
+    tmux.type("End", "C-u")
+    tmux.wait_for(lambda s: "https://api.openai.com/v1" not in s)
+    tmux.type("http://127.0.0.1:9/v1", literal=True)
+    tmux.type("Tab")
+    tmux.type("SECRETKEY", literal=True)
+    screen = tmux.wait_for(lambda s: "http://127.0.0.1:9/v1" in s and "paste your key" not in s)
+    assert "v1SECRETKEY" not in screen
+    assert "SECRETKEY" not in screen  # the key field is masked

@@ -59,14 +59,17 @@ def normalise_base_url(url: str) -> str:
         raise ProviderError(
             "bad_url", "The base URL is empty. Enter e.g. https://api.example.com/v1."
         )
+    # These messages name only the host: text typed into the URL field may end with a
+    # key typed ahead or pasted into the wrong field, and messages are shown and logged.
     if any(ch.isspace() for ch in text):
-        raise ProviderError("bad_url", f"The base URL {display_url(text)!r} contains spaces.")
+        raise ProviderError(
+            "bad_url", f"The base URL for {_host_of(text)} contains spaces or line breaks."
+        )
     if "://" not in text or text.startswith("://"):
-        example = display_url("https://" + text.split("://", 1)[-1].lstrip("/"))
         raise ProviderError(
             "bad_url",
-            f"The base URL {display_url(text)!r} has no scheme — add http:// or https:// "
-            f"(for example {example}).",
+            f"The base URL for {_host_of(text)} has no scheme — add http:// or https:// "
+            f"(for example https://{_host_of(text)}/v1).",
         )
     parts = _split(text)
     scheme = parts.scheme.lower()
@@ -85,6 +88,13 @@ def normalise_base_url(url: str) -> str:
     netloc = netloc[:host_start] + netloc[host_start:].lower()
     path = parts.path.rstrip("/")
     return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+def _host_of(url: str) -> str:
+    """Only the host (and port) of a URL-ish string, for a message about it."""
+    text = url.strip().split("://", 1)[-1].lstrip("/")
+    host = text.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    return host.split()[0][:80] if host.split() else "this address"
 
 
 def display_url(url: str) -> str:

@@ -90,6 +90,12 @@ class WelcomeScreen(Screen[bool]):
         Binding("ctrl+s", "verify_or_save", "Verify & Save", priority=True),
         Binding("ctrl+s", "qwen_sign_in", "Sign in with Qwen", priority=True),
         Binding("escape", "leave", "Back"),
+        # Priority: otherwise Tab goes to the focused field first and comes back up as
+        # an unhandled key, while keys typed after it (a password manager's auto-type,
+        # a fast typist) are already going to the old field: the key would land in the
+        # Base URL field.
+        Binding("tab", "app.focus_next", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", show=False, priority=True),
     ]
 
     def __init__(self, services: AppServices, *, can_leave: bool = False) -> None:
