@@ -179,7 +179,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         QwenTuiApp(services).run()
     finally:
         services.close_telemetry()
+    _say_how_to_continue(services)
     return EXIT_OK
+
+
+def _say_how_to_continue(services: Any) -> None:
+    """After the app: one line on how to get back to the conversation, if there is one."""
+    from qwen_tui.chat.sessions import SessionError
+
+    try:
+        recent = services.sessions.list(limit=1)
+    except (SessionError, OSError):
+        return
+    if recent and recent[0].messages:
+        print(f"qwen-tui --continue opens this conversation again (--resume {recent[0].id}).")
 
 
 def _start_debug_log(loaded: Any) -> None:

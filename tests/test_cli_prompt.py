@@ -421,6 +421,7 @@ def test_connection_refused() -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("error:")
     assert "--base-url" in result.stderr and "/auth" not in result.stderr
+    assert "connection refused" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
 

@@ -72,12 +72,7 @@ def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = (
     if isinstance(exc, openai.APITimeoutError):
         return _timeout_failure()
     if isinstance(exc, openai.APIConnectionError):
-        cause = exc.__cause__ or exc
-        return ChatFailure(
-            "connect",
-            redact(f"Could not reach the server ({type(cause).__name__}: {cause}).", secret_list),
-            "check_server",
-        )
+        return ChatFailure("connect", redact(_unreachable(exc), secret_list), "check_server")
     if isinstance(exc, openai.APIStatusError):
         return failure_from_status(
             exc.status_code, exc.body, dict(exc.response.headers), secret_list
@@ -120,6 +115,19 @@ def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = (
         redact(f"The answer broke off ({type(exc).__name__}: {exc}).", secret_list),
         "retry",
     )
+
+
+def _unreachable(exc: BaseException) -> str:
+    """What stopped the connection, in the words the sign-in check uses for it
+    (connection refused, unknown host, untrusted certificate)."""
+    from qwen_tui.providers.verify import transport_error
+
+    cause = exc.__cause__ or exc
+    request = getattr(exc, "request", None)
+    url = str(getattr(request, "url", "") or "")
+    if url and isinstance(cause, Exception):
+        return transport_error(cause, url, 0).message
+    return f"Could not reach the server ({type(cause).__name__}: {cause})."
 
 
 def failure_from_status(
