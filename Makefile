@@ -29,6 +29,7 @@ run: $(APP_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check qwen_tui tests bench
 	$(BIN)/ruff format --check qwen_tui tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
