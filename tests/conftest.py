@@ -1,4 +1,8 @@
-"""Shared fixtures: every test runs with its own QWEN_TUI_HOME and a clean environment."""
+"""Shared fixtures: every test runs with its own QWEN_TUI_HOME and a clean environment.
+
+The environment is cleaned in ``os.environ`` itself, so subprocesses that a test starts
+with a copy of it (the CLI, tmux) inherit the clean environment too.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,18 @@ from pathlib import Path
 import pytest
 
 _LEAKY_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
+# The user's network set-up: a proxy (either spelling; the lower-case one wins in both
+# urllib and httpx) or a custom CA must change no result. Tests of proxy or CA
+# behaviour set the variables they mean themselves.
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+_NETWORK_VARIABLES = (
+    *_PROXY_VARIABLES,
+    *(name.upper() for name in _PROXY_VARIABLES),
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "CURL_CA_BUNDLE",
+)
 _LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANGUAGE")
 
 
@@ -23,7 +39,10 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
             "QWEN_TUI_REQUIRE_SYSTEM_TESTS",
         ):
             monkeypatch.delenv(name)
-    for name in _LEAKY_VARIABLES + _LOCALE_VARIABLES:
+    for name in list(os.environ):
+        if name.startswith("OPENAI_"):
+            monkeypatch.delenv(name)
+    for name in _LEAKY_VARIABLES + _NETWORK_VARIABLES + _LOCALE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")  # the privacy texts follow the locale
     work = tmp_path / "work"

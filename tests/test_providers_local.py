@@ -16,13 +16,6 @@ from tests.servers import blackhole_port, closed_port, openai_server
 LOCAL_IDS = ["ollama", "lmstudio", "llamacpp", "vllm"]
 
 
-@pytest.fixture(autouse=True)
-def no_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-
-
 @pytest.mark.parametrize(
     "host", ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "::1", "[::1]", "app.localhost"]
 )
@@ -120,8 +113,8 @@ async def test_proxy_variables_do_not_affect_loopback_probes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     dead_proxy = f"http://127.0.0.1:{closed_port()}"
-    monkeypatch.setenv("HTTP_PROXY", dead_proxy)
-    monkeypatch.setenv("ALL_PROXY", dead_proxy)
+    for name in ("HTTP_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, dead_proxy)
     with openai_server(api_key=None) as lmstudio:
         ports = dict.fromkeys(LOCAL_IDS, closed_port())
         ports["lmstudio"] = lmstudio.port

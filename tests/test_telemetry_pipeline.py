@@ -8,7 +8,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -393,14 +393,15 @@ with otlp_collector() as collector:
 # ------------------------------------------------------------- proxies and CAs
 
 
+@pytest.mark.parametrize("spelling", [str.upper, str.lower])
 def test_a_proxy_from_the_environment_is_used_and_no_proxy_honoured(
-    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch, spelling: Callable[[str], str]
 ) -> None:
     from tests.servers.openai_server import openai_server
 
     with openai_server() as proxy:
-        monkeypatch.setenv("HTTP_PROXY", proxy.url)
-        monkeypatch.setenv("NO_PROXY", "direct.invalid")
+        monkeypatch.setenv(spelling("HTTP_PROXY"), proxy.url)
+        monkeypatch.setenv(spelling("NO_PROXY"), "direct.invalid")
         via_proxy = telemetry_for(isolated_home, "http://collector.invalid:4318")
         via_proxy.record(Factory())
         via_proxy.close(timeout=5)
@@ -414,7 +415,8 @@ def test_a_proxy_from_the_environment_is_used_and_no_proxy_honoured(
 def test_a_loopback_collector_is_reached_directly_despite_a_proxy(
     isolated_home: Path, collector: OTLPCollector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{closed_port()}")
     telemetry = telemetry_for(isolated_home, collector.url)
     telemetry.record(Factory())
     telemetry.close()
