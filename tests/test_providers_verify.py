@@ -14,6 +14,7 @@ import pytest
 
 from qwen_tui.providers import Provider, ProviderError, ProviderRegistry
 from tests.servers import OpenAIServer, ScriptedError, closed_port, openai_server
+from tests.waiting import LOAD_SLACK
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -166,24 +167,24 @@ async def test_server_error_mode(server: OpenAIServer, registry: ProviderRegistr
 
 async def test_timeout(server: OpenAIServer, registry: ProviderRegistry) -> None:
     server.options.mode = "slow"
-    server.options.delay = 5.0
+    server.options.delay = 60.0
     started = time.perf_counter()
     error = await verify_error(registry, server.base_url, KEY, seconds=0.3)
     elapsed = time.perf_counter() - started
     assert error.kind == "timeout"
     assert "0.3 s" in error.message
-    assert elapsed < 2.0
+    assert elapsed < 0.3 + LOAD_SLACK
 
 
 async def test_a_trickling_answer_is_a_timeout_too(
     server: OpenAIServer, registry: ProviderRegistry
 ) -> None:
     server.options.mode = "trickle"
-    server.options.trickle_interval = 0.1
+    server.options.trickle_interval = 0.2  # the whole answer would take over 10 s
     started = time.perf_counter()
     error = await verify_error(registry, server.base_url, KEY, seconds=0.3)
     assert error.kind == "timeout"
-    assert time.perf_counter() - started < 1.5
+    assert time.perf_counter() - started < 0.3 + LOAD_SLACK
 
 
 async def test_connection_refused(registry: ProviderRegistry) -> None:
