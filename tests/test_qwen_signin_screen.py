@@ -276,10 +276,15 @@ async def test_escape_cancels_and_no_more_polls_reach_the_server(
         async with app.run_test(size=SIZE) as pilot:
             screen = await choose_qwen(pilot)
             await wait_until(pilot, lambda: token_polls(server) >= 2)
+            worker = screen._worker
             await pilot.press("escape")
             await until_screen(pilot, WelcomeScreen)
+            # The sign-in has ended and no poll is open; from now on nothing may reach
+            # the server (a window of five intervals shows it).
+            await wait_until(pilot, lambda: worker is None or worker.is_finished)
+            await wait_until(pilot, lambda: server.open_polls == 0)
             polls = token_polls(server)
-            await asyncio.sleep(1.0)  # five intervals
+            await asyncio.sleep(1.0)
             assert token_polls(server) == polls
             assert not screen.is_attached
             server.approve()
