@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-_LEAKY_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
+# The app's own variables (QWEN_TUI_*, OPENAI_*) are removed by prefix.
+_KEPT = ("QWEN_TUI_HOME", "QWEN_TUI_REQUIRE_SYSTEM_TESTS")
 # The user's network set-up: a proxy (either spelling; the lower-case one wins in both
 # urllib and httpx) or a custom CA must change no result. Tests of proxy or CA
 # behaviour set the variables they mean themselves.
@@ -34,15 +35,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     home = tmp_path / "qwen-home"
     monkeypatch.setenv("QWEN_TUI_HOME", str(home))
     for name in list(os.environ):
-        if name.startswith("QWEN_TUI_") and name not in (
-            "QWEN_TUI_HOME",
-            "QWEN_TUI_REQUIRE_SYSTEM_TESTS",
-        ):
+        if name.startswith(("QWEN_TUI_", "OPENAI_")) and name not in _KEPT:
             monkeypatch.delenv(name)
-    for name in list(os.environ):
-        if name.startswith("OPENAI_"):
-            monkeypatch.delenv(name)
-    for name in _LEAKY_VARIABLES + _NETWORK_VARIABLES + _LOCALE_VARIABLES:
+    for name in _NETWORK_VARIABLES + _LOCALE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")  # the privacy texts follow the locale
     work = tmp_path / "work"
