@@ -56,8 +56,9 @@ def answer_done(screen: ChatScreen, count: int = 1) -> bool:
 
 
 def at_the_end(transcript: Any) -> bool:
-    """Whether the transcript is scrolled to its last line (it follows the answer)."""
-    return bool(transcript.scroll_y >= transcript.max_scroll_y - 1)
+    """Whether the transcript, laid out taller than the view, is scrolled to its last
+    line (it follows the answer)."""
+    return bool(transcript.max_scroll_y > 0 and transcript.scroll_y >= transcript.max_scroll_y - 1)
 
 
 def notes(screen: ChatScreen) -> list[str]:

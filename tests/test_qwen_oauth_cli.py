@@ -133,7 +133,8 @@ def test_ctrl_c_cancels_cleanly(isolated_home: Path) -> None:
     with device_flow_server(interval=0.1) as server:
         process = subprocess.Popen(
             [sys.executable, "-m", "qwen_tui", *LOGIN],
-            env=environment(server),
+            # On a hang, SIGABRT makes faulthandler print where every thread is stuck.
+            env=environment(server, PYTHONFAULTHANDLER="1"),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -145,7 +146,7 @@ def test_ctrl_c_cancels_cleanly(isolated_home: Path) -> None:
         try:
             _, err = process.communicate(timeout=PATIENCE)
         except subprocess.TimeoutExpired:
-            process.kill()
+            process.send_signal(signal.SIGABRT)
             _, err = process.communicate()
             pytest.fail(f"Ctrl+C did not end the sign-in within {PATIENCE:g} s:\n{err}")
     assert process.returncode == 130, err
