@@ -594,7 +594,8 @@ async def test_long_resumed_session_opens_at_the_end_and_pages_back_to_the_start
         # Only the end is built for real; older messages wait as placeholders.
         assert screen.query(HistoryPlaceholder)
         assert len(answers(screen)) < 20
-        await wait_until(pilot, lambda: at_the_end(transcript))
+        # At the end and anchored there (it follows the conversation from now on).
+        await wait_until(pilot, lambda: at_the_end(transcript) and transcript.is_anchored)
         # PageUp scrolls the transcript while the prompt keeps the focus.
         await pilot.press("pageup")
         assert isinstance(app.focused, PromptInput)

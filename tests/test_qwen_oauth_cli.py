@@ -129,6 +129,10 @@ def test_without_keyring_or_consent_nothing_is_asked_of_the_server(isolated_home
     assert "--allow-file-store" in result.stderr
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_cancels_cleanly(isolated_home: Path) -> None:
     with device_flow_server(interval=0.1) as server:
         process = subprocess.Popen(
@@ -139,6 +143,9 @@ def test_ctrl_c_cancels_cleanly(isolated_home: Path) -> None:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # Ctrl+C as on a terminal: a suite started in the background (`make test &`,
+            # nohup, some CI runners) inherits an ignored SIGINT, which Python keeps.
+            preexec_fn=_default_sigint,
         )
         wait_until(lambda: server.polls >= 2 or process.poll() is not None, "no polling seen")
         assert process.poll() is None, process.communicate()[1]
