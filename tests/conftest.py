@@ -1,4 +1,8 @@
-"""Shared fixtures: every test runs with its own QWEN_TUI_HOME and a clean environment."""
+"""Shared fixtures: every test runs with its own QWEN_TUI_HOME and a clean environment.
+
+The environment is cleaned in ``os.environ`` itself, so subprocesses that a test starts
+with a copy of it (the CLI, tmux) inherit the clean environment too.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,20 @@ from pathlib import Path
 
 import pytest
 
-_LEAKY_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
+# The app's own variables (QWEN_TUI_*, OPENAI_*) are removed by prefix.
+_KEPT = ("QWEN_TUI_HOME", "QWEN_TUI_REQUIRE_SYSTEM_TESTS")
+# The user's network set-up: a proxy (either spelling; the lower-case one wins in both
+# urllib and httpx) or a custom CA must change no result. Tests of proxy or CA
+# behaviour set the variables they mean themselves.
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+_NETWORK_VARIABLES = (
+    *_PROXY_VARIABLES,
+    *(name.upper() for name in _PROXY_VARIABLES),
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "CURL_CA_BUNDLE",
+)
 _LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANGUAGE")
 
 
@@ -18,12 +35,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     home = tmp_path / "qwen-home"
     monkeypatch.setenv("QWEN_TUI_HOME", str(home))
     for name in list(os.environ):
-        if name.startswith("QWEN_TUI_") and name not in (
-            "QWEN_TUI_HOME",
-            "QWEN_TUI_REQUIRE_SYSTEM_TESTS",
-        ):
+        if name.startswith(("QWEN_TUI_", "OPENAI_")) and name not in _KEPT:
             monkeypatch.delenv(name)
-    for name in _LEAKY_VARIABLES + _LOCALE_VARIABLES:
+    for name in _NETWORK_VARIABLES + _LOCALE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")  # the privacy texts follow the locale
     work = tmp_path / "work"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from qwen_tui.ui.widgets.prompt_input import PromptInput
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.openai_server import OpenAIServer, openai_server
 from tests.ui_helpers import make_app, wait_until
+from tests.waiting import PATIENCE, POLL
 
 KEY = "sk-chat-screen-key-4711"
 SIZE = (100, 36)
@@ -51,6 +53,12 @@ def answers(screen: ChatScreen) -> list[AssistantMessage]:
 
 def answer_done(screen: ChatScreen, count: int = 1) -> bool:
     return len(answers(screen)) >= count and not screen._answering
+
+
+def at_the_end(transcript: Any) -> bool:
+    """Whether the transcript, laid out taller than the view, is scrolled to its last
+    line (it follows the answer)."""
+    return bool(transcript.max_scroll_y > 0 and transcript.scroll_y >= transcript.max_scroll_y - 1)
 
 
 def notes(screen: ChatScreen) -> list[str]:
@@ -130,14 +138,14 @@ async def test_escape_stops_a_slow_stream_keeps_the_partial_answer_and_ctrl_r_as
         )
         assert screen._answering
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not screen._answering, timeout=2.0)
+        await wait_until(pilot, lambda: not screen._answering)
         (answer,) = answers(screen)
         stopped_at = answer.text
         assert stopped_at.startswith("word0 word1 word2")
         assert "Stopped" in notice(answer)
         # The HTTP stream is closed: the server's handler finds the socket gone.
         connections = server._server.connections
-        await wait_until(pilot, lambda: not connections, timeout=2)
+        await wait_until(pilot, lambda: not connections)
         await pilot.pause(0.3)
         assert answer.text == stopped_at
         saved = messages_of(session_records(isolated_home))
@@ -210,7 +218,7 @@ async def test_fault_keeps_the_app_and_partial_answer_and_ctrl_r_resends(
     async with app.run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
         await send(pilot, screen, "hello")
-        await wait_until(pilot, lambda: answer_done(screen), timeout=5)
+        await wait_until(pilot, lambda: answer_done(screen))
         assert app.is_running and app.screen is screen
         (answer,) = answers(screen)
         assert answer.text == partial
@@ -255,7 +263,7 @@ async def test_rate_limit_with_retry_after_waits_and_retries_by_itself(
             pilot, lambda: bool(answers(screen)) and "retrying" in notice(answers(screen)[0])
         )
         assert chat_requests(server) == 1
-        await wait_until(pilot, lambda: answer_done(screen), timeout=4)
+        await wait_until(pilot, lambda: answer_done(screen))
         (answer,) = answers(screen)
         assert answer.text == "Hello, world!"
         assert notice(answer) == ""
@@ -556,17 +564,14 @@ async def test_a_20000_token_answer_streams_to_the_end_exactly(
     async with app.run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
         await send(pilot, screen, "write a lot")
-        await wait_until(
-            pilot, lambda: not screen._answering and len(answers(screen)) == 1, timeout=60
-        )
+        await wait_until(pilot, lambda: not screen._answering and len(answers(screen)) == 1)
         answer = answers(screen)[0]
         assert answer.text == "".join(pieces)
         body = answer.query_one(StreamingMarkdown)
         # Finished text is held in a modest number of pieces, not a widget per block.
         assert 0 < body.piece_count < len("".join(pieces).splitlines()) / 5
-        await pilot.pause(0.2)
         transcript = screen.query_one("#transcript")
-        assert transcript.scroll_y >= transcript.max_scroll_y - 1
+        await wait_until(pilot, lambda: at_the_end(transcript))
     saved = next((isolated_home / "sessions").glob("*.jsonl")).read_text()
     assert END_MARK in saved
 
@@ -590,23 +595,21 @@ async def test_long_resumed_session_opens_at_the_end_and_pages_back_to_the_start
         # Only the end is built for real; older messages wait as placeholders.
         assert screen.query(HistoryPlaceholder)
         assert len(answers(screen)) < 20
-        await pilot.pause(0.2)
-        assert transcript.scroll_y >= transcript.max_scroll_y - 1
+        # At the end and anchored there (it follows the conversation from now on).
+        await wait_until(pilot, lambda: at_the_end(transcript) and transcript.is_anchored)
         # PageUp scrolls the transcript while the prompt keeps the focus.
         await pilot.press("pageup")
         assert isinstance(app.focused, PromptInput)
         await wait_until(pilot, lambda: transcript.scroll_y < transcript.max_scroll_y - 1)
-        for _ in range(200):
-            if transcript.scroll_y == 0 and not screen.query(HistoryPlaceholder):
-                break
+        deadline = time.monotonic() + PATIENCE
+        while transcript.scroll_y != 0 or screen.query(HistoryPlaceholder):
+            assert time.monotonic() < deadline, "PageUp never reached the first message"
             await pilot.press("pageup")
-            await pilot.pause(0.02)
-        assert not screen.query(HistoryPlaceholder)
+            await pilot.pause(POLL)
         first = screen.query(UserMessage).first()
         assert str(first.render()) == "Question 0: how does step 0 work?"
         assert len(answers(screen)) == 20
         # Sending goes back to the end and follows the new answer.
         await send(pilot, screen, "one more")
         await wait_until(pilot, lambda: answer_done(screen, 21))
-        await pilot.pause(0.2)
-        assert transcript.scroll_y >= transcript.max_scroll_y - 1
+        await wait_until(pilot, lambda: at_the_end(transcript))

@@ -20,6 +20,7 @@ from qwen_tui.providers import ProviderRegistry
 from qwen_tui.providers.registry import ActiveProvider
 from qwen_tui.ui.failure_text import failure_text
 from tests.servers.openai_server import ScriptedError, closed_port, openai_server
+from tests.waiting import LOAD_SLACK
 
 KEY = "sk-chat-key-987"
 PROMPT = [{"role": "user", "content": "hello there"}]
@@ -140,11 +141,11 @@ async def test_server_that_stops_mid_answer_keeps_what_arrived() -> None:
 
 
 async def test_read_timeout() -> None:
-    with openai_server(api_key=KEY, mode="slow", delay=3) as server:
+    with openai_server(api_key=KEY, mode="slow", delay=60) as server:
         started = time.monotonic()
         failure = failure_of(await collect(service_for(server.base_url, timeout=0.5)))
     assert failure.kind == "timeout"
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 0.5 + LOAD_SLACK
 
 
 async def test_cancelling_closes_the_stream_at_once() -> None:
@@ -167,7 +168,7 @@ async def test_cancelling_closes_the_stream_at_once() -> None:
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < LOAD_SLACK  # the whole answer takes 10 s
         await service.aclose()
     assert 3 <= len(received) < 50
 

@@ -14,6 +14,7 @@ from textual.pilot import Pilot
 from qwen_tui.ui.screens.chat import ChatScreen
 from qwen_tui.ui.widgets.messages import AssistantMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
+from qwen_tui.ui.widgets.streaming_markdown import MarkdownPiece
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.openai_server import OpenAIServer, openai_server
 from tests.ui_helpers import make_app, wait_until
@@ -89,7 +90,11 @@ def test_chat_screen_mid_stream(snap_compare: Any, server: OpenAIServer) -> None
             pilot,
             lambda: any(a.text.endswith("parse it with") for a in screen.query(AssistantMessage)),
         )
-        await pilot.pause(0.2)
+        # Received is not yet shown: wait for the frame that puts it on the screen.
+        await wait_until(
+            pilot,
+            lambda: any(p.source.endswith("parse it with") for p in screen.query(MarkdownPiece)),
+        )
 
     app = make_app(keyring_backend=MemoryKeyring())
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

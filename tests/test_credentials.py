@@ -32,6 +32,7 @@ from tests.credentials_fixtures import (
     StoreContract,
     file_mode,
 )
+from tests.waiting import LOAD_SLACK
 
 FIX_WORDS = ("--allow-file-store", "credentials.allowFileStore=true", "unlock your keyring")
 
@@ -419,8 +420,9 @@ async def test_async_calls_time_out_without_freezing_the_loop(
         await store.aget("provider:openai", timeout=0.3)
     elapsed = time.monotonic() - started
     task.cancel()
-    assert 0.25 <= elapsed < 2.0
-    assert ticks >= 5, "the event loop must keep running while the keyring is stuck"
+    assert 0.25 <= elapsed < 0.3 + LOAD_SLACK  # the keyring itself never answers
+    # A frozen loop would not tick at all while the keyring is stuck.
+    assert ticks >= 2, "the event loop must keep running while the keyring is stuck"
     assert "did not answer within 0.3 s" in str(caught.value)
     assert not isinstance(caught.value, KeyringUnavailable)
     for call in (
@@ -435,7 +437,7 @@ async def test_aprobe_returns_within_its_timeout(home: Path, blocking: BlockingK
     store = CredentialStore(home, allow_file_store=True, backend=blocking)
     started = time.monotonic()
     found = await store.aprobe(timeout=0.2)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 0.2 + LOAD_SLACK  # the keyring itself never answers
     assert found is not None
     assert found.kind == "file"
 
@@ -446,7 +448,7 @@ def test_sync_probe_never_hangs_and_then_uses_the_file(
     store = CredentialStore(home, allow_file_store=True, backend=blocking, timeout=0.2)
     started = time.monotonic()
     assert store.probe() == StoreLocation("file", f"file {home / 'credentials.json'} (0600)")
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 0.2 + LOAD_SLACK  # the keyring itself never answers
     assert blocking.entered.is_set()
     assert "did not answer within 0.2 s" in (store.keyring_problem or "")
     assert store.set("provider:a", "sk-after-timeout").kind == "file"

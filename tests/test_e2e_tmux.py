@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,54 +14,65 @@ import pytest
 
 from tests.conftest import skip_or_fail
 from tests.servers.openai_server import openai_server
+from tests.waiting import wait_until
 
 KEY = "sk-tmux-e2e-key"
 
 
 class Tmux:
-    """One detached tmux session running a command at 120x40."""
+    """One detached tmux session running a command at 120x40, on a tmux server of its own.
+
+    A server of its own (``-L``) starts with this test's environment, not with that of a
+    tmux server the user already runs, and ``env -i`` gives the command exactly ``env``:
+    no proxy or key of the user's reaches the app.
+    """
 
     def __init__(self, command: list[str], env: dict[str, str], cwd: Path) -> None:
         self.name = f"qwen-tui-test-{uuid.uuid4().hex[:8]}"
         exports = " ".join(f"{k}={_quote(v)}" for k, v in env.items())
-        shell_command = f"cd {_quote(str(cwd))} && env {exports} " + " ".join(
+        shell_command = f"cd {_quote(str(cwd))} && exec env -i {exports} " + " ".join(
             _quote(part) for part in command
         )
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", "120", "-y", "40", shell_command],
-            check=True,
+        self._tmux("new-session", "-d", "-s", self.name, "-x", "120", "-y", "40", shell_command)
+
+    def _tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["tmux", "-L", self.name, *args], capture_output=True, text=True, check=check
         )
 
-    def screen(self) -> str:
-        result = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True
-        )
-        return result.stdout
+    def screen(self, *, styles: bool = False) -> str:
+        """The visible text; with ``styles``, colours and attributes too (focus shows)."""
+        extra = ("-e",) if styles else ()
+        return self._tmux("capture-pane", "-p", *extra, "-t", self.name, check=False).stdout
 
     def type(self, *keys: str, literal: bool = False) -> None:
-        args = ["tmux", "send-keys", "-t", self.name]
+        args = ["send-keys", "-t", self.name]
         if literal:
             args.append("-l")
-        subprocess.run([*args, *keys], check=True)
+        self._tmux(*args, *keys)
 
-    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 20.0) -> str:
-        deadline = time.monotonic() + timeout
+    def press_and_wait(self, key: str) -> None:
+        """Press one key and wait until the screen shows its effect, as a person would."""
+        before = self.screen(styles=True)
+        self.type(key)
+        wait_until(lambda: self.screen(styles=True) != before, f"{key} changed nothing")
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 60.0) -> str:
         screen = ""
-        while time.monotonic() < deadline:
+
+        def matches() -> bool:
+            nonlocal screen
             screen = self.screen()
-            if predicate(screen):
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"screen never matched; last screen:\n{screen}")
+            return predicate(screen)
+
+        wait_until(matches, lambda: f"screen never matched; last screen:\n{screen}", timeout)
+        return screen
 
     def alive(self) -> bool:
-        return (
-            subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True).returncode
-            == 0
-        )
+        return self._tmux("has-session", "-t", self.name, check=False).returncode == 0
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        self._tmux("kill-server", check=False)
 
 
 def _quote(value: str) -> str:
@@ -85,6 +95,7 @@ def launch(tmux_available: None, isolated_home: Path) -> Iterator[Callable[..., 
             "HOME": os.environ["HOME"],
             "PATH": os.environ.get("PATH", ""),
             "TERM": "xterm-256color",
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
             **env,
         }
@@ -103,10 +114,7 @@ def test_first_start_shows_the_welcome_screen(launch: Callable[..., Tmux]) -> No
     assert "OpenAI-compatible API" in screen
     assert "Verify & Save" in screen
     tmux.type("C-q")
-    deadline = time.monotonic() + 10
-    while tmux.alive() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not tmux.alive()
+    wait_until(lambda: not tmux.alive(), "Ctrl+Q did not end the app")
 
 
 def test_chat_streams_an_answer_in_a_real_terminal(
@@ -148,8 +156,7 @@ def test_privacy_and_settings_from_the_keyboard_in_a_real_terminal(
     # Shift+Tab from the first link goes to the page, then to the tab bar; Left moves
     # between tabs (Ctrl+PageUp does too where the terminal reports it; tmux may not).
     for key in ("BTab", "BTab", "Left", "Left"):
-        time.sleep(0.3)  # one key at a time, as a person types them
-        tmux.type(key)
+        tmux.press_and_wait(key)
     screen = tmux.wait_for(lambda s: "Theme" in s and "Language" in s)
     tmux.type("Escape")
     tmux.wait_for(lambda s: "Theme" not in s)
@@ -163,7 +170,6 @@ def test_keys_typed_ahead_after_tab_land_in_the_next_field(
     tmux.wait_for(lambda s: "Welcome to qwen-tui" in s and "usual ports" in s)
     tmux.type("Tab")
     tmux.wait_for(lambda s: "https://api.openai.com/v1" in s)
-    time.sleep(0.3)  # one key at a time, as a person moves to the field
     tmux.type("End", "C-u")
     tmux.wait_for(lambda s: "https://api.openai.com/v1" not in s)
     tmux.type("http://127.0.0.1:9/v1", literal=True)

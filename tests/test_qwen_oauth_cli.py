@@ -14,6 +14,7 @@ import pytest
 
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
 from tests.servers.openai_server import closed_port, openai_server
+from tests.waiting import PATIENCE, wait_until
 
 NO_KEYRING = "keyring.backends.fail.Keyring"
 
@@ -128,22 +129,33 @@ def test_without_keyring_or_consent_nothing_is_asked_of_the_server(isolated_home
     assert "--allow-file-store" in result.stderr
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_cancels_cleanly(isolated_home: Path) -> None:
     with device_flow_server(interval=0.1) as server:
         process = subprocess.Popen(
             [sys.executable, "-m", "qwen_tui", *LOGIN],
-            env=environment(server),
+            # On a hang, SIGABRT makes faulthandler print where every thread is stuck.
+            env=environment(server, PYTHONFAULTHANDLER="1"),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # Ctrl+C as on a terminal: a suite started in the background (`make test &`,
+            # nohup, some CI runners) inherits an ignored SIGINT, which Python keeps.
+            preexec_fn=_default_sigint,
         )
-        deadline = time.monotonic() + 30
-        while server.polls < 2:
-            assert time.monotonic() < deadline and process.poll() is None, "no polling seen"
-            time.sleep(0.02)
+        wait_until(lambda: server.polls >= 2 or process.poll() is not None, "no polling seen")
+        assert process.poll() is None, process.communicate()[1]
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=30)
+        try:
+            _, err = process.communicate(timeout=PATIENCE)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)
+            _, err = process.communicate()
+            pytest.fail(f"Ctrl+C did not end the sign-in within {PATIENCE:g} s:\n{err}")
     assert process.returncode == 130, err
     assert "cancelled" in err
     assert "Traceback" not in err
@@ -202,7 +214,7 @@ def _run_on_terminal(env: dict[str, str], answer: bytes) -> tuple[int, str]:
     os.close(slave)
     seen = b""
     answered = False
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + PATIENCE
     try:
         while time.monotonic() < deadline:
             ready, _, _ = select.select([master], [], [], 0.2)
@@ -219,7 +231,7 @@ def _run_on_terminal(env: dict[str, str], answer: bytes) -> tuple[int, str]:
                 answered = True
             if process.poll() is not None and not ready:
                 break
-        return process.wait(timeout=10), seen.decode(errors="replace")
+        return process.wait(timeout=PATIENCE), seen.decode(errors="replace")
     finally:
         if process.poll() is None:
             process.kill()

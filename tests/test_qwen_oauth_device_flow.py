@@ -7,7 +7,6 @@ import dataclasses
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -15,6 +14,7 @@ from qwen_tui.providers.qwen_oauth import DeviceFlow, OAuthError, make_pkce_pair
 from qwen_tui.providers.qwen_oauth.device_flow import DEVICE_CODE_GRANT
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server, s256
 from tests.servers.openai_server import closed_port
+from tests.waiting import async_wait_until
 
 
 class FakeClock:
@@ -150,7 +150,7 @@ async def test_authorization_pending_keeps_polling_until_approved() -> None:
         flow = make_flow(server, clock)
         auth = await flow.start()
         task = asyncio.create_task(flow.poll(auth))
-        await _wait_for(lambda: server.polls >= 4)
+        await async_wait_until(lambda: server.polls >= 4)
         server.approve(auth.user_code)
         tokens = await task
     assert tokens.access_token
@@ -226,24 +226,17 @@ async def test_invalid_grant_while_polling_stops_at_once() -> None:
 # ------------------------------------------------------------------------ cancelling
 
 
-async def _wait_for(predicate: object, limit: float = 5.0) -> None:
-    deadline = time.monotonic() + limit
-    while not predicate():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.01)
-
-
 async def test_cancelling_the_task_closes_the_running_request() -> None:
     with device_flow_server(interval=0.05, mode="ok") as server:
         flow = make_flow(server)
         auth = await flow.start()
         server.options.mode = "hang"
         task = asyncio.create_task(flow.poll(auth))
-        await _wait_for(lambda: server.open_polls == 1)
+        await async_wait_until(lambda: server.open_polls == 1)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
-        await _wait_for(lambda: server.hangups == 1 and server.open_polls == 0)
+        await async_wait_until(lambda: server.hangups == 1 and server.open_polls == 0)
 
 
 async def test_flow_cancel_raises_cancelled_and_closes_the_request() -> None:
@@ -252,12 +245,12 @@ async def test_flow_cancel_raises_cancelled_and_closes_the_request() -> None:
         auth = await flow.start()
         server.options.mode = "hang"
         task = asyncio.create_task(flow.poll(auth))
-        await _wait_for(lambda: server.open_polls == 1)
+        await async_wait_until(lambda: server.open_polls == 1)
         flow.cancel()
         with pytest.raises(OAuthError) as caught:
             await task
         assert caught.value.kind == "cancelled"
-        await _wait_for(lambda: server.hangups == 1 and server.open_polls == 0)
+        await async_wait_until(lambda: server.hangups == 1 and server.open_polls == 0)
         assert not task.cancelled()
 
 
@@ -266,7 +259,7 @@ async def test_cancel_while_waiting_between_polls() -> None:
         flow = make_flow(server)
         auth = await flow.start()
         task = asyncio.create_task(flow.poll(auth))
-        await asyncio.sleep(0.05)
+        await async_wait_until(lambda: flow.interval is not None)  # polling has begun
         flow.cancel()
         with pytest.raises(OAuthError) as caught:
             await task

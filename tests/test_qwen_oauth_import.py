@@ -22,6 +22,7 @@ from qwen_tui.providers.qwen_oauth import (
     open_browser,
 )
 from tests.credentials_fixtures import MemoryKeyring
+from tests.waiting import wait_until
 
 QWEN_CODE_FILE = {
     "access_token": "qc-access-123456",
@@ -130,10 +131,7 @@ def test_open_browser_starts_the_desktop_opener_detached(tmp_path: Path) -> None
     env = {"DISPLAY": ":0", "PATH": f"{tmp_path / 'bin'}{os.pathsep}/usr/bin:/bin"}
     url = "https://chat.example/authorize?user_code=ABCD-1234"
     assert open_browser(url, environ=env, platform="linux") is True
-    deadline = time.monotonic() + 10
-    while not record.exists() or not record.read_text():
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until(lambda: record.exists() and bool(record.read_text()), "the opener never ran")
     assert record.read_text() == url
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,7 @@ from tests.credentials_fixtures import MemoryKeyring, RaisingKeyring
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
 from tests.servers.openai_server import closed_port
 from tests.ui_helpers import make_app, wait_until
+from tests.waiting import PATIENCE
 
 SIZE = (100, 40)
 API_URL = f"http://127.0.0.1:{closed_port()}/v1"  # the chat is never asked here
@@ -117,7 +119,7 @@ async def test_approve_stores_one_keyring_entry_and_opens_the_chat(
     monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
     keyring = MemoryKeyring()
-    with device_flow_server(interval=0.2, auto_approve_after=3, resource_url=API_URL) as server:
+    with device_flow_server(interval=0.2, resource_url=API_URL) as server:
         use_server(monkeypatch, server)
         app = make_app(keyring_backend=keyring)
         async with app.run_test(size=SIZE) as pilot:
@@ -130,8 +132,12 @@ async def test_approve_stores_one_keyring_entry_and_opens_the_chat(
             assert text_of(screen, "#signin-link") == complete
             assert text_of(screen, "#signin-code") == " ".join(device.user_code)
             assert "Open this link on any device" in text_of(screen, "#signin-browser")
-            assert "expires in 10:00" in text_of(screen, "#signin-countdown")
+            # The code lives 10 minutes; the countdown may have ticked on a slow machine.
+            left = re.search(r"expires in (\d+):(\d\d)", text_of(screen, "#signin-countdown"))
+            assert left is not None
+            assert 600 - PATIENCE <= int(left[1]) * 60 + int(left[2]) <= 600
             assert screen.query_one("#signin-qr").display
+            server.approve()  # only now: the waiting screen was seen, however slow the machine
             await until_screen(pilot, UsageStatisticsQuestion)
             await pilot.press("n")
             await until_screen(pilot, ChatScreen)
@@ -270,10 +276,15 @@ async def test_escape_cancels_and_no_more_polls_reach_the_server(
         async with app.run_test(size=SIZE) as pilot:
             screen = await choose_qwen(pilot)
             await wait_until(pilot, lambda: token_polls(server) >= 2)
+            worker = screen._worker
             await pilot.press("escape")
             await until_screen(pilot, WelcomeScreen)
+            # The sign-in has ended and no poll is open; from now on nothing may reach
+            # the server (a window of five intervals shows it).
+            await wait_until(pilot, lambda: worker is None or worker.is_finished)
+            await wait_until(pilot, lambda: server.open_polls == 0)
             polls = token_polls(server)
-            await asyncio.sleep(1.0)  # five intervals
+            await asyncio.sleep(1.0)
             assert token_polls(server) == polls
             assert not screen.is_attached
             server.approve()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, Switch, TabbedContent
 
@@ -66,10 +67,38 @@ async def open_settings(pilot: Pilot[Any], command: str = "/settings") -> Settin
     chat.query_one(PromptInput).load_text(command)
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
-    await pilot.pause()
     screen = app.screen
     assert isinstance(screen, SettingsScreen)
+    await wait_until(pilot, lambda: tab_content_focused(screen))
     return screen
+
+
+def palette_highlights(app: Any, title: str) -> bool:
+    """Whether the command palette has found its commands and highlights ``title``."""
+    lists = app.screen.query(CommandList)
+    if not lists:
+        return False
+    commands = lists.first()
+    index = commands.highlighted
+    if index is None:
+        return False
+    return str(commands.get_option_at_index(index).prompt).startswith(title)
+
+
+def tab_content_focused(screen: Any) -> bool:
+    """Whether the settings screen has put the focus into its open tab (the picture
+    shows where the focus is), or the tab has nothing to focus."""
+    found = screen.query("#settings-tabs")
+    if not found:
+        return False
+    tabs = found.first(TabbedContent)
+    pane = tabs.get_pane(tabs.active) if tabs.active else None
+    if pane is None:
+        return False
+    focused = screen.focused
+    if focused is not None and pane in focused.ancestors:
+        return True
+    return not any(widget.focusable for widget in pane.query("*"))
 
 
 def active_tab(screen: SettingsScreen) -> str:
@@ -104,11 +133,9 @@ async def test_settings_command_f2_and_escape(isolated_home: Path, keyring: Memo
         await pilot.press("f2")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
         await pilot.press("ctrl+pagedown")
-        await pilot.pause()
-        assert active_tab(app.screen) == "model"  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: active_tab(app.screen) == "model")  # type: ignore[arg-type]
         await pilot.press("ctrl+pagedown")
-        await pilot.pause()
-        assert active_tab(app.screen) == "privacy"  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: active_tab(app.screen) == "privacy")  # type: ignore[arg-type]
 
 
 async def test_palette_lists_settings_and_privacy(
@@ -123,7 +150,7 @@ async def test_palette_lists_settings_and_privacy(
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"privacy")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: palette_highlights(app, "Privacy"))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
         await pilot.pause()
@@ -204,9 +231,12 @@ async def test_model_and_timeout_are_saved_and_used_without_a_restart(
         timeout.focus()
         timeout.value = "-3"
         await pilot.press("enter")
-        await pilot.pause()
-        assert "above 0 and at most 3600" in str(
-            screen.query_one("#timeout-error", Static).render()
+        await wait_until(
+            pilot,
+            lambda: (
+                "above 0 and at most 3600"
+                in str(screen.query_one("#timeout-error", Static).render())
+            ),
         )
         assert "requestTimeout" not in settings_json(isolated_home)["model"]
         timeout.value = "42"
@@ -285,7 +315,7 @@ async def test_enter_on_a_link_copies_it_where_there_is_no_browser(
         screen = await open_settings(pilot, "/privacy")
         link(screen, "#privacy-link").focus()
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_until(pilot, lambda: bool(copied))
     assert copied == [QWEN_PRIVACY_URL]
 
 

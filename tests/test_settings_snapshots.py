@@ -14,7 +14,7 @@ from qwen_tui.ui.screens.chat import ChatScreen
 from qwen_tui.ui.screens.settings import SettingsScreen
 from qwen_tui.ui.screens.usage_question import UsageStatisticsQuestion
 from tests.credentials_fixtures import MemoryKeyring
-from tests.test_settings_screen import choose_provider, choose_qwen_oauth
+from tests.test_settings_screen import choose_provider, choose_qwen_oauth, tab_content_focused
 from tests.ui_helpers import make_app, wait_until
 
 SIZE = (100, 40)
@@ -27,7 +27,7 @@ def open_tab(tab: str) -> Any:
         await pilot.pause()
         await app.run_action(f"settings('{tab}')")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: tab_content_focused(app.screen))
 
     return run_before
 
@@ -83,7 +83,8 @@ def test_usage_statistics_question(snap_compare: Any, isolated_home: Path, langu
 
     async def ask(pilot: Pilot[Any]) -> None:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChatScreen))
-        pilot.app.push_screen(UsageStatisticsQuestion(texts_for(language)))  # type: ignore[arg-type]
-        await pilot.pause(0.2)
+        question = UsageStatisticsQuestion(texts_for(language))  # type: ignore[arg-type]
+        pilot.app.push_screen(question)
+        await wait_until(pilot, lambda: pilot.app.screen is question and question.is_mounted)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=ask)

@@ -94,7 +94,6 @@ async def chat_once(pilot: Pilot[Any]) -> ChatScreen:
     await wait_until(
         pilot,
         lambda: len(screen.query(AssistantMessage)) > count and not screen._answering,
-        timeout=10,
     )
     assert "rewritten." in list(screen.query(AssistantMessage))[-1].text
     for command in ("/stats", "/help"):
@@ -190,7 +189,7 @@ async def test_the_switch_works_without_a_restart(qwen_session: Session) -> None
         await chat_once(pilot)
         recorded = [event["body"]["stringValue"] for event in app.services.telemetry.recent()]
         assert "qwen_tui.api_request" in recorded
-        assert collector.wait_until(lambda: bool(collector.accepted()), timeout=10)
+        assert collector.wait_until(lambda: bool(collector.accepted()))
         await app.run_action("privacy")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
         await pilot.pause()

@@ -73,8 +73,11 @@ async def test_verify_then_save_stores_key_in_keyring_only(isolated_home: Path) 
             models.value = "beta"
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-            await pilot.pause(0.2)
-            assert isinstance(app.screen, ChatScreen), "no statistics question for an API key"
+            chat = app.screen
+            # Connected: the chat is ready, and still on top: no statistics question came.
+            await wait_until(pilot, lambda: getattr(chat, "chat", None) is not None)
+            await pilot.pause()
+            assert app.screen is chat, "no statistics question for an API key"
         assert server.requests[0].authorization == f"Bearer {KEY}"
     assert list(keyring.items) == [("qwen-tui", "provider:custom")]
     bound = {"qwen-tui": 1, "origin": url_origin(server.base_url), "secret": KEY}

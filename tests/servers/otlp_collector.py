@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.waiting import PATIENCE
+
 __all__ = ["CollectorOptions", "ExportRequest", "OTLPCollector", "otlp_collector"]
 
 LOGS_PATH = "/v1/logs"
@@ -254,7 +256,7 @@ class OTLPCollector:
         """Let held requests (``options.hold``) be answered, and later ones at once."""
         self._released.set()
 
-    def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    def wait_until(self, condition: Callable[[], bool], timeout: float = PATIENCE) -> bool:
         """Wait until ``condition()`` holds (checked whenever a request arrives or is
         answered); False on timeout."""
         deadline = time.monotonic() + timeout
@@ -266,7 +268,7 @@ class OTLPCollector:
                 self._changed.wait(left)
         return True
 
-    def wait_for_requests(self, count: int, timeout: float = 10.0) -> bool:
+    def wait_for_requests(self, count: int, timeout: float = PATIENCE) -> bool:
         """Wait until ``count`` requests have arrived."""
         return self.wait_until(lambda: len(self.requests) >= count, timeout)
 
