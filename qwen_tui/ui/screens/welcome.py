@@ -510,7 +510,8 @@ class WelcomeScreen(Screen[bool]):
         from qwen_tui.providers.signin import save_api_key_sign_in
 
         services = self.services
-        try:
+
+        async def save() -> StoreLocation | None:
             return await asyncio.to_thread(
                 save_api_key_sign_in,
                 services.loaded,
@@ -520,6 +521,9 @@ class WelcomeScreen(Screen[bool]):
                 key,
                 model,
             )
+
+        try:
+            return await save()
         except KeyringUnavailable as error:
             question = KeyringFallbackQuestion(
                 str(error), services.loaded.home / "credentials.json"
@@ -532,15 +536,7 @@ class WelcomeScreen(Screen[bool]):
             services.loaded.settings_file, {"credentials": {"allowFileStore": True}}
         )
         services.reload()
-        return await asyncio.to_thread(
-            save_api_key_sign_in,
-            services.loaded,
-            services.credentials,
-            provider,
-            base_url,
-            key,
-            model,
-        )
+        return await save()
 
 
 class _NotSaved(Exception):
