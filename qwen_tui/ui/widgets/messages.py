@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
+from textual.layout import DockArrangeResult
+from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.ui.plain import plain
 from qwen_tui.ui.widgets.history import HistoryEntry
 from qwen_tui.ui.widgets.streaming_markdown import StreamingMarkdown, estimate_height
+from qwen_tui.ui.widgets.tall import coarse_arrangement, light_dirty_lines
 
 STOPPED_NOTICE = "(stopped before the end)"
 
@@ -20,6 +24,26 @@ class UserMessage(Static):
     def __init__(self, text: str) -> None:
         super().__init__(plain(text), classes="user-message")
         self.border_title = "You"
+
+
+class ReasoningCollapsible(Collapsible):
+    """The reasoning's collapsible, laid out at a cost that does not grow with a
+    multi-megabyte reasoning's height (see :mod:`.tall`)."""
+
+    class Contents(Collapsible.Contents):
+        def __init__(self, *children: Widget) -> None:
+            super().__init__(*children)
+            light_dirty_lines(self)
+
+        def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+            return coarse_arrangement(super().arrange(size, optimal))
+
+    def __init__(self, *children: Widget, title: str, collapsed: bool) -> None:
+        super().__init__(*children, title=title, collapsed=collapsed)
+        light_dirty_lines(self)
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        return coarse_arrangement(super().arrange(size, optimal))
 
 
 class AssistantMessage(Vertical):
@@ -37,7 +61,7 @@ class AssistantMessage(Vertical):
         # Plain text, shown in bounded segments: a multi-megabyte reasoning is drawn
         # only where it is on screen.
         self._reasoning_view = StreamingMarkdown(reasoning, classes="reasoning-text", plain=True)
-        self._reasoning = Collapsible(
+        self._reasoning = ReasoningCollapsible(
             self._reasoning_view, title=self._reasoning_title(), collapsed=True
         )
         # A saved answer without reasoning never gets any: leave the (hidden) reasoning
@@ -45,6 +69,10 @@ class AssistantMessage(Vertical):
         self._with_reasoning = bool(reasoning) or not text
         self._notice = Static("", classes="answer-notice")
         self.initial_notice = ""
+        light_dirty_lines(self)
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        return coarse_arrangement(super().arrange(size, optimal))
 
     def compose(self) -> ComposeResult:
         if self._with_reasoning:
