@@ -154,10 +154,24 @@ def freeze_heap_once() -> None:
 
 def rich_markdown() -> type[RichMarkdown]:
     """Rich's Markdown class, imported on first use: with markdown-it and Pygments it
-    costs about 50 ms, which an empty chat screen's first frame should not pay."""
+    costs about 50 ms, which an empty chat screen's first frame should not pay.
+
+    The first call also builds Pygments' Python lexer (its rules are compiled on first
+    use, 50–100 ms): the chat screen makes that call in a background thread after its
+    first frame, so the first code block of an answer is not drawn with that delay.
+    """
+    global _lexer_ready
     from rich.markdown import Markdown
 
+    if not _lexer_ready:
+        _lexer_ready = True
+        from rich.syntax import Syntax
+
+        Syntax("", "python").lexer  # noqa: B018 (built for its side effect)
     return Markdown
+
+
+_lexer_ready = False
 
 
 def render_source(
@@ -479,13 +493,17 @@ class StreamingMarkdown(Vertical):
     def flush(self, *, final: bool = False) -> None:
         """Bring the screen closer to the text received: steps of :data:`INTAKE_CHARS`
         for about :data:`INTAKE_SECONDS` per call; when more is waiting, the next step
-        runs after the next frame by itself.
+        runs after the next frame by itself (and until it has, a call only takes note).
 
         Args:
             final: the answer is complete, so the tail is finished too.
         """
         self._take_arrived()
         self._final = self._final or final
+        if self._step_pending:
+            # A step is already due after the next frame: taking in more now as well
+            # (a timer's flush, the final one) would double this frame's work.
+            return
         started, taken_before = time.perf_counter(), self._taken
         while True:
             self._taken = min(len(self._text), self._taken + INTAKE_CHARS)

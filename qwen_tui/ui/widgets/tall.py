@@ -30,7 +30,7 @@ GRID_ROWS = 20
 """Textual's own cell height: a container up to ``GRID_ROWS * GRID_CELLS`` lines tall
 is mapped as Textual maps it."""
 
-GRID_CELLS = 256
+GRID_CELLS = 64
 """Cells per container at most: a taller container gets taller cells. The cells the
 view covers then hold a few more children to check (a screenful of short messages at
 most), against thousands of lists built per layout."""
