@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.geometry import Size
-from textual.layout import DockArrangeResult
-from textual.widget import Widget
 from textual.widgets import Collapsible, Static
 
 from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.ui.plain import plain
 from qwen_tui.ui.widgets.history import HistoryEntry
 from qwen_tui.ui.widgets.streaming_markdown import StreamingMarkdown, estimate_height
-from qwen_tui.ui.widgets.tall import coarse_arrangement, light_dirty_lines
+from qwen_tui.ui.widgets.tall import TallContainer
 
 STOPPED_NOTICE = "(stopped before the end)"
 
@@ -26,27 +23,15 @@ class UserMessage(Static):
         self.border_title = "You"
 
 
-class ReasoningCollapsible(Collapsible):
+class ReasoningCollapsible(TallContainer, Collapsible):
     """The reasoning's collapsible, laid out at a cost that does not grow with a
     multi-megabyte reasoning's height (see :mod:`.tall`)."""
 
-    class Contents(Collapsible.Contents):
-        def __init__(self, *children: Widget) -> None:
-            super().__init__(*children)
-            light_dirty_lines(self)
-
-        def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-            return coarse_arrangement(super().arrange(size, optimal))
-
-    def __init__(self, *children: Widget, title: str, collapsed: bool) -> None:
-        super().__init__(*children, title=title, collapsed=collapsed)
-        light_dirty_lines(self)
-
-    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-        return coarse_arrangement(super().arrange(size, optimal))
+    class Contents(TallContainer, Collapsible.Contents):
+        pass
 
 
-class AssistantMessage(Vertical):
+class AssistantMessage(TallContainer, Vertical):
     """One answer: reasoning apart and collapsed, the Markdown answer, and a notice line
     for what went wrong (the partial answer above it stays)."""
 
@@ -69,10 +54,6 @@ class AssistantMessage(Vertical):
         self._with_reasoning = bool(reasoning) or not text
         self._notice = Static("", classes="answer-notice")
         self.initial_notice = ""
-        light_dirty_lines(self)
-
-    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-        return coarse_arrangement(super().arrange(size, optimal))
 
     def compose(self) -> ComposeResult:
         if self._with_reasoning:

@@ -35,14 +35,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Size
-from textual.layout import DockArrangeResult
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
 from qwen_tui.chat.blocks import BlockScanner, bounded_pieces
 from qwen_tui.text import neutralise
-from qwen_tui.ui.widgets.tall import coarse_arrangement, light_dirty_lines
+from qwen_tui.ui.widgets.tall import TallContainer, light_dirty_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -405,7 +404,7 @@ class MarkdownPiece(Widget):
         return lines[offset] if 0 <= offset < len(lines) else Strip.blank(width, self.rich_style)
 
 
-class StreamingMarkdown(Vertical):
+class StreamingMarkdown(TallContainer, Vertical):
     """An answer being streamed: ``append`` is cheap; ``flush`` updates the screen."""
 
     DEFAULT_CSS = """
@@ -445,10 +444,6 @@ class StreamingMarkdown(Vertical):
         self._measuring = False
         # Text given whole (a saved answer) is rendered lazily, in bigger segments.
         self._whole = bool(text)
-        light_dirty_lines(self)
-
-    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-        return coarse_arrangement(super().arrange(size, optimal))
 
     @property
     def text(self) -> str:

@@ -14,15 +14,18 @@ every layout:
 
 :func:`coarse_arrangement` gives the spatial map cells of at least
 :data:`GRID_ROWS` rows but at most about :data:`GRID_CELLS` per container, and
-:class:`DirtyLines` holds the lines to repaint as ranges. What is drawn is the same;
-Textual still asks only for the lines on screen.
+:class:`DirtyLines` holds the lines to repaint as ranges; :class:`TallContainer` puts
+both on a container class. What is drawn is the same; Textual still asks only for the
+lines on screen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from textual._spatial_map import SpatialMap
+from textual.geometry import Size
 from textual.layout import DockArrangeResult, WidgetPlacement
 from textual.widget import Widget
 
@@ -117,3 +120,21 @@ class DirtyLines:
 def light_dirty_lines(widget: Widget) -> None:
     """Give ``widget`` a :class:`DirtyLines` for the lines to paint again."""
     widget._styles_cache._dirty_lines = DirtyLines()  # type: ignore[assignment]
+
+
+class TallContainer:
+    """Put first among the bases of a container that may be as tall as a huge answer
+    (``class Answer(TallContainer, Vertical)``): coarse spatial maps, repaint ranges.
+
+    A plain mixin rather than a ``Widget``: Textual fixes ``can_focus`` on every widget
+    class as it is created, which would hide the container's own.
+    """
+
+    def __init__(self, *children: Widget, **options: Any) -> None:
+        super().__init__(*children, **options)
+        assert isinstance(self, Widget)
+        light_dirty_lines(self)
+
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        arrangement: DockArrangeResult = super().arrange(size, optimal)  # type: ignore[misc]
+        return coarse_arrangement(arrangement)

@@ -16,29 +16,24 @@ from collections.abc import Callable, Sequence
 from textual import events
 from textual.containers import VerticalScroll
 from textual.geometry import Size
-from textual.layout import DockArrangeResult
 from textual.scrollbar import ScrollTo, ScrollUp
 from textual.widget import Widget
 
 from qwen_tui.ui.widgets.history import HistoryEntry, HistoryPlaceholder
 from qwen_tui.ui.widgets.streaming_markdown import MarkdownPiece
-from qwen_tui.ui.widgets.tall import coarse_arrangement
+from qwen_tui.ui.widgets.tall import TallContainer
 
 LIVE_SCREENS = 2
 """When a conversation is opened, the messages within this many screens of its end
 are mounted for real; older ones get a placeholder until they come near the view."""
 
 
-class Transcript(VerticalScroll):
+class Transcript(TallContainer, VerticalScroll):
     """A ``VerticalScroll`` that keeps the newest text in view while the user lets it."""
 
     following: bool = True
     _user_scrolling: bool = False
     _engaged: bool = False
-
-    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
-        # A multi-megabyte message is 165,000 lines tall: map it in a few cells.
-        return coarse_arrangement(super().arrange(size, optimal))
 
     def resume_following(self) -> None:
         """Follow again (e.g. the user sent a message) and jump to the end."""
