@@ -28,6 +28,7 @@ tokens), so a key pasted into a prompt is saved as ``[redacted]``.
 from __future__ import annotations
 
 import builtins
+import concurrent.futures
 import contextlib
 import os
 import re
@@ -119,6 +120,7 @@ class Session:
         self.locked_elsewhere = False
         self._scrub = scrub
         self._lock: BaseFileLock | None = None
+        self._pending: concurrent.futures.Future[None] | None = None
 
     @property
     def notices(self) -> tuple[str, ...]:
@@ -163,7 +165,9 @@ class Session:
         return True
 
     def close(self) -> None:
-        """Let go of the session's lock (another window may then continue it)."""
+        """Let go of the session's lock (another window may then continue it), once
+        the writes still under way are done."""
+        self._drain()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -178,7 +182,39 @@ class Session:
             SessionError: When the file cannot be written (disk full, no permission).
         """
         self.messages.append(message)
+        self._drain()
         self._write({"type": "message", **message.to_record()})
+
+    def append_later(self, message: ChatMessage) -> concurrent.futures.Future[None]:
+        """Add a finished message now and put it on disk in the background.
+
+        For a message of megabytes: scrubbing, encoding and writing it take a few
+        hundred milliseconds, which the caller's event loop should not wait for. The
+        message is part of :attr:`messages` at once. Writes in the background run one
+        at a time, in the order asked, before any later :meth:`append` or
+        :meth:`set_model` writes and before :meth:`close`; the process waits for them
+        at exit.
+
+        Returns:
+            A future that fails with :class:`SessionError` when the file cannot be
+            written; the message is kept in memory either way.
+        """
+        self.messages.append(message)
+        record = {"type": "message", **message.to_record()}
+        future = _background_writer().submit(self._write, record)
+        self._pending = future
+        return future
+
+    @property
+    def writing(self) -> bool:
+        """Whether a write of :meth:`append_later` is still under way."""
+        return self._pending is not None and not self._pending.done()
+
+    def _drain(self) -> None:
+        """Wait for the writes still under way (their failures are their callers')."""
+        if self._pending is not None:
+            concurrent.futures.wait([self._pending])
+            self._pending = None
 
     def set_model(self, provider: str | None, model: str | None) -> None:
         """Record the provider and model in use.
@@ -192,6 +228,7 @@ class Session:
         if (provider, model) == (self.provider, self.model):
             return
         self.provider, self.model = provider, model
+        self._drain()
         if self.path.exists():
             self._write({"type": "meta", "provider": provider, "model": model})
 
@@ -506,6 +543,20 @@ _LOCKED_ELSEWHERE = (
     "This conversation is open in another qwen-tui window: you can read it here, but "
     "what you add is not saved while it is open there. Use /new for a separate one."
 )
+
+
+_writer: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _background_writer() -> concurrent.futures.ThreadPoolExecutor:
+    """The one thread that writes sessions in the background, started on first use: a
+    single worker keeps the writes in the order they were asked for."""
+    global _writer
+    if _writer is None:
+        _writer = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="session-writer"
+        )
+    return _writer
 
 
 def _remove_lock_file(path: Path) -> None:

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 FRAME_SECONDS = 1 / 15
 AUTO_RETRY_ATTEMPTS = INTERACTIVE_WAITS.attempts
+BACKGROUND_SAVE = 100_000
+"""A message longer than this (characters, reasoning included) is saved in the
+background (see ``ChatScreen._save``); an ordinary one is on disk before the next key."""
 
 
 def preload_markdown() -> None:
@@ -411,13 +414,38 @@ class ChatScreen(ChatCommands):
         self.refresh_bindings()
 
     def _save(self, message: ChatMessage, session: Session | None = None) -> None:
-        """Append to the session file; a full disk is reported, the chat goes on."""
+        """Append to the session file; a full disk is reported, the chat goes on.
+
+        A big message (or any message while one is still being written) is written in
+        the background: scrubbing and writing megabytes would hold up the keys for a
+        few hundred milliseconds. It is part of the conversation at once either way.
+        """
         from qwen_tui.chat.sessions import SessionError
 
+        target = session or self.session
+        if target.writing or len(message.content) + len(message.reasoning) > BACKGROUND_SAVE:
+            asyncio.wrap_future(target.append_later(message)).add_done_callback(
+                self._saved_in_background
+            )
+            return
         try:
-            (session or self.session).append(message)
+            target.append(message)
         except SessionError as error:
-            self.notify(f"Not saved to disk: {error}", severity="error", timeout=10)
+            self._not_saved(error)
+
+    def _saved_in_background(self, future: asyncio.Future[None]) -> None:
+        from qwen_tui.chat.sessions import SessionError
+
+        if future.cancelled():
+            return
+        error = future.exception()
+        if isinstance(error, SessionError):
+            self._not_saved(error)
+        elif error is not None:
+            raise error
+
+    def _not_saved(self, error: Exception) -> None:
+        self.notify(f"Not saved to disk: {error}", severity="error", timeout=10)
 
     # ----- actions -----------------------------------------------------------------
 

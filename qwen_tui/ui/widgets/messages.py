@@ -10,6 +10,7 @@ from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.ui.plain import plain
 from qwen_tui.ui.widgets.history import HistoryEntry
 from qwen_tui.ui.widgets.streaming_markdown import StreamingMarkdown, estimate_height
+from qwen_tui.ui.widgets.tall import TallContainer
 
 STOPPED_NOTICE = "(stopped before the end)"
 
@@ -22,7 +23,15 @@ class UserMessage(Static):
         self.border_title = "You"
 
 
-class AssistantMessage(Vertical):
+class ReasoningCollapsible(TallContainer, Collapsible):
+    """The reasoning's collapsible, laid out at a cost that does not grow with a
+    multi-megabyte reasoning's height (see :mod:`.tall`)."""
+
+    class Contents(TallContainer, Collapsible.Contents):
+        pass
+
+
+class AssistantMessage(TallContainer, Vertical):
     """One answer: reasoning apart and collapsed, the Markdown answer, and a notice line
     for what went wrong (the partial answer above it stays)."""
 
@@ -37,7 +46,7 @@ class AssistantMessage(Vertical):
         # Plain text, shown in bounded segments: a multi-megabyte reasoning is drawn
         # only where it is on screen.
         self._reasoning_view = StreamingMarkdown(reasoning, classes="reasoning-text", plain=True)
-        self._reasoning = Collapsible(
+        self._reasoning = ReasoningCollapsible(
             self._reasoning_view, title=self._reasoning_title(), collapsed=True
         )
         # A saved answer without reasoning never gets any: leave the (hidden) reasoning

@@ -22,10 +22,12 @@ cost grow with the answer and is what makes long answers crawl in other clients.
 from __future__ import annotations
 
 import bisect
+import gc
 import itertools
+import re
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich.style import Style
@@ -39,6 +41,7 @@ from textual.widget import Widget
 
 from qwen_tui.chat.blocks import BlockScanner, bounded_pieces
 from qwen_tui.text import neutralise
+from qwen_tui.ui.widgets.tall import TallContainer, light_dirty_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -100,15 +103,74 @@ def estimate_height(source: str, width: int) -> int:
     source lines, wrapped at ``width``, is within a few lines per screenful.
     """
     columns = max(width, 1)
-    return sum(max(1, -(-len(line) // columns)) for line in source.splitlines())
+    # Every line takes one row and a line longer than the width one more per ``columns``
+    # characters; only those long lines are looked at one by one (found by a regular
+    # expression), so estimating a 5 MB answer again for a new width takes milliseconds
+    # rather than a Python step per line. Only "\n" breaks a line: other line breaks are
+    # shown as visible stand-ins (:func:`~qwen_tui.text.neutralise`).
+    if not source:
+        return 0
+    rows = source.count("\n") + (0 if source.endswith("\n") else 1)
+    if len(source) - rows < columns:
+        return rows
+    for match in _long_lines(columns).finditer(source):
+        rows += (len(match.group()) - 1) // columns
+    return rows
+
+
+_long_line_patterns: dict[int, re.Pattern[str]] = {}
+
+
+def _long_lines(columns: int) -> re.Pattern[str]:
+    """Lines longer than ``columns`` characters."""
+    pattern = _long_line_patterns.get(columns)
+    if pattern is None:
+        pattern = re.compile(rf"^[^\n]{{{columns + 1},}}", re.MULTILINE)
+        _long_line_patterns[columns] = pattern
+    return pattern
+
+
+_heap_frozen = False
+
+
+def freeze_heap_once() -> None:
+    """Leave the objects that exist now out of every later garbage collection, once.
+
+    A multi-megabyte answer allocates many small lists while it is laid out (Textual's
+    spatial maps), which sets off full collections every few frames; each one walked
+    every object of the process (modules, classes, the SDK's models: about 200,000),
+    0.2–0.4 s on a loaded 2-core machine, a stall of the event loop each time. Frozen,
+    a full collection walks only what came later: about a third of the time. Called at
+    the first bulk of text, by which time start-up and the SDK import are done. Frozen
+    objects are still freed when their last reference goes; only cycles among them that
+    become garbage are kept, a one-off amount.
+    """
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.freeze()
 
 
 def rich_markdown() -> type[RichMarkdown]:
     """Rich's Markdown class, imported on first use: with markdown-it and Pygments it
-    costs about 50 ms, which an empty chat screen's first frame should not pay."""
+    costs about 50 ms, which an empty chat screen's first frame should not pay.
+
+    The first call also builds Pygments' Python lexer (its rules are compiled on first
+    use, 50–100 ms): the chat screen makes that call in a background thread after its
+    first frame, so the first code block of an answer is not drawn with that delay.
+    """
+    global _lexer_ready
     from rich.markdown import Markdown
 
+    if not _lexer_ready:
+        _lexer_ready = True
+        from rich.syntax import Syntax
+
+        Syntax("", "python").lexer  # noqa: B018 (built for its side effect)
     return Markdown
+
+
+_lexer_ready = False
 
 
 def render_source(
@@ -133,6 +195,9 @@ class _Segment:
     source: str
     height: int = 0
     exact: bool = False
+    estimates: dict[int, int] = field(default_factory=dict)
+    """Estimated heights by width: layout may go back and forth between two widths
+    (the transcript's scrollbar comes and goes), each a pass over every segment."""
 
 
 class MarkdownPiece(Widget):
@@ -189,6 +254,7 @@ class MarkdownPiece(Widget):
         self._width = -1
         self._cache: OrderedDict[int, list[Strip]] = OrderedDict()
         self._eager: set[int] = set()
+        light_dirty_lines(self)
         if text:
             self.add_segment(text, lazy=lazy)
             self.refresh(layout=True)
@@ -233,19 +299,25 @@ class MarkdownPiece(Widget):
         """Add ``text`` to the last segment, which is rendered again (once refreshed)."""
         index = len(self._segments) - 1
         self._segments[index].source += text
+        self._segments[index].estimates.clear()
         self._cache.pop(index, None)
         self._place(index, lazy=lazy)
 
     def _place(self, index: int, *, lazy: bool) -> None:
         segment = self._segments[index]
         segment.exact = False
-        segment.height = self._estimate(segment.source) if self._width > 0 else 0
+        segment.height = self._estimate(segment) if self._width > 0 else 0
         if not lazy:
             self._eager.add(index)
         self._heights_changed()
 
-    def _estimate(self, source: str) -> int:
-        return estimate_height(source, self._width) if source.strip() else 0
+    def _estimate(self, segment: _Segment) -> int:
+        height = segment.estimates.get(self._width)
+        if height is None:
+            source = segment.source
+            height = estimate_height(source, self._width) if source.strip() else 0
+            segment.estimates[self._width] = height
+        return height
 
     def _heights_changed(self) -> None:
         self._tops = None
@@ -267,7 +339,7 @@ class MarkdownPiece(Widget):
         self._width = width
         self._cache.clear()
         for segment in self._segments:
-            segment.height = self._estimate(segment.source)
+            segment.height = self._estimate(segment)
             segment.exact = False
         self._heights_changed()
 
@@ -332,7 +404,7 @@ class MarkdownPiece(Widget):
         return lines[offset] if 0 <= offset < len(lines) else Strip.blank(width, self.rich_style)
 
 
-class StreamingMarkdown(Vertical):
+class StreamingMarkdown(TallContainer, Vertical):
     """An answer being streamed: ``append`` is cheap; ``flush`` updates the screen."""
 
     DEFAULT_CSS = """
@@ -416,13 +488,17 @@ class StreamingMarkdown(Vertical):
     def flush(self, *, final: bool = False) -> None:
         """Bring the screen closer to the text received: steps of :data:`INTAKE_CHARS`
         for about :data:`INTAKE_SECONDS` per call; when more is waiting, the next step
-        runs after the next frame by itself.
+        runs after the next frame by itself (and until it has, a call only takes note).
 
         Args:
             final: the answer is complete, so the tail is finished too.
         """
         self._take_arrived()
         self._final = self._final or final
+        if self._step_pending:
+            # A step is already due after the next frame: taking in more now as well
+            # (a timer's flush, the final one) would double this frame's work.
+            return
         started, taken_before = time.perf_counter(), self._taken
         while True:
             self._taken = min(len(self._text), self._taken + INTAKE_CHARS)
@@ -435,6 +511,8 @@ class StreamingMarkdown(Vertical):
                 or taken - taken_before > BULK_CHARS
                 or end - self._frozen_upto > BULK_CHARS
             )
+            if bulk:
+                freeze_heap_once()
             if end > self._frozen_upto:
                 self._freeze(end, lazy=bulk, at_boundaries=True)
             if not done:

@@ -21,13 +21,14 @@ from textual.widget import Widget
 
 from qwen_tui.ui.widgets.history import HistoryEntry, HistoryPlaceholder
 from qwen_tui.ui.widgets.streaming_markdown import MarkdownPiece
+from qwen_tui.ui.widgets.tall import TallContainer
 
 LIVE_SCREENS = 2
 """When a conversation is opened, the messages within this many screens of its end
 are mounted for real; older ones get a placeholder until they come near the view."""
 
 
-class Transcript(VerticalScroll):
+class Transcript(TallContainer, VerticalScroll):
     """A ``VerticalScroll`` that keeps the newest text in view while the user lets it."""
 
     following: bool = True
