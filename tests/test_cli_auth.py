@@ -185,7 +185,9 @@ def test_login_stores_in_the_real_secret_service(isolated_home: Path) -> None:
             text=True,
             timeout=20,
         )
-        assert lookup.stdout.strip() == KEY
+        entry = json.loads(lookup.stdout)
+        assert entry["secret"] == KEY
+        assert entry["origin"] == server.base_url.removesuffix("/v1")
         assert not (isolated_home / "credentials.json").exists()
         status = run("auth", "status", backend=backend)
         assert "keyring" in status.stdout
