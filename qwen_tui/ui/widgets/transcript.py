@@ -122,8 +122,13 @@ class Transcript(TallContainer, VerticalScroll):
 
     def on_resize(self) -> None:
         """A new width rewraps every message: while following, land on the end again."""
+        self.call_after_refresh(self._back_to_the_end)
+
+    def _back_to_the_end(self) -> None:
+        # Decided after the refresh, not at the resize: a PageUp pressed in between
+        # has stopped the following, and must not be undone.
         if self.following:
-            self.call_after_refresh(self.scroll_end, animate=False)
+            self.scroll_end(animate=False)
 
     def release_anchor(self) -> None:
         """Release only for the user's own scrolling; ignore programmatic scrolls."""
