@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -153,6 +154,17 @@ def test_privacy_and_settings_from_the_keyboard_in_a_real_terminal(
     screen = tmux.wait_for(lambda s: "https://qwen.ai/privacypolicy" in s)
     assert "https://qwen.ai/termsservice" in screen
     assert "Usage statistics" in screen
+
+    def styles_of(line_with: str, styled: str) -> list[str]:
+        line = next((line for line in styled.splitlines() if line_with in line), "")
+        return re.findall(r"\x1b\[[0-9;]*m", line)
+
+    # The first link takes the focus once the page is drawn: its line is styled apart.
+    wait_until(
+        lambda: styles_of("termsservice", tmux.screen(styles=True))
+        != styles_of("privacypolicy", tmux.screen(styles=True)),
+        "the first link never took the focus",
+    )
     # Shift+Tab from the first link goes to the page, then to the tab bar; Left moves
     # between tabs (Ctrl+PageUp does too where the terminal reports it; tmux may not).
     for key in ("BTab", "BTab", "Left", "Left"):
