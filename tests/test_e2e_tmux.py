@@ -161,8 +161,10 @@ def test_privacy_and_settings_from_the_keyboard_in_a_real_terminal(
 
     # The first link takes the focus once the page is drawn: its line is styled apart.
     wait_until(
-        lambda: styles_of("termsservice", tmux.screen(styles=True))
-        != styles_of("privacypolicy", tmux.screen(styles=True)),
+        lambda: (
+            styles_of("termsservice", tmux.screen(styles=True))
+            != styles_of("privacypolicy", tmux.screen(styles=True))
+        ),
         "the first link never took the focus",
     )
     # Shift+Tab from the first link goes to the page, then to the tab bar; Left moves
