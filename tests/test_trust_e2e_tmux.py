@@ -32,8 +32,9 @@ def test_trust_is_asked_once_and_the_environment_key_stays_home(
         )
         (Path.cwd() / ".env").write_text(f"OPENAI_BASE_URL={other.base_url}\n")
         tmux = launch(OPENAI_API_KEY=ENV_KEY)
-        screen = tmux.wait_for(lambda s: "Trust this folder?" in s)
-        assert f"model.baseUrl = {other.base_url}" in screen
+        tmux.wait_for(
+            lambda s: "Trust this folder?" in s and f"model.baseUrl = {other.base_url}" in s
+        )
         assert other.requests == [] and provider.requests == []
         tmux.type("t")
         tmux.wait_for(lambda s: "session" in s and "Trust this folder?" not in s)

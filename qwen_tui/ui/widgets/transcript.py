@@ -7,6 +7,12 @@ stop the following for good), and once released it only re-engages at the exact 
 which a growing answer never stays at (textual#6677). Here only the user's own scrolling
 up (wheel, keys, scrollbar) releases it, and scrolling back near the bottom, or sending
 a message, re-engages it.
+
+While the user reads above the end, the view is anchored to what they read (as the
+web's scroll anchoring does): the message at the top of the view and how far into it
+the view starts. Messages above it are built from placeholders and rendered lazily, so
+they grow and shrink; after each layout the view is put back at the same line of the
+same message, before Textual would clamp it to a shorter end.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ class Transcript(TallContainer, VerticalScroll):
     following: bool = True
     _user_scrolling: bool = False
     _engaged: bool = False
+    _reading: tuple[Widget, float] | None = None
+    """While not following: the child at the top of the view and the view's offset
+    into it (see the module docstring)."""
 
     def resume_following(self) -> None:
         """Follow again (e.g. the user sent a message) and jump to the end."""
@@ -86,27 +95,19 @@ class Transcript(TallContainer, VerticalScroll):
             self.call_later(self._hydrate, near)
 
     async def _hydrate(self, placeholders: list[HistoryPlaceholder]) -> None:
-        """Replace placeholders by their messages, keeping the lines the user reads in
-        place: what grows or shrinks above the view moves the view by as much."""
+        """Replace placeholders by their messages. What grows or shrinks above the view
+        is made up for by the reading anchor; a placeholder that is itself the anchor
+        hands it to its message."""
         placeholders = [p for p in placeholders if not p.hydrating and p.parent is self]
         if not placeholders:
             return
-        above: list[tuple[Widget, int]] = []
         for placeholder in placeholders:
             placeholder.hydrating = True
             widget = placeholder.entry.build()
-            if placeholder.virtual_region.y < self.scroll_y:
-                above.append((widget, placeholder.outer_size.height))
             await self.mount(widget, before=placeholder)
+            if self._reading is not None and self._reading[0] is placeholder:
+                self._reading = (widget, self._reading[1])
         await self.remove_children(placeholders)
-        if above and not self.following:
-
-            def keep_place() -> None:
-                delta = sum(widget.outer_size.height - old for widget, old in above)
-                if delta:
-                    self.scroll_to(y=self.scroll_y + delta, animate=False)
-
-            self.call_after_refresh(keep_place)
 
     def _engage(self) -> None:
         """Anchor once the content is taller than the view: an anchored container with
@@ -116,9 +117,42 @@ class Transcript(TallContainer, VerticalScroll):
             self.anchor()
 
     def _scroll_update(self, virtual_size: Size) -> None:
+        """After every layout: put the view back at the line the user reads, then let
+        Textual clamp the scroll position to the new size (a shorter text above would
+        otherwise push the view to the end), then engage the anchor once there is
+        something to scroll.
+
+        A private hook, overridden on purpose (textual is pinned below 9): it is the one
+        place that runs after each layout with the new virtual and container sizes both
+        in place. ``watch_virtual_size`` misses layouts Textual applies without
+        watchers, and sees the old container size; a ``Resize`` arrives a frame late.
+        """
+        if not self.following:
+            self._keep_reading_place()
         super()._scroll_update(virtual_size)
         if not self._engaged:
             self._engage()
+
+    def _keep_reading_place(self) -> None:
+        if self._reading is None:
+            return
+        widget, offset = self._reading
+        if widget.parent is not self:
+            self._reading = None
+            return
+        target = widget.virtual_region.y + offset
+        if target != self.scroll_y:
+            self.scroll_target_y = self.scroll_y = target
+
+    def _note_reading_place(self) -> None:
+        """Remember the child at the top of the view and the view's offset into it."""
+        top = self.scroll_y
+        for child in self.children:
+            region = child.virtual_region
+            if region.bottom > top:
+                self._reading = (child, top - region.y)
+                return
+        self._reading = None
 
     def on_resize(self) -> None:
         """A new width rewraps every message: while following, land on the end again."""
@@ -126,9 +160,11 @@ class Transcript(TallContainer, VerticalScroll):
 
     def _back_to_the_end(self) -> None:
         # Decided after the refresh, not at the resize: a PageUp pressed in between
-        # has stopped the following, and must not be undone.
+        # has stopped the following, and must not be undone. Immediate, because
+        # Textual's own scroll_end waits for yet another refresh, where that PageUp
+        # could land in between again.
         if self.following:
-            self.scroll_end(animate=False)
+            self.scroll_end(animate=False, immediate=True)
 
     def release_anchor(self) -> None:
         """Release only for the user's own scrolling; ignore programmatic scrolls."""
@@ -139,19 +175,30 @@ class Transcript(TallContainer, VerticalScroll):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._hydrate_near()
-        if not self.following and new_value >= self.max_scroll_y - 1:
+        if self.following:
+            self._reading = None
+        elif new_value >= self.max_scroll_y - 1:
             self.resume_following()
+            self._reading = None
+        else:
+            self._note_reading_place()
 
     def on_markdown_piece_settled(self, message: MarkdownPiece.Settled) -> None:
-        """A lazily rendered segment came out taller or shorter than estimated. When it
-        starts above the view (it is being scrolled into view from the top), move by
-        the difference so the lines the user is reading stay where they are; while
-        following, the anchor already keeps the end in place."""
+        """A lazily rendered segment came out taller or shorter than estimated. Inside
+        the message the user reads, above the top of the view (it is being scrolled
+        into view from the top), it moves the lines being read within that message:
+        the reading offset moves by as much. Elsewhere the anchor needs no help, and
+        while following the end is kept in place anyway."""
         message.stop()
-        if self.following or message.piece.region.y + message.top >= self.region.y:
+        if self.following or self._reading is None:
             return
-        delta = message.delta
-        self.call_after_refresh(lambda: self.scroll_to(y=self.scroll_y + delta, animate=False))
+        widget, offset = self._reading
+        if widget not in message.piece.ancestors_with_self:
+            return
+        if message.piece.region.y + message.top >= self.region.y:
+            return
+        self._reading = (widget, offset + message.delta)
+        self.call_after_refresh(self._keep_reading_place)
 
     def _as_user(self, scroll: Callable[[], object]) -> None:
         """Run a scroll the user asked for, so that it may release the anchor."""
@@ -174,12 +221,18 @@ class Transcript(TallContainer, VerticalScroll):
         self._as_user(super().action_scroll_up)
 
     def action_page_up(self) -> None:
-        # Not animated: a page is there at once, and a placeholder swapped in above the
-        # view mid-animation would cut the page short when the view is moved to keep up.
-        self._as_user(lambda: self.scroll_page_up(animate=False))
+        # Not animated and not deferred: a page is there at once, measured from the
+        # lines on screen when the key was pressed. Textual's own page scroll waits for
+        # the next refresh, where a message above may have changed height and the
+        # page would land somewhere else (or be lost at the end).
+        self._as_user(lambda: self._page(-1))
 
     def action_page_down(self) -> None:
-        self.scroll_page_down(animate=False)
+        self._page(1)
+
+    def _page(self, direction: int) -> None:
+        height = self.scrollable_content_region.height
+        self.scroll_to(y=self.scroll_y + direction * height, animate=False, immediate=True)
 
     def action_scroll_home(self) -> None:
         self._as_user(super().action_scroll_home)
