@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from qwen_tui.ui.screens.chat import ChatScreen
 
 from qwen_tui.text import neutralise
-from qwen_tui.ui.commands import SlashCommandsProvider
+from qwen_tui.ui.commands import CommandRun, SlashCommandsProvider
 from qwen_tui.ui.css import stylesheet_path
 from qwen_tui.ui.services import AppServices
 
@@ -129,10 +129,11 @@ class QwenTuiApp(App[None]):
 
         self.services.telemetry.record(lambda: ScreenOpened(screen=name))  # type: ignore[arg-type]
 
-    def record_command(self, name: str) -> None:
+    def on_command_run(self, message: CommandRun) -> None:
         """Count a slash command (typed, picked from the menu or the palette)."""
         from qwen_tui.telemetry import CommandUsed
 
+        name = message.name
         self.services.telemetry.record(lambda: CommandUsed(command=name))  # type: ignore[arg-type]
 
     def _handle_exception(self, error: Exception) -> None:
