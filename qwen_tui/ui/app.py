@@ -137,7 +137,13 @@ class QwenTuiApp(App[None]):
         self.services.telemetry.record(lambda: CommandUsed(command=name))  # type: ignore[arg-type]
 
     def _handle_exception(self, error: Exception) -> None:
-        """A crash report (type and the app's own frames only), then Textual's handling."""
+        """A crash report (type and the app's own frames only), then Textual's handling.
+
+        Textual has no public hook for an exception a handler did not catch: it ends
+        the app itself, so neither ``sys.excepthook`` nor a wrapper round ``run`` sees
+        the exception. Hence this override, and the upper bound on textual in
+        pyproject.toml. Failed workers come through ``on_worker_state_changed``.
+        """
         from qwen_tui.telemetry import crash_report
 
         self.services.telemetry.record(lambda: crash_report(error))

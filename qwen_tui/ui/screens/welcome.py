@@ -52,16 +52,18 @@ class KeyInput(Input):
     whole, it is refused by the check with the position of the line break.
     """
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste over several lines, taken whole; a one-line paste goes on to the
+        ``Input`` (``prevent_default`` stops it here)."""
         text = event.text.strip()
         if "\n" not in text and "\r" not in text:
-            super()._on_paste(event)
             return
         selection = self.selection
         if selection.is_empty:
             self.insert_text_at_cursor(text)
         else:
             self.replace(text, *selection)
+        event.prevent_default()
         event.stop()
 
 
