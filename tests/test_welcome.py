@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
 from keyring.errors import NoKeyringError
 from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton, Select, Static
@@ -227,3 +228,18 @@ async def test_the_form_shows_what_the_step_needs() -> None:
             await wait_until(
                 pilot, lambda: shown(screen, "#qwen-panel") and hidden(screen, "#openai-panel")
             )
+
+
+async def test_the_chat_is_the_base_of_its_own_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing lies under the chat: no blank screen a stray pop could bring up."""
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        assert app.current_mode == "chat"
+        assert app.screen_stack == [app.screen]
+        app.action_settings()
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChatScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        assert app.screen_stack == [app.screen]
