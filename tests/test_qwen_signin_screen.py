@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import stat
@@ -34,7 +33,7 @@ from qwen_tui.ui.screens.welcome import WelcomeScreen
 from tests.credentials_fixtures import MemoryKeyring, RaisingKeyring
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
 from tests.servers.openai_server import closed_port
-from tests.ui_helpers import make_app, wait_until
+from tests.ui_helpers import holds_for, make_app, wait_until
 from tests.waiting import PATIENCE
 
 SIZE = (100, 40)
@@ -284,12 +283,10 @@ async def test_escape_cancels_and_no_more_polls_reach_the_server(
             await wait_until(pilot, lambda: worker is None or worker.is_finished)
             await wait_until(pilot, lambda: server.open_polls == 0)
             polls = token_polls(server)
-            await asyncio.sleep(1.0)
-            assert token_polls(server) == polls
+            await holds_for(pilot, lambda: token_polls(server) == polls, 1.0)
             assert not screen.is_attached
             server.approve()
-            await asyncio.sleep(0.5)
-            assert isinstance(app.screen, WelcomeScreen)
+            await holds_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), 0.5)
     assert keyring.items == {}
     assert not (isolated_home / "settings.json").exists()
 
@@ -305,8 +302,7 @@ async def test_escape_closes_a_poll_that_is_still_waiting_for_an_answer(
             await wait_until(pilot, lambda: server.open_polls == 1)
             await pilot.press("escape")
             await wait_until(pilot, lambda: server.hangups == 1 and server.open_polls == 0)
-            await asyncio.sleep(0.6)
-            assert token_polls(server) == 1
+            await holds_for(pilot, lambda: token_polls(server) == 1, 0.6)
 
 
 # ------------------------------------------------------------------ keyring trouble
