@@ -34,15 +34,21 @@ class ChatCommands(Screen[None]):
     class Note(Message):
         """Add a line from the app to the transcript."""
 
+        bubble = False
+
         text: str
         severity: str = "info"
 
     class ModelChanged(Message):
         """The model in use changed: the status line names it."""
 
+        bubble = False
+
     @dataclass
     class SessionOpened(Message):
         """The user picked a saved conversation: show it instead of the current one."""
+
+        bubble = False
 
         session: Session
 
