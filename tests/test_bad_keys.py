@@ -217,6 +217,19 @@ def test_prompt_mode_refuses_a_bad_key_from_the_environment(name: str, isolated_
     assert files_with_the_key(isolated_home) == []
 
 
+async def test_a_pasted_key_on_one_line_is_taken_once() -> None:
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test(size=(110, 45)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WelcomeScreen)
+        field = screen.query_one("#api-key", Input)
+        field.focus()
+        field.post_message(events.Paste("sk-one-line"))
+        await wait_until(pilot, lambda: bool(field.value))
+        await pilot.pause()
+        assert field.value == "sk-one-line"
+
+
 async def test_a_pasted_key_with_a_line_break_is_refused_not_cut(isolated_home: Path) -> None:
     """A paste keeps the whole key, so the break is named instead of a shorter key sent."""
     key, found = BAD_KEYS["newline"]

@@ -19,7 +19,7 @@ from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.openai_server import OpenAIServer, openai_server
-from tests.ui_helpers import make_app, wait_until
+from tests.ui_helpers import holds_for, make_app, wait_until
 from tests.waiting import PATIENCE, POLL
 
 KEY = "sk-chat-screen-key-4711"
@@ -146,8 +146,7 @@ async def test_escape_stops_a_slow_stream_keeps_the_partial_answer_and_ctrl_r_as
         # The HTTP stream is closed: the server's handler finds the socket gone.
         connections = server._server.connections
         await wait_until(pilot, lambda: not connections)
-        await pilot.pause(0.3)
-        assert answer.text == stopped_at
+        await holds_for(pilot, lambda: answer.text == stopped_at, 0.3)
         saved = messages_of(session_records(isolated_home))
         assert saved[-1]["role"] == "assistant"
         assert saved[-1]["content"] == stopped_at
@@ -232,8 +231,8 @@ async def test_fault_keeps_the_app_and_partial_answer_and_ctrl_r_resends(
             assert saved[-1]["error"] == notice(answer)
         else:
             assert [m["role"] for m in saved] == ["user"]
-        await pilot.pause(0.2)
-        assert chat_requests(server) == 1  # nothing was retried behind the user's back
+        # Nothing is retried behind the user's back.
+        await holds_for(pilot, lambda: chat_requests(server) == 1, 0.2)
 
         for name in breakage:
             setattr(server.options, name, getattr(healthy, name))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import stat
@@ -34,7 +33,7 @@ from qwen_tui.ui.screens.welcome import WelcomeScreen
 from tests.credentials_fixtures import MemoryKeyring, RaisingKeyring
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
 from tests.servers.openai_server import closed_port
-from tests.ui_helpers import make_app, wait_until
+from tests.ui_helpers import holds_for, make_app, wait_until
 from tests.waiting import PATIENCE
 
 SIZE = (100, 40)
@@ -136,7 +135,7 @@ async def test_approve_stores_one_keyring_entry_and_opens_the_chat(
             left = re.search(r"expires in (\d+):(\d\d)", text_of(screen, "#signin-countdown"))
             assert left is not None
             assert 600 - PATIENCE <= int(left[1]) * 60 + int(left[2]) <= 600
-            assert screen.query_one("#signin-qr").display
+            await wait_until(pilot, lambda: screen.query_one("#signin-qr").display)
             server.approve()  # only now: the waiting screen was seen, however slow the machine
             await until_screen(pilot, UsageStatisticsQuestion)
             await pilot.press("n")
@@ -206,7 +205,7 @@ async def test_deny_says_so_and_enter_asks_for_a_new_code(
             assert "refused" in text_of(screen, "#signin-headline")
             assert "access denied" in text_of(screen, "#signin-message")
             assert "Press Enter to try again, Esc to go back" in text_of(screen, "#signin-hint")
-            assert not screen.query_one("#signin-body").display
+            await wait_until(pilot, lambda: not screen.query_one("#signin-body").display)
             first_code = screen.authorization.user_code if screen.authorization else ""
             assert device_requests(server) == 1
 
@@ -284,12 +283,10 @@ async def test_escape_cancels_and_no_more_polls_reach_the_server(
             await wait_until(pilot, lambda: worker is None or worker.is_finished)
             await wait_until(pilot, lambda: server.open_polls == 0)
             polls = token_polls(server)
-            await asyncio.sleep(1.0)
-            assert token_polls(server) == polls
+            await holds_for(pilot, lambda: token_polls(server) == polls, 1.0)
             assert not screen.is_attached
             server.approve()
-            await asyncio.sleep(0.5)
-            assert isinstance(app.screen, WelcomeScreen)
+            await holds_for(pilot, lambda: isinstance(app.screen, WelcomeScreen), 0.5)
     assert keyring.items == {}
     assert not (isolated_home / "settings.json").exists()
 
@@ -305,8 +302,7 @@ async def test_escape_closes_a_poll_that_is_still_waiting_for_an_answer(
             await wait_until(pilot, lambda: server.open_polls == 1)
             await pilot.press("escape")
             await wait_until(pilot, lambda: server.hangups == 1 and server.open_polls == 0)
-            await asyncio.sleep(0.6)
-            assert token_polls(server) == 1
+            await holds_for(pilot, lambda: token_polls(server) == 1, 0.6)
 
 
 # ------------------------------------------------------------------ keyring trouble
@@ -374,6 +370,17 @@ async def test_import_offer_yes_imports_and_names_the_file_to_delete(
             assert "~/.qwen/oauth_creds.json" in message
             assert "delete it now" in message
             assert "Press Enter to start chatting" in text_of(screen, "#signin-hint")
+            # Only the outcome shows: no lead asking to approve, no code, no spinner.
+            await wait_until(
+                pilot,
+                lambda: (
+                    not any(
+                        screen.query_one(part).display
+                        for part in ("#signin-lead", "#signin-body", "#signin-busy")
+                    )
+                ),
+            )
+            assert screen.query_one("#signin-headline").display
             await pilot.press("enter")
             await until_screen(pilot, ChatScreen)
     assert server.requests == [], "an import needs no sign-in"
@@ -480,9 +487,13 @@ async def test_qr_code_is_hidden_where_it_does_not_fit(monkeypatch: pytest.Monke
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await choose_qwen(pilot)
             await until_state(pilot, screen, "waiting")
+            await wait_until(
+                pilot,
+                lambda: (
+                    screen.query_one("#signin-link").display
+                    and screen.query_one("#signin-code").display
+                ),
+            )
             assert not screen.query_one("#signin-qr").display
-            assert screen.query_one("#signin-link").display
-            assert screen.query_one("#signin-code").display
             await pilot.resize_terminal(100, 40)
-            await pilot.pause()
-            assert screen.query_one("#signin-qr").display
+            await wait_until(pilot, lambda: screen.query_one("#signin-qr").display)

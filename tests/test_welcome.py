@@ -7,9 +7,10 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
 from keyring.errors import NoKeyringError
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, RadioButton, Select, Static
 
 from qwen_tui.providers.registry import url_origin
 from qwen_tui.ui.screens.chat import ChatScreen
@@ -188,3 +189,57 @@ async def test_running_local_server_is_offered_first() -> None:
             await pilot.press("ctrl+s")
             await wait_until(pilot, lambda: screen.query_one("#model-select").display)
             assert screen.query_one("#model-select", Select).value == "llama3"
+
+
+def shown(screen: WelcomeScreen, *selectors: str) -> bool:
+    return all(screen.query_one(selector).display for selector in selectors)
+
+
+def hidden(screen: WelcomeScreen, *selectors: str) -> bool:
+    return not any(screen.query_one(selector).display for selector in selectors)
+
+
+async def test_the_form_shows_what_the_step_needs() -> None:
+    with openai_server(api_key=KEY, models=[]) as server:
+        app = make_app(keyring_backend=MemoryKeyring())
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, WelcomeScreen)
+            await wait_until(
+                pilot,
+                lambda: (
+                    shown(screen, "#openai-panel", "#verify", "#model-select")
+                    and hidden(screen, "#qwen-panel", "#save", "#model-input", "#status")
+                ),
+            )
+            await fill_custom(screen, pilot, server.base_url, KEY)
+            await pilot.press("ctrl+s")
+            # No model listed: the model is typed, and Ctrl+S now saves.
+            await wait_until(
+                pilot,
+                lambda: (
+                    shown(screen, "#save", "#model-input", "#status")
+                    and hidden(screen, "#verify", "#model-select")
+                ),
+            )
+            screen.query_one("#api-key", Input).value = KEY + "-other"
+            await wait_until(pilot, lambda: shown(screen, "#verify") and hidden(screen, "#save"))
+            screen.query_one("#method-qwen", RadioButton).value = True
+            await wait_until(
+                pilot, lambda: shown(screen, "#qwen-panel") and hidden(screen, "#openai-panel")
+            )
+
+
+async def test_the_chat_is_the_base_of_its_own_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing lies under the chat: no blank screen a stray pop could bring up."""
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        assert app.current_mode == "chat"
+        assert app.screen_stack == [app.screen]
+        app.action_settings()
+        await wait_until(pilot, lambda: not isinstance(app.screen, ChatScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        assert app.screen_stack == [app.screen]

@@ -81,7 +81,7 @@ async def test_qwen_sign_in_that_fails_unexpectedly_can_be_retried(
         await wait_until(pilot, lambda: screen.state == "failed")
         assert text_of(screen, "#signin-headline") == "The sign-in failed unexpectedly"
         assert "RuntimeError" in text_of(screen, "#signin-message")
-        assert not screen.query_one("#signin-busy").display
+        await wait_until(pilot, lambda: not screen.query_one("#signin-busy").display)
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(starts) == 2 and screen.state == "failed")
         await pilot.press("escape")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +11,7 @@ from qwen_tui.config import load_settings
 from qwen_tui.ui.app import QwenTuiApp
 from qwen_tui.ui.services import AppServices
 from tests.servers.openai_server import closed_port
-from tests.waiting import PATIENCE, POLL
+from tests.waiting import PATIENCE, POLL, async_holds_for, async_wait_until
 
 LOCAL_PRESETS = ("ollama", "lmstudio", "llamacpp", "vllm")
 
@@ -51,9 +50,9 @@ async def wait_until(
     The timeout only bounds a hang (see ``tests.waiting``): a busy machine is slow,
     not broken.
     """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(POLL)
+    await async_wait_until(predicate, timeout=timeout, pause=lambda: pilot.pause(POLL))
+
+
+async def holds_for(pilot: Pilot[Any], predicate: Callable[[], bool], seconds: float) -> None:
+    """Let the app run for ``seconds``; fail as soon as ``predicate`` stops holding."""
+    await async_holds_for(predicate, seconds, pause=lambda: pilot.pause(POLL))

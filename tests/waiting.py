@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 PATIENCE = 60.0
 """Seconds after which a condition that has not come true counts as a hang."""
@@ -37,17 +37,48 @@ def wait_until(
         time.sleep(POLL)
 
 
+def _poll() -> Awaitable[None]:
+    return asyncio.sleep(POLL)
+
+
 async def async_wait_until(
     predicate: Callable[[], bool],
     message: Message = "condition not reached in time",
     timeout: float = PATIENCE,  # noqa: ASYNC109
+    *,
+    pause: Callable[[], Awaitable[None]] = _poll,
 ) -> None:
-    """``wait_until`` for a test that runs on the event loop: other tasks keep running."""
+    """``wait_until`` for a test that runs on the event loop: other tasks keep running.
+
+    ``pause`` lets them run between two looks (a pilot test lets the app settle).
+    """
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(_text(message))
-        await asyncio.sleep(POLL)
+        await pause()
+
+
+async def async_holds_for(
+    predicate: Callable[[], bool],
+    seconds: float,
+    message: Message = "condition broke within the window",
+    *,
+    pause: Callable[[], Awaitable[None]] = _poll,
+) -> None:
+    """Fail as soon as ``predicate`` stops holding within ``seconds``.
+
+    For what must *not* happen (no retry, no more text after a stop): there is no
+    event to wait for, so the test watches a window. A busy machine only makes the
+    window see less, never fail a correct program.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        if not predicate():
+            raise AssertionError(_text(message))
+        if time.monotonic() > deadline:
+            return
+        await pause()
 
 
 LOAD_SLACK = 5.0

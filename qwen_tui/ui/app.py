@@ -19,9 +19,14 @@ if TYPE_CHECKING:
     from qwen_tui.ui.screens.chat import ChatScreen
 
 from qwen_tui.text import neutralise
-from qwen_tui.ui.commands import SlashCommandsProvider
+from qwen_tui.ui.commands import CommandRun, SlashCommandsProvider
 from qwen_tui.ui.css import stylesheet_path
 from qwen_tui.ui.services import AppServices
+
+CHAT_MODE = "chat"
+"""The mode whose base screen is the chat: the app switches to it once a provider is
+configured. The welcome screen, dialogs and the first-start questions are pushed on the
+default mode; settings, pickers and ``/auth`` over whichever screen is showing."""
 
 
 class QwenTuiApp(App[None]):
@@ -45,6 +50,7 @@ class QwenTuiApp(App[None]):
         self.services = services
         self._screens_seen: set[int] = set()
         self._early_screens: list[str] | None = []
+        self.add_mode(CHAT_MODE, self._chat_screen)
 
     def on_mount(self) -> None:
         settings = self.services.loaded.settings
@@ -73,7 +79,7 @@ class QwenTuiApp(App[None]):
 
     def _show_first_screen(self) -> None:
         if self._provider_configured():
-            self.push_screen(self._chat_screen())
+            self.switch_mode(CHAT_MODE)
         else:
             from qwen_tui.ui.screens.welcome import WelcomeScreen
 
@@ -129,14 +135,21 @@ class QwenTuiApp(App[None]):
 
         self.services.telemetry.record(lambda: ScreenOpened(screen=name))  # type: ignore[arg-type]
 
-    def record_command(self, name: str) -> None:
+    def on_command_run(self, message: CommandRun) -> None:
         """Count a slash command (typed, picked from the menu or the palette)."""
         from qwen_tui.telemetry import CommandUsed
 
+        name = message.name
         self.services.telemetry.record(lambda: CommandUsed(command=name))  # type: ignore[arg-type]
 
     def _handle_exception(self, error: Exception) -> None:
-        """A crash report (type and the app's own frames only), then Textual's handling."""
+        """A crash report (type and the app's own frames only), then Textual's handling.
+
+        Textual has no public hook for an exception a handler did not catch: it ends
+        the app itself, so neither ``sys.excepthook`` nor a wrapper round ``run`` sees
+        the exception. Hence this override, and the upper bound on textual in
+        pyproject.toml. Failed workers come through ``on_worker_state_changed``.
+        """
         from qwen_tui.telemetry import crash_report
 
         self.services.telemetry.record(lambda: crash_report(error))
@@ -172,8 +185,9 @@ class QwenTuiApp(App[None]):
         threading.Thread(target=preload_sdk, name="preload-openai", daemon=True).start()
 
     def _chat_screen(self) -> ChatScreen:
-        """Build the chat screen (imported here: the welcome screen does not need
-        Markdown, so a first start does not pay for it)."""
+        """Build the chat screen, the base of the chat mode, the first time the app
+        switches to it (imported here: the welcome screen does not need Markdown, so a
+        first start does not pay for it)."""
         from qwen_tui.chat.sessions import SessionError
         from qwen_tui.ui.screens.chat import ChatScreen
 
@@ -197,7 +211,7 @@ class QwenTuiApp(App[None]):
 
     def _after_first_sign_in(self, saved: bool | None) -> None:
         if saved:
-            self.push_screen(self._chat_screen())
+            self.switch_mode(CHAT_MODE)
 
     def action_sign_in(self) -> None:
         """Open the welcome screen over the chat (what ``/auth`` does)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
 from textual.screen import Screen
 
 
@@ -42,11 +43,20 @@ COMMANDS: tuple[SlashCommand, ...] = (
 )
 
 
+@dataclass
+class CommandRun(Message):
+    """A slash command was run (typed, picked from the menu or the palette).
+
+    It bubbles from the screen to the app, which counts it in the usage statistics:
+    the commands need not know who listens.
+    """
+
+    name: str
+
+
 async def run_command(screen: Screen[Any], command: SlashCommand) -> None:
-    """Run ``command`` on ``screen``, counted in the usage statistics by its name."""
-    record = getattr(screen.app, "record_command", None)
-    if record is not None:
-        record(command.name)
+    """Run ``command`` on ``screen``, and say so with a :class:`CommandRun`."""
+    screen.post_message(CommandRun(command.name))
     await screen.run_action(command.action)
 
 

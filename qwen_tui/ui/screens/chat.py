@@ -33,7 +33,6 @@ from qwen_tui.ui.widgets.slash_menu import SlashMenu
 from qwen_tui.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
-    from qwen_tui.chat.service import ChatService
     from qwen_tui.chat.sessions import Session
     from qwen_tui.ui.services import AppServices
 
@@ -87,10 +86,7 @@ class ChatScreen(ChatCommands):
     ]
 
     def __init__(self, services: AppServices, *, session: Session | None = None) -> None:
-        super().__init__()
-        self.services = services
-        self.session = session or services.sessions.new(provider=None, model=None)
-        self.chat: ChatService | None = None
+        super().__init__(services, session or services.sessions.new(provider=None, model=None))
         self._answer_worker: Worker[None] | None = None
         self._last_failure: ChatFailure | None = None
         self._last_usage = Usage()
@@ -108,12 +104,8 @@ class ChatScreen(ChatCommands):
 
     def on_mount(self) -> None:
         self.title = "qwen-tui"
-        self._show_messages(self.session.messages)
-        for notice in self.session.notices:
-            self.note(notice, severity="warning")
-        prompt = self.query_one(PromptInput)
-        prompt.prompt_history = [m.content for m in self.session.messages if m.role == "user"]
-        prompt.focus()
+        self._show_session()
+        self.query_one(PromptInput).focus()
         self.call_after_refresh(self.connect)  # after the first frame: it imports keyring
         self.call_after_refresh(preload_markdown)
 
@@ -121,6 +113,16 @@ class ChatScreen(ChatCommands):
         """Close the provider's HTTP connections when the screen (or the app) goes."""
         if self.chat is not None:
             await self.chat.aclose()
+
+    def _show_session(self) -> None:
+        """The session's messages, what went wrong reading it, and its prompts for Up."""
+        session = self.session
+        self._show_messages(session.messages)
+        for notice in session.notices:
+            self.note(notice, severity="warning")
+        self.query_one(PromptInput).prompt_history = [
+            m.content for m in session.messages if m.role == "user"
+        ]
 
     def _show_messages(self, messages: list[ChatMessage]) -> None:
         transcript = self.query_one(Transcript)
@@ -135,6 +137,24 @@ class ChatScreen(ChatCommands):
         transcript = self.query_one(Transcript)
         transcript.mount(SystemNote(text, severity=severity))
         transcript.resume_following()
+
+    @on(ChatCommands.Note)
+    def _command_note(self, message: ChatCommands.Note) -> None:
+        self.note(message.text, severity=message.severity)
+
+    @on(ChatCommands.ModelChanged)
+    def _model_changed(self) -> None:
+        self._set_status()
+
+    @on(ChatCommands.SessionOpened)
+    def _session_opened(self, message: ChatCommands.SessionOpened) -> None:
+        """Show a saved conversation instead of this one (what ``/resume`` picked)."""
+        if self._answering:
+            self.action_stop()
+        self.session.close()
+        self.session = message.session
+        self._show_session()
+        self.refresh_bindings()
 
     # ----- provider ----------------------------------------------------------------
 

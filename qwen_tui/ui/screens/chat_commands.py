@@ -7,44 +7,56 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.message import Message
 from textual.screen import Screen
 
 from qwen_tui.ui.commands import COMMANDS
-from qwen_tui.ui.widgets.prompt_input import PromptInput
 
 if TYPE_CHECKING:
-    from qwen_tui.chat.messages import ChatMessage
     from qwen_tui.chat.service import ChatService
     from qwen_tui.chat.sessions import Session
     from qwen_tui.ui.services import AppServices
 
 
 class ChatCommands(Screen[None]):
-    """Slash-command actions of :class:`~qwen_tui.ui.screens.chat.ChatScreen`."""
+    """Slash-command actions of :class:`~qwen_tui.ui.screens.chat.ChatScreen`.
 
-    services: AppServices
-    session: Session
-    chat: ChatService | None
+    The commands read the session and the chat service; what they change on the chat
+    screen (a line in the transcript, the status line, another conversation) they say
+    with a message, which the chat screen handles.
+    """
 
-    def note(self, text: str, *, severity: str = "info") -> None:
-        """Add a line from the app to the transcript (provided by the chat screen)."""
-        raise NotImplementedError
+    @dataclass
+    class Note(Message):
+        """Add a line from the app to the transcript."""
 
-    def _show_messages(self, messages: list[ChatMessage]) -> None:
-        raise NotImplementedError
+        bubble = False
 
-    def _set_status(self, state: str | None = None) -> None:
-        raise NotImplementedError
+        text: str
+        severity: str = "info"
 
-    @property
-    def _answering(self) -> bool:
-        raise NotImplementedError
+    class ModelChanged(Message):
+        """The model in use changed: the status line names it."""
 
-    def action_stop(self) -> None:
-        raise NotImplementedError
+        bubble = False
+
+    @dataclass
+    class SessionOpened(Message):
+        """The user picked a saved conversation: show it instead of the current one."""
+
+        bubble = False
+
+        session: Session
+
+    def __init__(self, services: AppServices, session: Session) -> None:
+        super().__init__()
+        self.services = services
+        self.session = session
+        self.chat: ChatService | None = None
 
     def action_help(self) -> None:
         commands = [(f"/{c.name}", c.help) for c in COMMANDS]
@@ -66,17 +78,19 @@ class ChatCommands(Screen[None]):
         lines += [f"  {name:<{width}}{text}" for name, text in commands]
         lines += ["", "Keys:"]
         lines += [f"  {name:<{width}}{text}" for name, text in keys]
-        self.note("\n".join(lines))
+        self.post_message(self.Note("\n".join(lines)))
 
     def action_stats(self) -> None:
         if self.chat is None:
-            self.note("No requests yet: no provider is connected.")
+            self.post_message(self.Note("No requests yet: no provider is connected."))
             return
         stats = self.chat.stats
-        self.note(
-            f"This run: {stats.requests} requests ({stats.failures} failed), "
-            f"{stats.prompt_tokens} tokens in, {stats.completion_tokens} tokens out, "
-            f"{stats.api_seconds:.1f} s waiting for the API."
+        self.post_message(
+            self.Note(
+                f"This run: {stats.requests} requests ({stats.failures} failed), "
+                f"{stats.prompt_tokens} tokens in, {stats.completion_tokens} tokens out, "
+                f"{stats.api_seconds:.1f} s waiting for the API."
+            )
         )
 
     def action_copy_last(self) -> None:
@@ -122,7 +136,7 @@ class ChatCommands(Screen[None]):
             self.notify(str(error), severity="warning")
         else:
             self.services.reload()  # so that the settings screen shows it too
-        self._set_status()
+        self.post_message(self.ModelChanged())
         if self.services.loaded.settings.model.name != chosen:
             self.notify(
                 f"Model for this run: {chosen}. OPENAI_MODEL or QWEN_TUI_MODEL__NAME sets "
@@ -156,14 +170,4 @@ class ChatCommands(Screen[None]):
         except SessionError as error:
             self.notify(str(error), severity="error")
             return
-        if self._answering:
-            self.action_stop()
-        self.session.close()
-        self.session = session
-        self._show_messages(session.messages)
-        for notice in session.notices:
-            self.note(notice, severity="warning")
-        self.query_one(PromptInput).prompt_history = [
-            m.content for m in session.messages if m.role == "user"
-        ]
-        self.refresh_bindings()
+        self.post_message(self.SessionOpened(session))

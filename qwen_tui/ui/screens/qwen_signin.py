@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 import segno
 from rich.style import Style
@@ -24,6 +24,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static
 from textual.worker import Worker
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = ["QwenSignInScreen", "qr_code", "spaced_code"]
 
 State = Literal["checking", "question", "starting", "waiting", "saving", "failed", "imported"]
+STATES: tuple[State, ...] = get_args(State)
 
 QR_BORDER = 2
 """Quiet zone around the QR code, in modules (the text column needs the room)."""
@@ -124,11 +126,14 @@ class QwenSignInScreen(Screen[bool]):
         Binding("escape", "continue", "Continue", show=False),
     ]
 
+    state: reactive[State] = reactive("checking", bindings=True)
+    """Where the sign-in is; the screen carries it as the class ``-<state>``, and the
+    stylesheet decides from that what is shown."""
+
     def __init__(self, services: AppServices, *, no_browser: bool = False) -> None:
         super().__init__()
         self.services = services
         self.no_browser = no_browser
-        self.state: State = "checking"
         self.authorization: DeviceAuthorization | None = None
         self._flow: DeviceFlow | None = None
         self._unsaved: OAuthTokens | None = None
@@ -172,33 +177,34 @@ class QwenSignInScreen(Screen[bool]):
         self._fit_qr()
 
     def _fit_qr(self) -> None:
-        """Show the QR code only where it fits beside the text."""
+        """Show the QR code only where it fits beside the text (class ``-fits``)."""
         width, height = self._qr_size
-        qr = self.query_one("#signin-qr", Static)
         size = self.size
-        qr.display = bool(width) and (
+        fits = bool(width) and (
             size.width >= width + TEXT_MIN_WIDTH and size.height >= height + CHROME_HEIGHT
         )
+        self.query_one("#signin-qr", Static).set_class(fits, "-fits")
 
     # ----- states --------------------------------------------------------------------
 
+    def watch_state(self, state: State) -> None:
+        for name in STATES:
+            self.set_class(name == state, f"-{name}")
+
     def _line(self, selector: str, text: str | Text) -> None:
-        """Show ``text`` as it is: messages quote the sign-in server, so never markup."""
+        """Show ``text`` as it is: messages quote the sign-in server, so never markup.
+
+        An empty line carries the class ``-empty``, which the stylesheet hides.
+        """
         line = self.query_one(selector, Static)
         line.update(plain(text) if isinstance(text, str) else text)
-        line.display = bool(text)
+        line.set_class(not text, "-empty")
 
     def _show(self, state: State, message: str = "", headline: str = "", hint: str = "") -> None:
         self.state = state
-        self.query_one("#signin-body").display = state == "waiting"
-        self.query_one("#signin-busy").display = state in ("checking", "starting", "saving")
         self._line("#signin-headline", headline)
         self._line("#signin-message", message)
         self._line("#signin-hint", hint)
-        self.query_one("#signin-headline").set_class(state == "failed", "-error")
-        self.query_one("#signin-headline").set_class(state == "imported", "-ok")
-        self.query_one("#signin-lead").display = state != "imported"
-        self.refresh_bindings()
 
     def _show_authorization(self, auth: DeviceAuthorization) -> None:
         self.authorization = auth

@@ -11,12 +11,13 @@ concern.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import (
     Button,
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from qwen_tui.credentials import StoreLocation
     from qwen_tui.ui.services import AppServices
 
+Method = Literal["qwen", "openai"]
+
 URL_ERRORS = {"bad_url", "dns", "connect", "not_found", "not_json", "tls", "timeout", "http"}
 
 
@@ -49,16 +52,18 @@ class KeyInput(Input):
     whole, it is refused by the check with the position of the line break.
     """
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste over several lines, taken whole; a one-line paste goes on to the
+        ``Input`` (``prevent_default`` stops it here)."""
         text = event.text.strip()
         if "\n" not in text and "\r" not in text:
-            super()._on_paste(event)
             return
         selection = self.selection
         if selection.is_empty:
             self.insert_text_at_cursor(text)
         else:
             self.replace(text, *selection)
+        event.prevent_default()
         event.stop()
 
 
@@ -97,6 +102,15 @@ class WelcomeScreen(Screen[bool]):
         Binding("tab", "app.focus_next", show=False, priority=True),
         Binding("shift+tab", "app.focus_previous", show=False, priority=True),
     ]
+
+    method: var[Method] = var[Method]("openai", bindings=True)
+    """The sign-in method chosen; the screen carries it as the class ``-qwen`` or
+    ``-openai``, which the stylesheet shows the method's panel by."""
+    checked = var(False, toggle_class="-checked")
+    """The key was checked as the form stands: Ctrl+S now saves (the Save button shows
+    instead of Verify)."""
+    models_typed = var(False, toggle_class="-models-typed")
+    """The server lists no models: the model is typed in a field instead of picked."""
 
     def __init__(self, services: AppServices, *, can_leave: bool = False) -> None:
         super().__init__()
@@ -178,10 +192,7 @@ class WelcomeScreen(Screen[bool]):
     def on_mount(self) -> None:
         self.title = "qwen-tui"
         self.sub_title = "sign in"
-        self._show_method("openai")
         self._apply_provider(self._first_provider())
-        self.query_one("#model-input", Input).display = False
-        self.query_one("#save", Button).display = False
         self.query_one("#provider", Select).focus()
         # After the first frame: the probe imports httpx and opens sockets, which would
         # otherwise delay the screen by tens of milliseconds.
@@ -248,15 +259,14 @@ class WelcomeScreen(Screen[bool]):
 
     # ----- reacting to the form ----------------------------------------------------
 
-    def _show_method(self, method: str) -> None:
-        self.query_one("#qwen-panel").display = method == "qwen"
-        self.query_one("#openai-panel").display = method == "openai"
-        self.refresh_bindings()
+    def watch_method(self, method: Method) -> None:
+        self.set_class(method == "qwen", "-qwen")
+        self.set_class(method == "openai", "-openai")
 
     @on(RadioSet.Changed, "#method")
     def _method_changed(self, event: RadioSet.Changed) -> None:
         qwen = event.pressed.id == "method-qwen"
-        self._show_method("qwen" if qwen else "openai")
+        self.method = "qwen" if qwen else "openai"
         if qwen:
             # The panel's only control: Enter now starts the sign-in.
             self.query_one("#qwen-sign-in", Button).focus()
@@ -312,21 +322,20 @@ class WelcomeScreen(Screen[bool]):
         self.action_verify_or_save()
 
     def _say(self, selector: str, text: str) -> None:
-        """Show ``text`` in a message line, hiding the line while it is empty.
+        """Show ``text`` in a message line; an empty line carries the class ``-empty``,
+        which the stylesheet hides.
 
         As plain text, never as markup: messages quote servers, and ``[redacted]`` would
         otherwise vanish as a markup tag."""
         line = self.query_one(selector, Static)
         line.update(plain(text))
-        line.display = bool(text)
+        line.set_class(not text, "-empty")
 
     def _reset_check(self) -> None:
         self._checked = None
         for field_id in ("#url-error", "#key-error", "#model-error", "#status"):
             self._say(field_id, "")
-        if self.is_mounted:
-            self.query_one("#verify", Button).display = True
-            self.query_one("#save", Button).display = False
+        self.checked = False
 
     def _key_text(self) -> str:
         return self.query_one("#api-key", Input).value.strip()
@@ -337,7 +346,7 @@ class WelcomeScreen(Screen[bool]):
 
     def _chosen_model(self) -> str:
         select = self.query_one("#model-select", Select)
-        if select.display and select.value is not Select.BLANK:
+        if not self.models_typed and select.value is not Select.BLANK:
             return str(select.value)
         return self.query_one("#model-input", Input).value.strip()
 
@@ -348,7 +357,7 @@ class WelcomeScreen(Screen[bool]):
         if action == "leave":
             return self.can_leave
         if action in ("verify_or_save", "qwen_sign_in") and self.is_mounted:
-            qwen = bool(self.query_one("#qwen-panel").display)
+            qwen = self.method == "qwen"
             return qwen if action == "qwen_sign_in" else not qwen
         return True
 
@@ -367,7 +376,7 @@ class WelcomeScreen(Screen[bool]):
         self.app.push_screen(QwenSignInScreen(self.services), done)
 
     def action_verify_or_save(self) -> None:
-        if self._busy or not self.query_one("#openai-panel").display:
+        if self._busy or self.method != "openai":
             return
         if self._checked == self._form_state():
             self._save()
@@ -443,8 +452,7 @@ class WelcomeScreen(Screen[bool]):
             )
             select.set_options([(plain(model), model) for model in models])
             select.value = preferred
-            select.display = True
-            typed.display = False
+            self.models_typed = False
             self._say(
                 "#status",
                 f"{accepted}; {len(models)} model{'s' if len(models) != 1 else ''} "
@@ -452,13 +460,11 @@ class WelcomeScreen(Screen[bool]):
             )
             select.focus()
         else:
-            select.display = False
-            typed.display = True
+            self.models_typed = True
             typed.value = typed.value or provider.default_model
             self._say("#status", f"{accepted}. The server lists no models: type the model id.")
             typed.focus()
-        self.query_one("#verify", Button).display = False
-        self.query_one("#save", Button).display = True
+        self.checked = True
 
     @work(exclusive=True, group="sign-in", exit_on_error=False)
     async def _save(self) -> None:

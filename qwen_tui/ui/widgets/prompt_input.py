@@ -63,7 +63,9 @@ class PromptInput(TextArea):
             self.prompt_history.append(text)
         self._history_index = None
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
+        """Enter, the new-line keys, and Up/Down for the menu or the history; every
+        other key goes on to the ``TextArea`` (``prevent_default`` stops it here)."""
         if event.key == "enter":
             event.prevent_default()
             event.stop()
@@ -86,8 +88,6 @@ class PromptInput(TextArea):
         if event.key == "down" and self.cursor_at_last_line and self._recall(+1):
             event.prevent_default()
             event.stop()
-            return
-        await super()._on_key(event)
 
     def _recall(self, step: int) -> bool:
         """Show the previous (-1) or next (+1) prompt; False if there is none."""
