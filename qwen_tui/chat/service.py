@@ -199,7 +199,7 @@ class ChatService:
         provider = self.active.provider.id
         self.telemetry.record(
             lambda: ApiRequest(
-                provider=provider,  # type: ignore[arg-type]  # checked: else "custom"
+                provider=provider,
                 latency_ms=(ended - started) * 1000,
                 ttft_ms=None if first_token is None else (first_token - started) * 1000,
                 prompt_tokens=tokens[0],

@@ -127,13 +127,13 @@ class QwenTuiApp(App[None]):
     def _record_screen(self, name: str) -> None:
         from qwen_tui.telemetry import ScreenOpened
 
-        self.services.telemetry.record(lambda: ScreenOpened(screen=name))  # type: ignore[arg-type]
+        self.services.telemetry.record(lambda: ScreenOpened(screen=name))
 
     def record_command(self, name: str) -> None:
         """Count a slash command (typed, picked from the menu or the palette)."""
         from qwen_tui.telemetry import CommandUsed
 
-        self.services.telemetry.record(lambda: CommandUsed(command=name))  # type: ignore[arg-type]
+        self.services.telemetry.record(lambda: CommandUsed(command=name))
 
     def _handle_exception(self, error: Exception) -> None:
         """A crash report (type and the app's own frames only), then Textual's handling."""
