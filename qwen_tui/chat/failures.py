@@ -18,6 +18,7 @@ from typing import Any
 
 from qwen_tui.chat.events import ChatFailure
 from qwen_tui.chat.sse import StreamError
+from qwen_tui.providers.http_policy import transport_error
 from qwen_tui.text.redact import redact
 
 QUOTA_MARKERS = ("insufficient_quota", "quota", "free tier", "free allocated", "exceeded your")
@@ -120,8 +121,6 @@ def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = (
 def _unreachable(exc: BaseException) -> str:
     """What stopped the connection, in the words the sign-in check uses for it
     (connection refused, unknown host, untrusted certificate)."""
-    from qwen_tui.providers.verify import transport_error
-
     cause = exc.__cause__ or exc
     request = getattr(exc, "request", None)
     url = str(getattr(request, "url", "") or "")
