@@ -27,6 +27,7 @@ import ssl
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
+from qwen_tui.net import LOOPBACK_HOSTS
 from qwen_tui.providers.errors import ProviderError
 from qwen_tui.providers.urls import display_url, host_port
 
@@ -35,7 +36,7 @@ __all__ = ["LOOPBACK_DIRECT", "USER_AGENT", "transport_error"]
 USER_AGENT = "qwen-tui"
 
 LOOPBACK_DIRECT: Mapping[str, None] = MappingProxyType(
-    {"all://127.0.0.1": None, "all://localhost": None, "all://[::1]": None}
+    {f"all://[{host}]" if ":" in host else f"all://{host}": None for host in LOOPBACK_HOSTS}
 )
 """``mounts`` for an httpx or httpx2 client: no proxy for this machine's own servers."""
 
