@@ -19,6 +19,7 @@ from typing import Any, Literal, get_args
 
 from qwen_tui.providers.errors import ErrorKind, ProviderError
 from qwen_tui.providers.urls import normalise_base_url
+from qwen_tui.text.errors import UserFacingError
 
 __all__ = [
     "AuthMethod",
@@ -33,7 +34,7 @@ AuthMethod = Literal["qwen-oauth", "openai"]
 """The two ways to sign in; the values are Qwen Code's ``security.auth.selectedType``."""
 
 
-class UnknownProvider(ValueError):
+class UnknownProvider(UserFacingError, ValueError):
     """A provider id that is neither built in nor defined in settings.
 
     The message lists the known ids because the usual cause is a typo on the

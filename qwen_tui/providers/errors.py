@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from qwen_tui.text.errors import UserFacingError
+
 __all__ = ["ErrorKind", "ProviderError"]
 
 ErrorKind = Literal[
@@ -26,7 +28,7 @@ ErrorKind = Literal[
 """What went wrong talking to a provider, so the UI can pick a fix without parsing text."""
 
 
-class ProviderError(Exception):
+class ProviderError(UserFacingError):
     """A provider could not be used, with a message a person can act on.
 
     Attributes:
@@ -40,7 +42,6 @@ class ProviderError(Exception):
     def __init__(self, kind: ErrorKind, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.kind: ErrorKind = kind
-        self.message = message
         self.status = status
 
     def __repr__(self) -> str:
