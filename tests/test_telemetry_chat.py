@@ -32,10 +32,10 @@ from qwen_tui.providers.qwen_oauth import OAuthTokens, save_sign_in
 from qwen_tui.providers.registry import ActiveProvider
 from qwen_tui.telemetry import EVENT_TYPES, Telemetry
 from qwen_tui.telemetry import events as schema
-from qwen_tui.telemetry.local_log import read_records
 from tests.servers.device_flow_server import device_flow_server
 from tests.servers.openai_server import OpenAIServer, ScriptedError, openai_server
 from tests.servers.otlp_collector import OTLPCollector, otlp_collector
+from tests.telemetry_log import read_records
 from tests.waiting import LOAD_SLACK
 
 KEY = "sk-telemetry-test-key"

@@ -22,10 +22,10 @@ from qwen_tui.telemetry import (
     ScreenOpened,
     Telemetry,
 )
-from qwen_tui.telemetry.local_log import read_records
 from qwen_tui.telemetry.transport import REQUEST_TIMEOUT
 from tests.servers.openai_server import blackhole_port, closed_port
 from tests.servers.otlp_collector import OTLPCollector, otlp_collector
+from tests.telemetry_log import read_records
 from tests.waiting import LOAD_SLACK, PATIENCE
 
 INSTALL_ID = "0123456789abcdef0123456789abcdef"
