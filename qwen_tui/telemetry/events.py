@@ -30,8 +30,6 @@ from qwen_tui.telemetry.app_code import (
     is_loaded_app_module,
 )
 
-Other = Literal["other"]
-
 CommandName = Literal[
     "auth",
     "model",
