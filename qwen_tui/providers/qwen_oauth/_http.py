@@ -62,9 +62,7 @@ def network_error(exc: Exception, url: str, timeout: float, endpoint: str) -> OA
     )
 
 
-def read_json(
-    response: httpx.Response, endpoint: str, secrets: Iterable[str | None] = ()
-) -> dict[str, Any]:
+def read_json(response: httpx.Response, endpoint: str) -> dict[str, Any]:
     """The JSON object of an OAuth answer.
 
     Raises:

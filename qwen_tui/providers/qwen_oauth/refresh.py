@@ -247,7 +247,7 @@ class TokenManager:
                 f"(HTTP {status}). Try again in a moment.",
                 status=status,
             )
-        body = _http.read_json(response, "token", secrets)
+        body = _http.read_json(response, "token")
         if 200 <= status < 300:
             return OAuthTokens.from_token_response(body, now=received, previous=tokens)
         code, description = _http.oauth_error(body, secrets)
