@@ -11,6 +11,7 @@ ever defined) never picks one of them in another test.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 import threading
@@ -223,15 +224,18 @@ class StoreContract:
         assert not store.file_path.exists(), "the emptied file is removed"
         assert store.delete(file_only) is False
 
-    async def test_async_round_trip(self, store: CredentialStore, names: Callable[[], str]) -> None:
+    async def test_round_trip_from_a_worker_thread(
+        self, store: CredentialStore, names: Callable[[], str]
+    ) -> None:
+        """As the screens call the store: from ``asyncio.to_thread``."""
         name = names()
-        where = await store.aset(name, "async-secret")
+        where = await asyncio.to_thread(store.set, name, "async-secret")
         assert where.kind == "keyring"
-        assert await store.aget(name) == "async-secret"
-        assert await store.adelete(name) is True
-        assert await store.aget(name) is None
-        assert await store.adelete(name) is False
-        assert (await store.aprobe()) == where
+        assert await asyncio.to_thread(store.get, name) == "async-secret"
+        assert await asyncio.to_thread(store.delete, name) is True
+        assert await asyncio.to_thread(store.get, name) is None
+        assert await asyncio.to_thread(store.delete, name) is False
+        assert await asyncio.to_thread(store.probe) == where
 
     def test_secret_not_in_repr_or_str(
         self, store: CredentialStore, names: Callable[[], str]

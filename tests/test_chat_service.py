@@ -188,6 +188,20 @@ async def test_env_key_is_never_sent_to_a_server_it_was_not_given_for(
     assert "openai-project" not in request.headers
 
 
+async def test_a_local_server_is_reached_directly_whatever_the_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As for the key check: a proxy cannot reach this machine's loopback interface."""
+    dead_proxy = f"http://127.0.0.1:{closed_port()}"
+    for name in ("HTTP_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, dead_proxy)
+    with openai_server(api_key=KEY, chat_pieces=["direct"]) as server:
+        events = await collect(service_for(server.base_url))
+        target = server.requests[-1].target
+    assert text_of(events) == "direct"
+    assert target == "/v1/chat/completions"
+
+
 async def test_reasoning_content_is_shown_apart() -> None:
     with openai_server(
         api_key=KEY, reasoning_pieces=["step one, ", "step two"], chat_pieces=["Done."]

@@ -134,7 +134,9 @@ def test_openai_variables_configure_the_provider_without_saving_the_key(
     assert loaded.env_api_key_origin == "environment"
     assert loaded.configured_by_environment
     assert "sk-secret-env-key" not in repr(loaded)
-    assert "sk-secret-env-key" not in json.dumps(loaded.settings.to_json_dict())
+    assert "sk-secret-env-key" not in json.dumps(
+        loaded.settings.model_dump(mode="json", by_alias=True)
+    )
 
 
 def test_dotenv_never_overrides_the_real_environment(monkeypatch: pytest.MonkeyPatch) -> None:

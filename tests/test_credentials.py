@@ -402,10 +402,11 @@ def blocking() -> Iterator[BlockingKeyring]:
     backend.release.set()
 
 
-async def test_async_calls_time_out_without_freezing_the_loop(
+async def test_a_stuck_keyring_neither_freezes_the_loop_nor_outlasts_the_timeout(
     home: Path, blocking: BlockingKeyring
 ) -> None:
-    store = CredentialStore(home, backend=blocking)
+    """As the screens call the store: from ``asyncio.to_thread``."""
+    store = CredentialStore(home, backend=blocking, timeout=0.3)
     ticks = 0
 
     async def ticker() -> None:
@@ -417,7 +418,7 @@ async def test_async_calls_time_out_without_freezing_the_loop(
     task = asyncio.create_task(ticker())
     started = time.monotonic()
     with pytest.raises(CredentialError) as caught:
-        await store.aget("provider:openai", timeout=0.3)
+        await asyncio.to_thread(store.get, "provider:openai")
     elapsed = time.monotonic() - started
     task.cancel()
     assert 0.25 <= elapsed < 0.3 + LOAD_SLACK  # the keyring itself never answers
@@ -426,20 +427,11 @@ async def test_async_calls_time_out_without_freezing_the_loop(
     assert "did not answer within 0.3 s" in str(caught.value)
     assert not isinstance(caught.value, KeyringUnavailable)
     for call in (
-        store.aset("provider:openai", "sk-stuck", timeout=0.2),
-        store.adelete("provider:openai", timeout=0.2),
+        lambda: store.set("provider:openai", "sk-stuck"),
+        lambda: store.delete("provider:openai"),
     ):
         with pytest.raises(CredentialError):
-            await call
-
-
-async def test_aprobe_returns_within_its_timeout(home: Path, blocking: BlockingKeyring) -> None:
-    store = CredentialStore(home, allow_file_store=True, backend=blocking)
-    started = time.monotonic()
-    found = await store.aprobe(timeout=0.2)
-    assert time.monotonic() - started < 0.2 + LOAD_SLACK  # the keyring itself never answers
-    assert found is not None
-    assert found.kind == "file"
+            await asyncio.to_thread(call)
 
 
 def test_sync_probe_never_hangs_and_then_uses_the_file(
@@ -464,11 +456,11 @@ def test_sync_call_that_times_out_raises_credential_error(
     assert not home.exists(), "a timed-out write may still land in the keyring: no file copy"
 
 
-async def test_async_wrappers_pass_errors_through(home: Path) -> None:
+def test_no_keyring_and_no_consent_refuses_and_probes_nothing(home: Path) -> None:
     store = CredentialStore(home, backend=RaisingKeyring(lambda: NoKeyringError("none")))
     with pytest.raises(KeyringUnavailable):
-        await store.aset("provider:a", "x")
-    assert await store.aprobe() is None
+        store.set("provider:a", "x")
+    assert store.probe() is None
 
 
 def test_import_does_not_pull_in_textual() -> None:

@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 
 from qwen_tui.config import load_settings
-from qwen_tui.config.trust import forget_run_decisions, hold_back_for_this_run, trust_file
+from qwen_tui.config.trust import hold_back_for_this_run, trust_file
 from qwen_tui.credentials import CredentialStore
 from qwen_tui.providers import ProviderError
 from qwen_tui.providers.registry import url_origin
 from qwen_tui.providers.signin import UntrustedFolder, registry_for, resolve_active
 from tests.credentials_fixtures import MemoryKeyring
+from tests.process_state import forget_run_decisions
 from tests.servers.openai_server import OpenAIServer, openai_server
 
 STORED_KEY = "sk-stored-for-the-provider-1111"

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 HEADLESS_PACKAGES = [
+    "qwen_tui.net",
     "qwen_tui.config",
     "qwen_tui.credentials",
     "qwen_tui.providers",

@@ -7,12 +7,14 @@ import json
 import re
 import string
 import urllib.parse
+from pathlib import Path
 
 import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import qwen_tui
 from qwen_tui.text import REDACTED, mask, redact
 
 KEY = "sk-live\n-4f9c”x/+ é\x07tail9"
@@ -99,12 +101,18 @@ def test_several_secrets_and_one_inside_another() -> None:
     )
 
 
-def test_the_marker_is_the_same_everywhere() -> None:
-    from qwen_tui.chat.failures import redact as chat_redact
-    from qwen_tui.providers.qwen_oauth._http import redact as oauth_redact
-
-    assert chat_redact is redact
-    assert oauth_redact is redact
+def test_the_redactor_is_written_once() -> None:
+    """Every layer masks secrets with ``qwen_tui.text.redact``: no module defines a
+    redactor or a marker of its own."""
+    package = Path(qwen_tui.__file__).parent
+    home = package / "text" / "redact.py"
+    for path in package.rglob("*.py"):
+        if path == home:
+            continue
+        source = path.read_text(encoding="utf-8")
+        where = path.relative_to(package)
+        assert REDACTED not in source.replace(f"``{REDACTED}``", ""), where
+        assert not re.search(r"^\s*def _?redact\w*\(", source, re.MULTILINE), where
 
 
 def test_mask_shows_only_a_recognisable_tail() -> None:
@@ -147,3 +155,15 @@ def test_redact_never_adds_text_without_a_secret_in_it(text: str) -> None:
     if secret in text:
         return
     assert redact(text, [secret]) == text
+
+
+def test_an_excerpt_is_redacted_on_one_line_and_short() -> None:
+    from qwen_tui.text.redact import EXCERPT_LIMIT, one_line_excerpt
+
+    text = f"bad key {PLAIN}\n\n  try\tagain " + "x" * 500
+    excerpt = one_line_excerpt(text, [PLAIN])
+    assert excerpt.startswith(f"bad key {REDACTED} try again x")
+    assert PLAIN not in excerpt
+    assert len(excerpt) == EXCERPT_LIMIT and excerpt.endswith("…")
+    assert one_line_excerpt("short", [], limit=3) == "sh…"
+    assert one_line_excerpt(" fits ", []) == "fits"

@@ -32,10 +32,10 @@ from qwen_tui.providers.qwen_oauth import OAuthTokens, save_sign_in
 from qwen_tui.providers.registry import ActiveProvider
 from qwen_tui.telemetry import EVENT_TYPES, Telemetry
 from qwen_tui.telemetry import events as schema
-from qwen_tui.telemetry.local_log import read_records
 from tests.servers.device_flow_server import device_flow_server
 from tests.servers.openai_server import OpenAIServer, ScriptedError, openai_server
 from tests.servers.otlp_collector import OTLPCollector, otlp_collector
+from tests.telemetry_log import read_records
 from tests.waiting import LOAD_SLACK
 
 KEY = "sk-telemetry-test-key"
@@ -48,18 +48,20 @@ NO_KEYRING = "keyring.backends.fail.Keyring"
 
 
 class EventSpy:
-    """Counts every event built anywhere in this process (wraps ``__post_init__``)."""
+    """Counts every event built anywhere in this process (wraps ``__init__``)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.built: list[str] = []
         for event_type in EVENT_TYPES:
-            original = event_type.__post_init__  # type: ignore[attr-defined]
+            original = event_type.__init__
 
-            def spy(self_: Any, _original: Any = original, _name: str = event_type.name) -> None:
+            def spy(
+                self_: Any, _original: Any = original, _name: str = event_type.name, **data: Any
+            ) -> None:
                 self.built.append(_name)
-                _original(self_)
+                _original(self_, **data)
 
-            monkeypatch.setattr(event_type, "__post_init__", spy)
+            monkeypatch.setattr(event_type, "__init__", spy)
 
 
 @pytest.fixture
@@ -111,7 +113,7 @@ def vocabulary() -> set[str]:
     words = {"event.name", "module", "function", "line", "other"}
     for event_type in EVENT_TYPES:
         words.add("qwen_tui." + event_type.name)
-        words.update(field for field in event_type.__dataclass_fields__)
+        words.update(event_type.model_fields)
     for closed in (
         schema.CommandName,
         schema.ScreenName,

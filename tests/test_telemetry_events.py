@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import pytest
+from pydantic import ValidationError
 
 import qwen_tui
 from qwen_tui.chat.events import FailureKind
@@ -101,7 +101,7 @@ def test_numbers_are_checked_and_rounded() -> None:
         finished=False,
     )
     assert (event.latency_ms, event.ttft_ms, event.prompt_tokens) == (12.3, 3.0, 0)
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError):
         ApiRequest(
             provider="qwen",
             latency_ms="12",  # type: ignore[arg-type]
@@ -110,11 +110,11 @@ def test_numbers_are_checked_and_rounded() -> None:
             completion_tokens=1,
             finished=True,
         )
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError):
         AppStop(duration_s=True)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError):
         AppStop(duration_s=float("nan"))
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError):
         ApiRequest(
             provider="qwen",
             latency_ms=1,
@@ -127,9 +127,75 @@ def test_numbers_are_checked_and_rounded() -> None:
     assert ErrorReport(kind="server", status=503).status == 503
 
 
+def _api_request(**changes: Any) -> ApiRequest:
+    values: dict[str, Any] = {
+        "provider": "qwen",
+        "latency_ms": 1,
+        "ttft_ms": None,
+        "prompt_tokens": 1,
+        "completion_tokens": 1,
+        "finished": True,
+    }
+    return ApiRequest(**(values | changes))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("latency_ms", "12"),
+        ("latency_ms", float("inf")),
+        ("latency_ms", float("-inf")),
+        ("latency_ms", None),
+        ("ttft_ms", True),
+        ("ttft_ms", float("nan")),
+        ("prompt_tokens", 1.0),
+        ("prompt_tokens", True),
+        ("prompt_tokens", "7"),
+        ("completion_tokens", None),
+        ("finished", 1),
+        ("finished", "true"),
+    ],
+)
+def test_wrongly_typed_numbers_and_flags_are_refused(field: str, value: object) -> None:
+    with pytest.raises(ValidationError):
+        _api_request(**{field: value})
+
+
+@pytest.mark.parametrize("status", ["503", True, 503.0])
+def test_a_status_that_is_not_an_integer_is_refused(status: object) -> None:
+    with pytest.raises(ValidationError):
+        ErrorReport(kind="server", status=status)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("status", [-1, 0, 99, 600, 99999])
+def test_a_status_outside_http_is_left_out(status: int) -> None:
+    event = ErrorReport(kind="server", status=status)
+    assert event.status is None
+    assert "status" not in event.attributes()
+
+
+def test_fields_nobody_declared_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        CommandUsed(command="help", prompt="my secret prompt")  # type: ignore[call-arg]
+    with pytest.raises(ValidationError):
+        _api_request(model="gpt-4o")
+
+
+def test_names_longer_than_the_limit_are_other() -> None:
+    long_name = "qwen_tui." + "x" * schema.MAX_NAME_LENGTH
+    frame = StackFrame(module=long_name, function="f" * 500, line=1)
+    assert (frame.module, frame.function) == ("other", "other")
+    assert Crash(exception=long_name, stack=(frame,)).exception == "other"
+
+
+def test_what_is_not_a_frame_becomes_an_empty_frame() -> None:
+    crash = Crash(exception="KeyError", stack=("/home/alice/app.py:3", {"module": "x"}))  # type: ignore[arg-type]
+    assert crash.stack == (StackFrame(module="other", function="other", line=0),) * 2
+
+
 def test_events_are_frozen() -> None:
     event = CommandUsed(command="help")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(ValidationError):
         event.command = "quit"  # type: ignore[misc]
 
 
@@ -147,30 +213,34 @@ def _allowed(annotation: Any) -> bool:
 @pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.name)
 def test_no_event_has_a_free_text_field(event_type: type[schema.Event]) -> None:
     hints = typing.get_type_hints(event_type, vars(schema))
-    for field in dataclasses.fields(event_type):
-        if (event_type, field.name) == (Crash, "exception"):
+    for field in event_type.model_fields:
+        if (event_type, field) == (Crash, "exception"):
             continue  # a checked name, see the next test
-        assert _allowed(hints[field.name]), (event_type.name, field.name, hints[field.name])
+        assert _allowed(hints[field]), (event_type.name, field, hints[field])
 
 
 def test_crash_names_are_checked_against_the_loaded_code() -> None:
     """The crash event's two kinds of text, the exception type and the frames' module
     and function names, keep a value only if the app's loaded code defines it."""
     hints = typing.get_type_hints(StackFrame)
-    assert hints == {"module": str, "function": str, "line": int}
+    assert {name: hints[name] for name in StackFrame.model_fields} == {
+        "module": str,
+        "function": str,
+        "line": int,
+    }
     forged = Crash(
         exception="qwen_tui.MyPasswordIsHunter2",
         stack=(
-            StackFrame("qwen_tui.telemetry.recorder", "user typed this", 3),
-            StackFrame("/home/alice/project/app.py", "main", 1),
-            StackFrame("qwen_tui.telemetry.recorder", "record", 10),
+            StackFrame(module="qwen_tui.telemetry.recorder", function="user typed this", line=3),
+            StackFrame(module="/home/alice/project/app.py", function="main", line=1),
+            StackFrame(module="qwen_tui.telemetry.recorder", function="record", line=10),
         ),
     )
     assert forged.exception == "other"
     assert forged.stack == (
-        StackFrame("qwen_tui.telemetry.recorder", "other", 3),
-        StackFrame("other", "other", 0),
-        StackFrame("qwen_tui.telemetry.recorder", "record", 10),
+        StackFrame(module="qwen_tui.telemetry.recorder", function="other", line=3),
+        StackFrame(module="other", function="other", line=0),
+        StackFrame(module="qwen_tui.telemetry.recorder", function="record", line=10),
     )
 
 
@@ -225,7 +295,9 @@ def test_crash_stack_is_bounded() -> None:
             raise RuntimeError("deep")
         recurse(depth - 1)
 
-    frames = tuple(StackFrame("qwen_tui.chat.service", "stream", n) for n in range(100))
+    frames = tuple(
+        StackFrame(module="qwen_tui.chat.service", function="stream", line=n) for n in range(100)
+    )
     assert len(Crash(exception="RuntimeError", stack=frames).stack) == schema.MAX_STACK_FRAMES
     with pytest.raises(RuntimeError) as caught:
         recurse(3)
@@ -304,6 +376,19 @@ def test_importing_telemetry_is_cheap() -> None:
     assert not {m for m in modules if m.split(".")[0] in {"httpx", "openai", "textual"}}
 
 
+def test_the_event_schema_is_not_built_before_the_first_frame() -> None:
+    """The events are pydantic models, whose validators take a few ms to build: the
+    app and its first screens must not import them; the recorder does, later."""
+    code = (
+        "import sys, qwen_tui.ui.app, qwen_tui.ui.screens.chat, qwen_tui.ui.screens.welcome;"
+        " print('qwen_tui.telemetry.events' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
 # --------------------------------------------------------------------------- docs
 
 
@@ -319,8 +404,8 @@ def test_every_event_field_and_value_is_documented(heading: str) -> None:
     section = _section(docs.read_text(encoding="utf-8"), heading)
     for event_type in EVENT_TYPES:
         assert f"`qwen_tui.{event_type.name}`" in section
-        for field in dataclasses.fields(event_type):
-            assert f"`{field.name}`" in section, (event_type.name, field.name)
+        for field in event_type.model_fields:
+            assert f"`{field}`" in section, (event_type.name, field)
     for closed in (
         schema.CommandName,
         schema.ScreenName,

@@ -22,10 +22,10 @@ from qwen_tui.telemetry import (
     ScreenOpened,
     Telemetry,
 )
-from qwen_tui.telemetry.local_log import read_records
 from qwen_tui.telemetry.transport import REQUEST_TIMEOUT
 from tests.servers.openai_server import blackhole_port, closed_port
 from tests.servers.otlp_collector import OTLPCollector, otlp_collector
+from tests.telemetry_log import read_records
 from tests.waiting import LOAD_SLACK, PATIENCE
 
 INSTALL_ID = "0123456789abcdef0123456789abcdef"
@@ -444,3 +444,15 @@ def test_a_private_ca_from_ssl_cert_file_is_trusted(
         trusted.record(Factory())
         trusted.close(timeout=5)
         assert [request.path for request in server.requests] == ["/v1/logs"]
+
+
+def test_a_retry_after_date_is_read_as_the_chat_reads_it(collector: OTLPCollector) -> None:
+    from email.utils import formatdate
+
+    from qwen_tui.telemetry.transport import Sender
+
+    collector.options.status = 503
+    collector.options.retry_after = formatdate(time.time() + 60, usegmt=True)
+    status, retry_after = Sender(collector.url + "/v1/logs")(b'{"resourceLogs": []}')
+    assert status == 503
+    assert retry_after is not None and 50 < retry_after <= 60

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from qwen_tui.config.trust import forget_run_decisions, trust_file
+from qwen_tui.config.trust import trust_file
 from qwen_tui.credentials import CredentialStore
 from qwen_tui.providers.registry import url_origin
 from qwen_tui.ui.app import QwenTuiApp
@@ -23,6 +23,7 @@ from qwen_tui.ui.screens.welcome import WelcomeScreen
 from qwen_tui.ui.widgets.messages import AssistantMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from tests.credentials_fixtures import MemoryKeyring
+from tests.process_state import forget_run_decisions
 from tests.servers.openai_server import OpenAIServer, openai_server
 from tests.ui_helpers import make_app, wait_until
 

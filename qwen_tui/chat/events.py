@@ -21,6 +21,11 @@ FailureKind = Literal[
     "no_choices",
 ]
 
+RETRYABLE_KINDS: frozenset[FailureKind] = frozenset(
+    {"rate_limit", "server", "connect", "timeout", "interrupted"}
+)
+"""Failures after which the same request, sent again unchanged, may succeed."""
+
 Remedy = Literal[
     "retry",
     "wait_and_retry",
@@ -97,7 +102,7 @@ class ChatFailure:
     @property
     def retryable(self) -> bool:
         """Whether sending the same request again may succeed without user changes."""
-        return self.kind in {"rate_limit", "server", "connect", "timeout", "interrupted"}
+        return self.kind in RETRYABLE_KINDS
 
 
 ChatEvent = TextDelta | ReasoningDelta | UsageReport | Finished | ChatFailure

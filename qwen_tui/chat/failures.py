@@ -11,41 +11,17 @@ the TUI, a flag on the command line) is up to each front end.
 
 from __future__ import annotations
 
-import email.utils
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qwen_tui.chat.events import ChatFailure
 from qwen_tui.chat.sse import StreamError
+from qwen_tui.net.retry_after import parse_retry_after
+from qwen_tui.providers.http_policy import transport_error
 from qwen_tui.text.redact import redact
 
 QUOTA_MARKERS = ("insufficient_quota", "quota", "free tier", "free allocated", "exceeded your")
 CONTEXT_MARKERS = ("context_length_exceeded", "maximum context", "context length", "too long")
-
-
-def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = None) -> float | None:
-    """Seconds to wait from ``Retry-After`` (seconds or HTTP date) or ``retry-after-ms``."""
-    if not headers:
-        return None
-    millis = headers.get("retry-after-ms")
-    if millis:
-        try:
-            return max(0.0, float(millis) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
 def _body_error(body: object) -> tuple[str, str]:
@@ -120,8 +96,6 @@ def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = (
 def _unreachable(exc: BaseException) -> str:
     """What stopped the connection, in the words the sign-in check uses for it
     (connection refused, unknown host, untrusted certificate)."""
-    from qwen_tui.providers.verify import transport_error
-
     cause = exc.__cause__ or exc
     request = getattr(exc, "request", None)
     url = str(getattr(request, "url", "") or "")
@@ -154,7 +128,7 @@ def failure_from_status(
             "model_not_found", f"The model was not found (404).{quoted}", status=status
         )
     if status == 429:
-        retry_after = parse_retry_after({k.lower(): v for k, v in headers.items()})
+        retry_after = parse_retry_after(headers)
         if any(marker in lowered for marker in QUOTA_MARKERS):
             return ChatFailure(
                 "quota",
@@ -188,5 +162,5 @@ def failure_from_status(
         f"The server had an error ({status}).{quoted}",
         "retry",
         status=status,
-        retry_after=parse_retry_after({k.lower(): v for k, v in headers.items()}),
+        retry_after=parse_retry_after(headers),
     )

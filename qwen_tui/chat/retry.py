@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qwen_tui.chat.events import ChatFailure
+from qwen_tui.chat.events import ChatFailure, FailureKind
 
 __all__ = ["HEADLESS_WAITS", "INTERACTIVE_WAITS", "WaitPolicy"]
 
-_WAITABLE_KINDS = frozenset({"rate_limit", "server"})
+_WAITABLE_KINDS: frozenset[FailureKind] = frozenset({"rate_limit", "server"})
+"""Failures whose ``Retry-After`` is worth waiting for on our own."""
 
 
 @dataclass(frozen=True)

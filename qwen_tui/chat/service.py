@@ -28,6 +28,7 @@ from qwen_tui.chat.failures import failure_from_exception
 from qwen_tui.chat.sse import iter_chunks
 from qwen_tui.chat.think import ThinkSplitter
 from qwen_tui.config.debug_log import LOGGER_NAME, remember_secret
+from qwen_tui.providers.http_policy import LOOPBACK_DIRECT
 from qwen_tui.providers.registry import ActiveProvider, openai_client_kwargs
 from qwen_tui.telemetry.events import ApiRequest, ErrorReport
 from qwen_tui.telemetry.recorder import NullTelemetry, TelemetryRecorder
@@ -114,10 +115,13 @@ class ChatService:
 
     def _get_client(self) -> AsyncOpenAI:
         if self._client is None:
-            from openai import AsyncOpenAI
+            from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 
             client = AsyncOpenAI(
-                **openai_client_kwargs(self.active), timeout=self.timeout, max_retries=0
+                **openai_client_kwargs(self.active),
+                timeout=self.timeout,
+                max_retries=0,
+                http_client=DefaultAsyncHttpxClient(mounts=LOOPBACK_DIRECT),
             )
             if self.active.provider.id != "openai":
                 # The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment and
@@ -199,7 +203,7 @@ class ChatService:
         provider = self.active.provider.id
         self.telemetry.record(
             lambda: ApiRequest(
-                provider=provider,  # type: ignore[arg-type]  # checked: else "custom"
+                provider=provider,
                 latency_ms=(ended - started) * 1000,
                 ttft_ms=None if first_token is None else (first_token - started) * 1000,
                 prompt_tokens=tokens[0],

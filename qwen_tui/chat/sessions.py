@@ -50,6 +50,7 @@ from qwen_tui.chat.session_records import (
 )
 from qwen_tui.config.atomic import fsync_folder
 from qwen_tui.config.paths import ensure_private_dir, sessions_dir
+from qwen_tui.text.errors import UserFacingError
 
 if TYPE_CHECKING:
     from filelock import BaseFileLock
@@ -67,7 +68,7 @@ MIN_SECRET_LENGTH = 8
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
-class SessionError(Exception):
+class SessionError(UserFacingError):
     """A session could not be found, read or written; the text is for the user."""
 
 

@@ -49,8 +49,6 @@ from qwen_tui.config.trust import (
 EnvOrigin = Literal["environment", ".env file"]
 DotenvScope = Literal["home", "project"]
 
-OPENAI_ENV_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL")
-
 
 class _MappingSource(PydanticBaseSettingsSource):
     """A source that returns a dict computed before the settings are built."""

@@ -196,10 +196,6 @@ class SettingsData(BaseModel):
     providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
     """User providers."""
 
-    def to_json_dict(self) -> dict[str, object]:
-        """The settings as they are spelled in settings.json (camelCase)."""
-        return self.model_dump(mode="json", by_alias=True)
-
 
 class Settings(BaseSettings, SettingsData):
     """All of qwen-tui's settings.

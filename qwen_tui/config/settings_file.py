@@ -17,9 +17,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from qwen_tui.config.atomic import write_private_atomic
+from qwen_tui.text.errors import UserFacingError
 
 
-class SettingsWriteError(Exception):
+class SettingsWriteError(UserFacingError):
     """settings.json could not be written; the message names the file and the cause."""
 
 

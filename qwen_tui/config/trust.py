@@ -185,9 +185,3 @@ def held_back_this_run(project: ProjectDotenv) -> bool:
     """Whether the user already declined these changes in this process."""
     with _held_back_lock:
         return (str(project.folder), project.fingerprint) in _held_back
-
-
-def forget_run_decisions() -> None:
-    """Forget the declines of this process, as a new process would (tests)."""
-    with _held_back_lock:
-        _held_back.clear()

@@ -5,13 +5,12 @@ for an unlock prompt nobody can see, or a backend that asks for a password on
 the terminal. Daemon threads are used instead of ``asyncio.to_thread`` or a
 ``ThreadPoolExecutor`` because those threads are joined when the program exits
 (``asyncio.run`` waits for the default executor), so one stuck call would also
-freeze the exit. A daemon thread that never returns is simply left behind.
+freeze the exit. A daemon thread that never returns is simply left behind, and a
+caller's own ``asyncio.to_thread`` around a store call returns within the time limit.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -58,54 +57,3 @@ def call_with_timeout(fn: Callable[[], T], timeout: float) -> T:
         return value  # type: ignore[return-value]
     assert isinstance(value, BaseException)
     raise value
-
-
-async def run_in_daemon_thread(fn: Callable[[], T], timeout: float) -> T:  # noqa: ASYNC109
-    """Await ``fn`` run in a daemon thread, at most ``timeout`` seconds.
-
-    The event loop keeps running while ``fn`` blocks, and a call that never
-    returns does not hold up the loop's shutdown.
-
-    Args:
-        fn: The blocking call.
-        timeout: Seconds to wait.
-
-    Returns:
-        What ``fn`` returned.
-
-    Raises:
-        CallTimedOut: ``fn`` did not finish in time.
-        Exception: Whatever ``fn`` raised, unchanged.
-    """
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[T] = loop.create_future()
-
-    def deliver(ok: bool, value: object) -> None:
-        if future.done():  # timed out or cancelled meanwhile
-            return
-        if ok:
-            future.set_result(value)  # type: ignore[arg-type]
-        else:
-            assert isinstance(value, BaseException)
-            future.set_exception(value)
-
-    def post(ok: bool, value: object) -> None:
-        # RuntimeError: the loop is closed, so nobody is waiting any more.
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(deliver, ok, value)
-
-    def worker() -> None:
-        try:
-            result = fn()
-        except BaseException as exc:  # handed over to the event loop
-            post(False, exc)
-        else:
-            post(True, result)
-
-    threading.Thread(target=worker, name=_THREAD_NAME, daemon=True).start()
-    try:
-        return await asyncio.wait_for(future, timeout)
-    except TimeoutError:
-        if future.cancelled():  # wait_for gave up, rather than fn raising TimeoutError
-            raise CallTimedOut from None
-        raise

@@ -23,7 +23,7 @@ from keyring.backends.fail import Keyring as FailKeyring
 from keyring.backends.null import Keyring as NullKeyring
 from keyring.errors import InitError, KeyringLocked, NoKeyringError, PasswordDeleteError
 
-from qwen_tui.text.redact import redact
+from qwen_tui.text.redact import one_line_excerpt
 
 __all__ = [
     "KEYRING_LOCKED",
@@ -39,7 +39,6 @@ __all__ = [
 _PLAIN_TEXT_MODULES = ("keyrings.alt",)
 _TERMINAL_PROMPT_MODULES = ("keyrings.cryptfile",)
 _DBUS_MODULES = ("secretstorage", "jeepney", "dbus")
-_DETAIL_LIMIT = 200
 
 KEYRING_LOCKED = (
     "The keyring is locked and could not be unlocked "
@@ -225,10 +224,7 @@ def vet_backend(backend: KeyringBackend) -> VettedBackend:
 
 def _detail(exc: BaseException, secret: str | None) -> str:
     """Short ``Type: message`` text for an exception, with the secret blanked out."""
-    text = str(exc).strip()
-    text = redact(text, [secret])
-    if len(text) > _DETAIL_LIMIT:
-        text = text[: _DETAIL_LIMIT - 1] + "…"
+    text = one_line_excerpt(str(exc), [secret])
     name = type(exc).__name__
     return f"{name}: {text}" if text else name
 

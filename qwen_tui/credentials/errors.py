@@ -7,6 +7,8 @@ end up on screen, in logs and in bug reports.
 
 from __future__ import annotations
 
+from qwen_tui.text.errors import UserFacingError
+
 FIX_HINT = (
     "To fix this, start and unlock your keyring (e.g. gnome-keyring), or allow the "
     "file store with `qwen-tui auth login ... --allow-file-store` or setting "
@@ -18,7 +20,7 @@ NO_KEYRING_FOUND = "No working keyring was found."
 """Fallback reason, used only when no more specific reason is known."""
 
 
-class CredentialError(Exception):
+class CredentialError(UserFacingError):
     """A secret could not be read, stored or removed.
 
     The message is plain words for the user and includes the fix, so callers can

@@ -22,8 +22,6 @@ from qwen_tui.config.atomic import write_private_atomic
 from .errors import CredentialError
 
 FILE_NAME = "credentials.json"
-FILE_MODE = 0o600
-DIR_MODE = 0o700
 
 
 class CredentialFile:

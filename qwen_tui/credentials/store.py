@@ -15,8 +15,8 @@ returns the secret with its origin. Entries stored without an origin (plain text
 before) still read back, with ``origin`` ``None``.
 
 Every keyring call runs in a daemon thread with a time limit, because a D-Bus
-call can wait for ever on an unlock prompt that nobody sees; the async methods
-also keep the event loop free while they wait.
+call can wait for ever on an unlock prompt that nobody sees. Screens call the store
+from ``asyncio.to_thread``, so the event loop stays free while it waits.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import keyring
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
-from ._threads import CallTimedOut, call_with_timeout, run_in_daemon_thread
+from ._threads import CallTimedOut, call_with_timeout
 from .backends import SecretBackend, VettedBackend, describe_failure, timeout_problem, vet_backend
 from .errors import FIX_HINT, CredentialError, KeyringUnavailable
 from .filestore import FILE_NAME, CredentialFile
@@ -120,7 +120,7 @@ class CredentialStore:
         home: The ``QWEN_TUI_HOME`` folder; the fallback file is ``home/credentials.json``.
         allow_file_store: The user's consent to the file fallback.
         backend: The keyring backend to use; default ``keyring.get_keyring()``.
-        timeout: Seconds any one keyring call may take in the synchronous methods.
+        timeout: Seconds any one keyring call may take.
     """
 
     SERVICE: ClassVar[str] = "qwen-tui"
@@ -400,56 +400,6 @@ class CredentialStore:
         if not (keyring_checked or from_file or self._allow_file_store):
             raise self._unavailable()
         return from_keyring or from_file
-
-    # The timeout parameters (ASYNC109) are deliberate: they also bound the keyring call in
-    # the worker thread, which cancelling the await (asyncio.timeout) cannot reach.
-
-    async def aget(self, name: str, *, timeout: float = DEFAULT_TIMEOUT) -> str | None:  # noqa: ASYNC109
-        """``get`` in a worker thread, so a stuck keyring cannot freeze the event loop.
-
-        Raises:
-            CredentialError: Also when the whole call took longer than ``timeout``.
-        """
-        stored = await self._in_thread(functools.partial(self._get, name, timeout), timeout)
-        return None if stored is None else _unwrap(stored).secret
-
-    async def aset(
-        self,
-        name: str,
-        secret: str,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109
-        origin: str | None = None,
-    ) -> StoreLocation:
-        """``set`` in a worker thread, so a stuck keyring cannot freeze the event loop.
-
-        Raises:
-            CredentialError: Also when the whole call took longer than ``timeout``.
-        """
-        return await self._in_thread(
-            functools.partial(self._set, name, secret, timeout, origin), timeout
-        )
-
-    async def adelete(self, name: str, *, timeout: float = DEFAULT_TIMEOUT) -> bool:  # noqa: ASYNC109
-        """``delete`` in a worker thread, so a stuck keyring cannot freeze the event loop.
-
-        Raises:
-            CredentialError: Also when the whole call took longer than ``timeout``.
-        """
-        return await self._in_thread(functools.partial(self._delete, name, timeout), timeout)
-
-    async def aprobe(self, *, timeout: float = DEFAULT_TIMEOUT) -> StoreLocation | None:  # noqa: ASYNC109
-        """``probe`` in a worker thread; never raises, returns within about ``timeout``."""
-        try:
-            return await self._in_thread(functools.partial(self._probe, timeout), timeout)
-        except CredentialError:
-            return self._file_location() if self._allow_file_store else None
-
-    async def _in_thread(self, fn: Callable[[], T], timeout: float) -> T:  # noqa: ASYNC109
-        try:
-            return await run_in_daemon_thread(fn, timeout)
-        except CallTimedOut:
-            raise CredentialError(f"{timeout_problem(timeout)} {FIX_HINT}") from None
 
 
 def _delete_all(backend: SecretBackend, service: str, name: str) -> bool:

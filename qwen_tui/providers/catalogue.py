@@ -1,5 +1,8 @@
 """The built-in provider catalogue and the types every other layer shares.
 
+``ErrorKind`` and ``ProviderError`` live in :mod:`qwen_tui.providers.errors` (so the
+URL helpers can raise them without importing the catalogue) and are re-exported here.
+
 The catalogue lives in ``catalogue.toml`` next to this file, not in Python, so
 that terms/privacy links and the one-line data-use notes can be reviewed and
 corrected as data. This module only parses and checks it. It must stay cheap to
@@ -14,6 +17,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal, get_args
 
+from qwen_tui.providers.errors import ErrorKind, ProviderError
+from qwen_tui.providers.urls import normalise_base_url
+from qwen_tui.text.errors import UserFacingError
+
 __all__ = [
     "AuthMethod",
     "ErrorKind",
@@ -26,43 +33,8 @@ __all__ = [
 AuthMethod = Literal["qwen-oauth", "openai"]
 """The two ways to sign in; the values are Qwen Code's ``security.auth.selectedType``."""
 
-ErrorKind = Literal[
-    "auth",
-    "forbidden",
-    "not_found",
-    "timeout",
-    "tls",
-    "dns",
-    "connect",
-    "not_json",
-    "http",
-    "bad_url",
-]
-"""What went wrong talking to a provider, so the UI can pick a fix without parsing text."""
 
-
-class ProviderError(Exception):
-    """A provider could not be used, with a message a person can act on.
-
-    Attributes:
-        kind: Machine-readable category (see ``ErrorKind``); screens use it to
-            decide e.g. whether to focus the key field or the URL field.
-        message: Plain words plus a hint. It never contains the API key: every
-            producer redacts it, because messages end up on screen and in logs.
-        status: The HTTP status when the server answered, else ``None``.
-    """
-
-    def __init__(self, kind: ErrorKind, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.kind: ErrorKind = kind
-        self.message = message
-        self.status = status
-
-    def __repr__(self) -> str:
-        return f"ProviderError(kind={self.kind!r}, message={self.message!r})"
-
-
-class UnknownProvider(ValueError):
+class UnknownProvider(UserFacingError, ValueError):
     """A provider id that is neither built in nor defined in settings.
 
     The message lists the known ids because the usual cause is a typo on the
@@ -154,8 +126,6 @@ def provider_from_entry(entry: dict[str, Any]) -> Provider:
     Raises:
         ValueError: The entry is malformed.
     """
-    from qwen_tui.providers.urls import normalise_base_url
-
     where = f"catalogue entry {entry.get('id', '?')!r}"
     unknown = set(entry) - _KNOWN_FIELDS
     if unknown:

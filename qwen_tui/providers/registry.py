@@ -16,6 +16,7 @@ from typing import Any
 
 from qwen_tui.providers.catalogue import Provider, ProviderError, UnknownProvider, load_catalogue
 from qwen_tui.providers.urls import host_port, is_loopback_host, normalise_base_url
+from qwen_tui.text.errors import UserFacingError
 
 __all__ = [
     "NO_KEY_PLACEHOLDER",
@@ -35,7 +36,7 @@ _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _CUSTOM_DATA_USE = "Depends on this server; see its own terms and privacy policy."
 
 
-class CustomProviderError(ValueError):
+class CustomProviderError(UserFacingError, ValueError):
     """An entry of ``providers.custom[]`` in settings cannot be used.
 
     A ``ValueError`` so that settings validation can report it like any other

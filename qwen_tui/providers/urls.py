@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-from qwen_tui.providers.catalogue import ProviderError
+from qwen_tui.providers.errors import ProviderError
 
 __all__ = [
     "display_url",

@@ -6,38 +6,25 @@ here on purpose: a key check must be one cheap GET with a short timeout, and
 its failure must map to a precise reason (DNS, TLS, 401, a web page instead of
 the API…) rather than a generic SDK exception.
 
-Proxies and custom CAs are honoured the usual way (``HTTPS_PROXY``,
-``NO_PROXY``, ``SSL_CERT_FILE``; httpx with ``trust_env=True``), except that
-loopback addresses never go through a proxy: a proxy cannot reach this
-machine's loopback interface.
+Proxies, custom CAs and loopback follow :mod:`qwen_tui.providers.http_policy`, as the
+chat and the sign-in do; a key check also follows redirects, as the openai SDK does
+for the chat.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket
-import ssl
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 
 from qwen_tui.providers.catalogue import Provider, ProviderError
+from qwen_tui.providers.http_policy import LOOPBACK_DIRECT, USER_AGENT, transport_error
 from qwen_tui.providers.urls import display_url, host_port, join_url, normalise_base_url
 from qwen_tui.providers.web_page import looks_like_web_page
-from qwen_tui.text.redact import redact
+from qwen_tui.text.redact import one_line_excerpt
 
-__all__ = ["fetch_models", "make_client", "verify_key"]
-
-USER_AGENT = "qwen-tui"
-_DETAIL_LIMIT = 200
-
-# A proxy cannot reach our loopback interface, so local servers always go direct.
-_LOOPBACK_DIRECT: dict[str, httpx.AsyncBaseTransport | None] = {
-    "all://127.0.0.1": None,
-    "all://localhost": None,
-    "all://[::1]": None,
-}
+__all__ = ["fetch_models", "make_client", "transport_error", "verify_key"]
 
 
 def make_client(timeout: float, *, trust_env: bool = True) -> httpx.AsyncClient:
@@ -55,93 +42,9 @@ def make_client(timeout: float, *, trust_env: bool = True) -> httpx.AsyncClient:
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
         trust_env=trust_env,
-        mounts=_LOOPBACK_DIRECT if trust_env else None,
+        mounts=LOOPBACK_DIRECT if trust_env else None,
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
     )
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """Walk the exception chain: httpx wraps httpcore, which wraps the OSError."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def transport_error(exc: Exception, url: str, timeout: float) -> ProviderError:
-    """Turn a failure below HTTP (no answer at all) into a ``ProviderError``.
-
-    Args:
-        exc: What httpx (or the total-time guard) raised.
-        url: The URL that was requested.
-        timeout: The timeout in force, quoted in the message.
-
-    Returns:
-        The error to raise, with a kind and a hint.
-    """
-    host, port = host_port(url)
-    where = f"{host}:{port}"
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return ProviderError(
-            "timeout",
-            f"No answer from {where} within {timeout:g} s. Check the base URL and your network "
-            "(or proxy: HTTPS_PROXY / NO_PROXY), then try again.",
-        )
-    if isinstance(exc, httpx.ProxyError):
-        return ProviderError(
-            "connect",
-            f"The proxy refused or failed the connection to {where} ({exc}). "
-            "Check HTTPS_PROXY / HTTP_PROXY, or add the host to NO_PROXY.",
-        )
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return ProviderError("bad_url", f"{display_url(url)!r} is not an http(s) URL.")
-    chain = list(_causes(exc))
-    text = " ".join(str(c) for c in chain)
-    if any(isinstance(c, socket.gaierror) for c in chain) or any(
-        marker in text
-        for marker in ("Name or service not known", "nodename nor servname", "getaddrinfo failed")
-    ):
-        return ProviderError(
-            "dns",
-            f"Cannot resolve host {host} — check the spelling of the base URL and that this "
-            "computer is online (DNS).",
-        )
-    ssl_error = next((c for c in chain if isinstance(c, ssl.SSLError)), None)
-    if ssl_error is not None or "CERTIFICATE_VERIFY_FAILED" in text or "[SSL" in text:
-        return _tls_error(ssl_error, text, where)
-    if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text.lower():
-        return ProviderError(
-            "connect",
-            f"Cannot connect to {where}: connection refused. Is the server running and "
-            "listening on that port?",
-        )
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-        return ProviderError(
-            "connect",
-            f"{where} closed the connection without a valid HTTP answer. If the server "
-            "expects https://, change the scheme of the base URL.",
-        )
-    reason = str(exc) or type(exc).__name__
-    return ProviderError("connect", f"Cannot connect to {where}: {reason}.")
-
-
-def _tls_error(ssl_error: ssl.SSLError | None, text: str, where: str) -> ProviderError:
-    reason = getattr(ssl_error, "reason", None) or "TLS handshake failed"
-    if isinstance(ssl_error, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY" in text:
-        detail = getattr(ssl_error, "verify_message", None) or "certificate verify failed"
-        hint = (
-            "If a company proxy or a private CA signs this certificate, set SSL_CERT_FILE to "
-            "a CA bundle that contains it."
-        )
-        return ProviderError("tls", f"The certificate of {where} is not trusted ({detail}). {hint}")
-    hint = (
-        "If the server speaks plain HTTP, use http:// in the base URL."
-        if reason == "WRONG_VERSION_NUMBER" or "wrong version number" in text
-        else "Check the base URL, and SSL_CERT_FILE if you use a private CA."
-    )
-    return ProviderError("tls", f"Secure connection to {where} failed ({reason}). {hint}")
 
 
 def _detail(response: httpx.Response, api_key: str | None) -> str:
@@ -160,10 +63,7 @@ def _detail(response: httpx.Response, api_key: str | None) -> str:
         message = message or str(body.get("message") or body.get("detail") or "")
     elif not _looks_like_html(response):
         message = response.text
-    message = " ".join(redact(message, [api_key]).split())
-    if len(message) > _DETAIL_LIMIT:
-        message = message[: _DETAIL_LIMIT - 1] + "…"
-    return message
+    return one_line_excerpt(message, [api_key])
 
 
 def _looks_like_html(response: httpx.Response) -> bool:

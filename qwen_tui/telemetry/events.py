@@ -6,6 +6,11 @@ has a field that could hold free text at all. Every field is a number, a bool, o
 name from a closed set defined here (a ``Literal``); a value outside its set becomes
 ``"other"`` when the event is built, so a raw string can never pass through.
 
+The events are frozen pydantic models whose numbers, bools and names are strict: a
+value of the wrong type (a string for a number, a number for a bool) is refused with a
+``ValidationError``, and the field types themselves (``Literal`` sets, bounds, lengths)
+say what may be sent.
+
 The closed sets are copies, not imports, of names that live in higher layers (slash
 commands in ``ui``, failure kinds in ``chat``): telemetry sits below both. Tests check
 the copies against the originals.
@@ -14,10 +19,16 @@ the copies against the originals.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
-Other = Literal["other"]
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
+
+from qwen_tui.telemetry.app_code import (
+    OTHER,
+    checked_exception_name,
+    defines_function,
+    is_loaded_app_module,
+)
 
 CommandName = Literal[
     "auth",
@@ -95,59 +106,77 @@ SEVERITY_NUMBERS: dict[Severity, int] = {"INFO": 9, "WARN": 13, "ERROR": 17, "FA
 """OTLP ``SeverityNumber`` of each severity text."""
 
 MAX_STACK_FRAMES = 32
+MAX_NAME_LENGTH = 200
+"""Longest module, function or exception name kept; a longer one becomes ``other``."""
 
 
-def closed(value: object, allowed: Any, fallback: str = "other") -> Any:
-    """``value`` when it is one of the ``Literal`` ``allowed``, else ``fallback``.
+def closed(allowed: Any, fallback: str = OTHER) -> BeforeValidator:
+    """A validator that keeps a value of the ``Literal`` ``allowed`` and turns anything
+    else into ``fallback``, so the raw value of an unknown name is never kept."""
+    names = frozenset(get_args(allowed))
 
-    Used by every identifier field, so the raw value of an unknown name is never kept.
-    """
-    return value if isinstance(value, str) and value in get_args(allowed) else fallback
+    def check(value: object) -> object:
+        return value if isinstance(value, str) and value in names else fallback
 
-
-def count(value: object) -> int:
-    """A non-negative integer (token counts, line numbers); anything else is an error."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an int, got {type(value).__name__}")
-    return max(0, value)
+    return BeforeValidator(check)
 
 
-def duration(value: object) -> float:
-    """A finite, non-negative number of milliseconds or seconds, rounded to 0.1."""
+def _not_below_zero(value: object) -> object:
+    """Negative numbers (a clock that went back, a server's odd count) become 0; any
+    other value, infinities too, is left for the strict type check to accept or refuse."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"expected a number, got {type(value).__name__}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError("expected a finite number")
-    return round(max(0.0, number), 1)
+        return value
+    return type(value)(0) if math.isfinite(value) and value < 0 else value
 
 
-def optional_duration(value: object) -> float | None:
-    """:func:`duration`, or None (for "never happened", such as no first token)."""
-    return None if value is None else duration(value)
-
-
-def flag(value: object) -> bool:
-    """A real bool; truthy strings or numbers are refused."""
-    if not isinstance(value, bool):
-        raise TypeError(f"expected a bool, got {type(value).__name__}")
+def _http_status(value: object) -> object:
+    """Statuses outside 100-599 are dropped rather than refused: they say nothing."""
+    if isinstance(value, int) and not isinstance(value, bool) and not 100 <= value <= 599:
+        return None
     return value
 
 
-def http_status(value: object) -> int | None:
-    """An HTTP status code (100-599) or None."""
-    if value is None:
-        return None
-    status = count(value)
-    return status if 100 <= status <= 599 else None
+def _short_name(value: object) -> object:
+    return OTHER if isinstance(value, str) and len(value) > MAX_NAME_LENGTH else value
 
 
-def _set(event: object, name: str, value: object) -> None:
-    object.__setattr__(event, name, value)
+Count = Annotated[int, BeforeValidator(_not_below_zero), Strict(), Field(ge=0)]
+"""A non-negative integer (token counts, line numbers); bools, floats and strings are
+refused, negative numbers become 0."""
+
+Duration = Annotated[
+    float,
+    BeforeValidator(_not_below_zero),
+    Strict(),
+    Field(ge=0, allow_inf_nan=False),
+    AfterValidator(lambda number: round(number, 1)),
+]
+"""A finite, non-negative number of milliseconds or seconds, rounded to 0.1."""
+
+HttpStatus = Annotated[
+    Annotated[int, Strict(), Field(ge=100, le=599)] | None, BeforeValidator(_http_status)
+]
+"""An HTTP status code, or None when there was none (or it was not a real one)."""
+
+Name = Annotated[str, BeforeValidator(_short_name), Strict(), Field(max_length=MAX_NAME_LENGTH)]
+"""A module, function or exception name, no longer than :data:`MAX_NAME_LENGTH`."""
+
+Flag = Annotated[bool, Strict()]
+"""A real bool; truthy strings or numbers are refused."""
 
 
-@dataclass(frozen=True)
-class Event:
+class _Frozen(BaseModel):
+    """Immutable and closed to fields nobody declared.
+
+    Strictness is per field type (``Count``, ``Duration``, ``Flag``, ``Name``), not for
+    the whole model: a closed-set field takes any value and turns the unknown ones into
+    ``other``, so its callers may pass a plain ``str``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Event(_Frozen):
     """Base of every event: its wire name and severity, and its fields as attributes."""
 
     name: ClassVar[str] = "event"
@@ -156,127 +185,105 @@ class Event:
     def attributes(self) -> dict[str, int | float | bool | str | list[dict[str, Any]]]:
         """The fields as they are exported (``None`` fields are left out)."""
         values: dict[str, int | float | bool | str | list[dict[str, Any]]] = {}
-        for item in fields(self):
-            value = getattr(self, item.name)
+        for field_name in type(self).model_fields:
+            value = getattr(self, field_name)
             if value is None:
                 continue
             if isinstance(value, tuple):
-                values[item.name] = [frame.as_dict() for frame in value]
+                values[field_name] = [frame.model_dump() for frame in value]
             else:
-                values[item.name] = value
+                values[field_name] = value
         return values
 
 
-@dataclass(frozen=True)
 class AppStart(Event):
     """The app started: which way, and how long it took until it was ready."""
 
     name: ClassVar[str] = "app_start"
-    mode: AppMode
-    startup_ms: float
-
-    def __post_init__(self) -> None:
-        _set(self, "mode", closed(self.mode, AppMode, "tui"))
-        _set(self, "startup_ms", duration(self.startup_ms))
+    mode: Annotated[AppMode, closed(AppMode, "tui")]
+    startup_ms: Duration
 
 
-@dataclass(frozen=True)
 class AppStop(Event):
     """The app ended after ``duration_s`` seconds."""
 
     name: ClassVar[str] = "app_stop"
-    duration_s: float
-
-    def __post_init__(self) -> None:
-        _set(self, "duration_s", duration(self.duration_s))
+    duration_s: Duration
 
 
-@dataclass(frozen=True)
 class CommandUsed(Event):
     """A slash command was run (from the prompt or the command palette)."""
 
     name: ClassVar[str] = "command_used"
-    command: CommandName
-
-    def __post_init__(self) -> None:
-        _set(self, "command", closed(self.command, CommandName))
+    command: Annotated[CommandName, closed(CommandName)]
 
 
-@dataclass(frozen=True)
 class ScreenOpened(Event):
     """A screen or dialog was shown."""
 
     name: ClassVar[str] = "screen_opened"
-    screen: ScreenName
-
-    def __post_init__(self) -> None:
-        _set(self, "screen", closed(self.screen, ScreenName))
+    screen: Annotated[ScreenName, closed(ScreenName)]
 
 
-@dataclass(frozen=True)
 class AuthMethodChosen(Event):
     """The user picked a sign-in method."""
 
     name: ClassVar[str] = "auth_method_chosen"
-    method: AuthMethodName
-
-    def __post_init__(self) -> None:
-        _set(self, "method", closed(self.method, AuthMethodName))
+    method: Annotated[AuthMethodName, closed(AuthMethodName)]
 
 
-@dataclass(frozen=True)
 class ApiRequest(Event):
     """One answer asked of the provider: how fast, how big, whether it finished."""
 
     name: ClassVar[str] = "api_request"
-    provider: ProviderId
-    latency_ms: float
-    ttft_ms: float | None
-    prompt_tokens: int
-    completion_tokens: int
-    finished: bool
-
-    def __post_init__(self) -> None:
-        _set(self, "provider", closed(self.provider, ProviderId, "custom"))
-        _set(self, "latency_ms", duration(self.latency_ms))
-        _set(self, "ttft_ms", optional_duration(self.ttft_ms))
-        _set(self, "prompt_tokens", count(self.prompt_tokens))
-        _set(self, "completion_tokens", count(self.completion_tokens))
-        _set(self, "finished", flag(self.finished))
+    provider: Annotated[ProviderId, closed(ProviderId, "custom")]
+    latency_ms: Duration
+    ttft_ms: Duration | None
+    prompt_tokens: Count
+    completion_tokens: Count
+    finished: Flag
 
 
-@dataclass(frozen=True)
 class ErrorReport(Event):
     """An answer failed: what kind of failure, and the HTTP status if there was one."""
 
     name: ClassVar[str] = "error"
     severity: ClassVar[Severity] = "ERROR"
-    kind: ErrorKind
-    status: int | None = None
-
-    def __post_init__(self) -> None:
-        _set(self, "kind", closed(self.kind, ErrorKind))
-        _set(self, "status", http_status(self.status))
+    kind: Annotated[ErrorKind, closed(ErrorKind)]
+    status: HttpStatus = None
 
 
-@dataclass(frozen=True)
-class StackFrame:
+class StackFrame(_Frozen):
     """One of the app's own frames: module, function and line, nothing else.
 
-    Build these with :func:`qwen_tui.telemetry.crash.crash_report`, which checks the
-    module and function names against the app's loaded code.
+    Build these with :func:`qwen_tui.telemetry.crash.crash_report`; a :class:`Crash`
+    checks the module and function names against the app's loaded code.
     """
 
-    module: str
-    function: str
-    line: int
-
-    def as_dict(self) -> dict[str, Any]:
-        """The frame as exported."""
-        return {"module": self.module, "function": self.function, "line": self.line}
+    module: Name
+    function: Name
+    line: Count
 
 
-@dataclass(frozen=True)
+_OTHER_FRAME = StackFrame(module=OTHER, function=OTHER, line=0)
+
+
+def _checked_frame(frame: object) -> StackFrame:
+    """``frame`` with names the app's own code defines; anything else is ``other``."""
+    if not isinstance(frame, StackFrame) or not is_loaded_app_module(frame.module):
+        return _OTHER_FRAME
+    if defines_function(frame.module, frame.function):
+        return frame
+    return StackFrame(module=frame.module, function=OTHER, line=frame.line)
+
+
+def _checked_stack(frames: object) -> object:
+    """The innermost :data:`MAX_STACK_FRAMES` frames, each checked."""
+    if not isinstance(frames, tuple | list):
+        return frames
+    return tuple(_checked_frame(frame) for frame in frames[-MAX_STACK_FRAMES:])
+
+
 class Crash(Event):
     """The app crashed: the exception's type name and a scrubbed stack.
 
@@ -287,15 +294,12 @@ class Crash(Event):
 
     name: ClassVar[str] = "crash"
     severity: ClassVar[Severity] = "FATAL"
-    exception: str
-    stack: tuple[StackFrame, ...] = ()
-
-    def __post_init__(self) -> None:
-        from qwen_tui.telemetry.crash import checked_exception_name, checked_frame
-
-        _set(self, "exception", checked_exception_name(self.exception))
-        frames = tuple(self.stack)[-MAX_STACK_FRAMES:]
-        _set(self, "stack", tuple(checked_frame(frame) for frame in frames))
+    exception: Annotated[Name, BeforeValidator(checked_exception_name)]
+    stack: Annotated[
+        tuple[StackFrame, ...],
+        BeforeValidator(_checked_stack),
+        Field(max_length=MAX_STACK_FRAMES),
+    ] = ()
 
 
 EVENT_TYPES: tuple[type[Event], ...] = (

@@ -43,18 +43,3 @@ def append_record(path: Path, record: dict[str, Any]) -> bool:
     except OSError:
         return False
     return True
-
-
-def read_records(path: Path) -> list[dict[str, Any]]:
-    """The records in the log, oldest first (damaged lines skipped)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return []
-    records = []
-    for line in lines:
-        with contextlib.suppress(ValueError):
-            value = json.loads(line)
-            if isinstance(value, dict):
-                records.append(value)
-    return records

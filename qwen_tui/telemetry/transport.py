@@ -21,11 +21,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from qwen_tui import __version__
+from qwen_tui.net import LOOPBACK_HOSTS, parse_retry_after
 
 REQUEST_TIMEOUT = 3.0
 """Seconds for the connection and each read; the exit flush is bounded separately."""
-
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -52,7 +51,7 @@ def ssl_context() -> ssl.SSLContext:
 
 def _proxies(url: str) -> dict[str, str]:
     host = (urlsplit(url).hostname or "").lower()
-    if host in _LOOPBACK or urllib.request.proxy_bypass(host):
+    if host in LOOPBACK_HOSTS or urllib.request.proxy_bypass(host):
         return {}
     return urllib.request.getproxies()
 
@@ -84,13 +83,6 @@ class Sender:
                 return int(response.status), None
         except urllib.error.HTTPError as error:
             with error:
-                return error.code, _retry_after(error.headers.get("Retry-After"))
+                return error.code, parse_retry_after(dict(error.headers.items()))
         except (OSError, ValueError, http.client.HTTPException):  # refused, timeout, TLS…
             return None, None
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None

@@ -139,6 +139,23 @@ def redact(text: str, secrets: Iterable[str | None]) -> str:
     return _BASE64_TOKEN.sub(replace_token, text)
 
 
+EXCERPT_LIMIT = 200
+"""Characters of someone else's words (a server's error, a library's message) that a
+message of ours quotes at the most."""
+
+
+def one_line_excerpt(text: str, secrets: Iterable[str | None], limit: int = EXCERPT_LIMIT) -> str:
+    """``text`` redacted, its white space folded to single spaces, cut to ``limit``.
+
+    How a server's or a library's words are quoted inside one of our messages: they
+    may echo a key, span many lines, or run on for pages.
+    """
+    excerpt = " ".join(redact(text, secrets).split())
+    if len(excerpt) > limit:
+        excerpt = excerpt[: limit - 1] + "…"
+    return excerpt
+
+
 def mask(secret: str) -> str:
     """A secret shown so that its owner can recognise it and nobody can use it.
 

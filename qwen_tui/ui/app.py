@@ -133,14 +133,14 @@ class QwenTuiApp(App[None]):
     def _record_screen(self, name: str) -> None:
         from qwen_tui.telemetry import ScreenOpened
 
-        self.services.telemetry.record(lambda: ScreenOpened(screen=name))  # type: ignore[arg-type]
+        self.services.telemetry.record(lambda: ScreenOpened(screen=name))
 
     def on_command_run(self, message: CommandRun) -> None:
         """Count a slash command (typed, picked from the menu or the palette)."""
         from qwen_tui.telemetry import CommandUsed
 
         name = message.name
-        self.services.telemetry.record(lambda: CommandUsed(command=name))  # type: ignore[arg-type]
+        self.services.telemetry.record(lambda: CommandUsed(command=name))
 
     def _handle_exception(self, error: Exception) -> None:
         """A crash report (type and the app's own frames only), then Textual's handling.

@@ -1,9 +1,9 @@
 """HTTP plumbing shared by the device flow and the refresh: form posts, JSON checks, errors.
 
-httpx is imported inside functions only, so importing the package stays cheap. Proxies
-and custom CAs are honoured as everywhere in qwen-tui (``HTTPS_PROXY``, ``NO_PROXY``,
-``SSL_CERT_FILE``), loopback servers always go direct, and redirects are not followed:
-an OAuth endpoint that redirects is a wrong URL (usually to a login page).
+httpx is imported inside functions only, so importing the package stays cheap. Proxies,
+custom CAs, loopback and the wording of network failures follow
+:mod:`qwen_tui.providers.http_policy`; redirects are not followed: an OAuth endpoint
+that redirects is a wrong URL (usually to a login page).
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from qwen_tui.providers.http_policy import LOOPBACK_DIRECT, USER_AGENT, transport_error
 from qwen_tui.providers.qwen_oauth.errors import OAuthError
-from qwen_tui.text.redact import redact
+from qwen_tui.providers.web_page import looks_like_web_page
+from qwen_tui.text.redact import one_line_excerpt
 
 if TYPE_CHECKING:
     import httpx
 
-USER_AGENT = "qwen-tui"
 HEADERS = {"Accept": "application/json", "User-Agent": USER_AGENT}
-_DETAIL_LIMIT = 200
 
 SETTING_HINTS = {
     "device": "oauth.deviceAuthorizationUrl (QWEN_TUI_OAUTH__DEVICE_AUTHORIZATION_URL)",
@@ -38,32 +38,22 @@ def _client_options(timeout: float) -> dict[str, Any]:
     }
 
 
-# A proxy cannot reach this machine's loopback interface.
-_LOOPBACK_DIRECT: dict[str, None] = {
-    "all://127.0.0.1": None,
-    "all://localhost": None,
-    "all://[::1]": None,
-}
-
-
 def async_client(timeout: float) -> httpx.AsyncClient:
     """An httpx client for the device flow; close it (``async with``)."""
     import httpx
 
-    return httpx.AsyncClient(**_client_options(timeout), mounts=_LOOPBACK_DIRECT)
+    return httpx.AsyncClient(**_client_options(timeout), mounts=LOOPBACK_DIRECT)
 
 
 def sync_client(timeout: float) -> httpx.Client:
     """A blocking httpx client for refreshes, which run in a worker thread."""
     import httpx
 
-    return httpx.Client(**_client_options(timeout), mounts=_LOOPBACK_DIRECT)
+    return httpx.Client(**_client_options(timeout), mounts=LOOPBACK_DIRECT)
 
 
 def network_error(exc: Exception, url: str, timeout: float, endpoint: str) -> OAuthError:
     """Turn a failure below HTTP (no answer at all) into an ``OAuthError("network")``."""
-    from qwen_tui.providers.verify import transport_error
-
     reason = transport_error(exc, url, timeout).message
     return OAuthError(
         "network",
@@ -72,16 +62,7 @@ def network_error(exc: Exception, url: str, timeout: float, endpoint: str) -> OA
     )
 
 
-def _looks_like_html(response: httpx.Response) -> bool:
-    if "html" in response.headers.get("content-type", "").lower():
-        return True
-    head = response.content[:64].lstrip().lower()
-    return head.startswith((b"<!doctype", b"<html", b"<"))
-
-
-def read_json(
-    response: httpx.Response, endpoint: str, secrets: Iterable[str | None] = ()
-) -> dict[str, Any]:
+def read_json(response: httpx.Response, endpoint: str) -> dict[str, Any]:
     """The JSON object of an OAuth answer.
 
     Raises:
@@ -99,7 +80,7 @@ def read_json(
             f"Check {hint}: it must be the endpoint itself.",
             status=status,
         )
-    if _looks_like_html(response):
+    if looks_like_web_page(response.headers.get("content-type"), response.content[:64]):
         raise OAuthError(
             "not_json",
             f"The sign-in server answered with a web page instead of JSON (HTTP {status}). "
@@ -128,10 +109,7 @@ def oauth_error(body: Mapping[str, Any], secrets: Iterable[str | None] = ()) -> 
     code = body.get("error")
     description = body.get("error_description") or body.get("message") or ""
     code_text = code if isinstance(code, str) else ""
-    text = " ".join(redact(str(description), secrets).split())
-    if len(text) > _DETAIL_LIMIT:
-        text = text[: _DETAIL_LIMIT - 1] + "…"
-    return code_text.strip(), text
+    return code_text.strip(), one_line_excerpt(str(description), secrets)
 
 
 def said(description: str) -> str:

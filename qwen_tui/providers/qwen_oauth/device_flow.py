@@ -343,7 +343,7 @@ class DeviceFlow:
                         )
                     continue
                 failures = 0
-                body = _http.read_json(response, "token", secrets)
+                body = _http.read_json(response, "token")
                 if 200 <= status < 300:
                     return OAuthTokens.from_token_response(body, now=self._wall())
                 code, description = _http.oauth_error(body, secrets)

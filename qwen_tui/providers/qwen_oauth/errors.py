@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from qwen_tui.text.errors import UserFacingError
+
 __all__ = ["SIGN_IN_AGAIN", "OAuthError", "OAuthErrorKind"]
 
 OAuthErrorKind = Literal[
@@ -47,7 +49,7 @@ SIGN_IN_AGAIN = (
 )
 
 
-class OAuthError(Exception):
+class OAuthError(UserFacingError):
     """A Qwen OAuth step failed.
 
     Attributes:
@@ -60,7 +62,6 @@ class OAuthError(Exception):
     def __init__(self, kind: OAuthErrorKind, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.kind: OAuthErrorKind = kind
-        self.message = message
         self.status = status
 
     def __repr__(self) -> str:

@@ -108,10 +108,6 @@ class TokenManager:
             self._cached = tokens
         return tokens
 
-    async def acurrent(self) -> OAuthTokens | None:
-        """:meth:`current` in a worker thread."""
-        return await asyncio.to_thread(self.current)
-
     def save(self, tokens: OAuthTokens) -> StoreLocation:
         """Store ``tokens`` as the one ``"qwen-oauth"`` entry and return where they went.
 
@@ -123,10 +119,6 @@ class TokenManager:
         with self._lock:
             self._cached = tokens
         return location
-
-    async def asave(self, tokens: OAuthTokens) -> StoreLocation:
-        """:meth:`save` in a worker thread."""
-        return await asyncio.to_thread(self.save, tokens)
 
     def delete(self) -> bool:
         """Remove the stored tokens; True if there were any."""
@@ -255,7 +247,7 @@ class TokenManager:
                 f"(HTTP {status}). Try again in a moment.",
                 status=status,
             )
-        body = _http.read_json(response, "token", secrets)
+        body = _http.read_json(response, "token")
         if 200 <= status < 300:
             return OAuthTokens.from_token_response(body, now=received, previous=tokens)
         code, description = _http.oauth_error(body, secrets)

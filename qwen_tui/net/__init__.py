@@ -1,0 +1,12 @@
+"""What every client of an HTTP server agrees on, whatever library sends the request.
+
+The lowest layer beside ``text``: the chat (openai's httpx2), the key checks and the
+sign-in (httpx) and the telemetry export (the standard library) all read a
+``Retry-After`` the same way and all treat the same hosts as this machine's own. It
+imports nothing else of qwen_tui and no HTTP library.
+"""
+
+from qwen_tui.net.loopback import LOOPBACK_HOSTS
+from qwen_tui.net.retry_after import parse_retry_after
+
+__all__ = ["LOOPBACK_HOSTS", "parse_retry_after"]
