@@ -33,6 +33,7 @@ from qwen_tui.ui.widgets.slash_menu import SlashMenu
 from qwen_tui.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
+    from qwen_tui.account import SettingsChange
     from qwen_tui.chat.service import ChatService
     from qwen_tui.chat.sessions import Session
     from qwen_tui.ui.services import AppServices
@@ -114,6 +115,7 @@ class ChatScreen(ChatCommands):
         prompt = self.query_one(PromptInput)
         prompt.prompt_history = [m.content for m in self.session.messages if m.role == "user"]
         prompt.focus()
+        self._follow_settings()
         self.call_after_refresh(self.connect)  # after the first frame: it imports keyring
         self.call_after_refresh(preload_markdown)
 
@@ -493,6 +495,21 @@ class ChatScreen(ChatCommands):
         self.note("New conversation.")
         self.refresh_bindings()
 
+    def _follow_settings(self) -> None:
+        """Reconnect when a sign-in or the settings screen changed the provider."""
+        from qwen_tui.ui.app import QwenTuiApp
+
+        if isinstance(self.app, QwenTuiApp):
+            self.app.settings_changed_signal.subscribe(self, self._settings_changed)
+
+    def _settings_changed(self, change: SettingsChange) -> None:
+        if not change.affects_provider:
+            return
+        written = change.values.get("model.name")
+        if change.keys == {"model.name"} and self.chat is not None and self.chat.model == written:
+            return  # the model picker already switched this chat
+        self.refresh_provider()
+
     def refresh_provider(self) -> None:
-        """Reconnect after /auth changed the provider."""
+        """Reconnect with the provider, key and model the settings now name."""
         self.connect()
