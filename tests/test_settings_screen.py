@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -363,3 +364,27 @@ async def test_switch_is_saved_at_once_and_reaches_the_recorder(isolated_home: P
         await wait_until(pilot, lambda: not telemetry.active)
         assert settings_json(isolated_home)["privacy"]["usageStatisticsEnabled"] is False
         assert "Off: nothing is recorded or sent." in panel_text(screen)
+
+
+async def test_the_chat_follows_a_provider_setting_saved_anywhere(
+    isolated_home: Path, keyring: MemoryKeyring, server: OpenAIServer
+) -> None:
+    """No screen tells the chat: the account's change signal does, from any thread."""
+    app = make_app(keyring_backend=keyring)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        chat = app.screen
+        assert isinstance(chat, ChatScreen)
+        await wait_until(pilot, lambda: chat.chat is not None)
+        reconnects: list[str] = []
+        reconnect = chat.refresh_provider
+
+        def counted() -> None:
+            reconnects.append("reconnect")
+            reconnect()
+
+        chat.refresh_provider = counted  # type: ignore[method-assign]
+        app.services.set_theme("nord")  # not a provider setting: no reconnect
+        await asyncio.to_thread(app.services.set_request_timeout, 17)
+        await wait_until(pilot, lambda: chat.chat is not None and chat.chat.timeout == 17)
+        assert reconnects == ["reconnect"]
