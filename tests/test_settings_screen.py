@@ -74,6 +74,16 @@ async def open_settings(pilot: Pilot[Any], command: str = "/settings") -> Settin
     return screen
 
 
+async def connected_chat(pilot: Pilot[Any]) -> ChatScreen:
+    """The chat screen once it has connected to the provider."""
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+    chat = app.screen
+    assert isinstance(chat, ChatScreen)
+    await wait_until(pilot, lambda: chat.chat is not None)
+    return chat
+
+
 def palette_highlights(app: Any, title: str) -> bool:
     """Whether the command palette has found its commands and highlights ``title``."""
     lists = app.screen.query(CommandList)
@@ -216,10 +226,7 @@ async def test_model_and_timeout_are_saved_and_used_without_a_restart(
 ) -> None:
     app = make_app(keyring_backend=keyring)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-        chat = app.screen
-        assert isinstance(chat, ChatScreen)
-        await wait_until(pilot, lambda: chat.chat is not None)
+        chat = await connected_chat(pilot)
         screen = await open_settings(pilot)
         await pilot.press("ctrl+pagedown")
         await pilot.pause()
@@ -372,10 +379,7 @@ async def test_the_chat_follows_a_provider_setting_saved_anywhere(
     """No screen tells the chat: the account's change signal does, from any thread."""
     app = make_app(keyring_backend=keyring)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-        chat = app.screen
-        assert isinstance(chat, ChatScreen)
-        await wait_until(pilot, lambda: chat.chat is not None)
+        chat = await connected_chat(pilot)
         reconnects: list[str] = []
         reconnect = chat.refresh_provider
 
