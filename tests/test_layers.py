@@ -14,9 +14,11 @@ HEADLESS_PACKAGES = [
     "qwen_tui.credentials",
     "qwen_tui.providers",
     "qwen_tui.providers.signin",
+    "qwen_tui.account",
     "qwen_tui.chat",
     "qwen_tui.telemetry",
     "qwen_tui.headless.auth",
+    "qwen_tui.headless.qwen_oauth",
 ]
 
 
@@ -35,7 +37,9 @@ def test_backend_layers_do_not_import_textual(module: str) -> None:
     assert not {name for name in modules if name == "textual" or name.startswith("textual.")}
 
 
-@pytest.mark.parametrize("module", ["qwen_tui.cli", "qwen_tui.ui.app", "qwen_tui.providers"])
+@pytest.mark.parametrize(
+    "module", ["qwen_tui.cli", "qwen_tui.ui.app", "qwen_tui.providers", "qwen_tui.account"]
+)
 def test_openai_is_not_imported_at_start_up(module: str) -> None:
     modules = imported_modules(module)
     assert "openai" not in modules

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from qwen_tui.account import Account, sign_out_qwen
 from qwen_tui.chat.events import ChatEvent, ChatFailure, Finished, TextDelta
 from qwen_tui.chat.service import ChatService
 from qwen_tui.config import LoadedSettings, load_settings, update_settings_file
 from qwen_tui.credentials import CredentialStore
 from qwen_tui.providers import ProviderError
-from qwen_tui.providers.qwen_oauth import OAuthTokens, TokenManager, save_sign_in, sign_out
+from qwen_tui.providers.qwen_oauth import OAuthTokens, TokenManager
 from qwen_tui.providers.registry import ActiveProvider
 from qwen_tui.providers.signin import credentials_refresher, registry_for, resolve_active
 from qwen_tui.ui.failure_text import failure_text
+from tests.account_helpers import store_qwen_sign_in
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
 from tests.servers.openai_server import OpenAIServer, ScriptedError, openai_server
@@ -43,7 +45,7 @@ class Setup:
         tokens = OAuthTokens.from_token_response(
             body, now=time.time() - body["expires_in"] + expires_in
         )
-        save_sign_in(self.loaded, self.store, tokens)
+        store_qwen_sign_in(self.loaded, tokens, self.keyring)
         self.loaded = load_settings()
         return tokens
 
@@ -149,7 +151,7 @@ def test_resolve_active_reports_a_revoked_sign_in_as_provider_error(setup: Setup
 
 def test_sign_out_removes_the_entry(setup: Setup) -> None:
     setup.sign_in()
-    assert sign_out(setup.loaded, setup.store) is True
+    assert sign_out_qwen(Account(setup.loaded, keyring_backend=setup.keyring)) is True
     assert setup.keyring.items == {}
     assert (
         "selectedType" not in json.loads(setup.loaded.settings_file.read_text())["security"]["auth"]

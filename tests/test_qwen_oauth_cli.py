@@ -186,7 +186,7 @@ def test_login_mentions_a_qwen_code_sign_in_when_not_on_a_terminal(isolated_home
 def test_qr_code_of_the_complete_link_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     import segno
 
-    from qwen_tui.providers.qwen_oauth.headless import _show_qr_code
+    from qwen_tui.headless.qwen_oauth import _show_qr_code
 
     url = "https://chat.qwen.ai/authorize?user_code=ABCD-1234&client=qwen-code"
     _show_qr_code(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from qwen_tui.account import Account, import_qwen_code
 from qwen_tui.config import load_settings
 from qwen_tui.credentials import CredentialStore
 from qwen_tui.providers.qwen_oauth import (
@@ -17,10 +19,10 @@ from qwen_tui.providers.qwen_oauth import (
     browser_available,
     find_qwen_code_credentials,
     import_offer,
-    import_qwen_code_credentials,
     mark_import_offered,
     open_browser,
 )
+from tests.account_helpers import refuse_file_store
 from tests.credentials_fixtures import MemoryKeyring
 from tests.waiting import wait_until
 
@@ -70,7 +72,9 @@ def test_offer_is_made_once_and_import_stores_in_the_keyring(
     assert str(path) in text and "delete" in text and "2 h" in text
     assert "qc-access" not in repr(offer) + text
 
-    location = import_qwen_code_credentials(loaded, store, offer)
+    location = asyncio.run(
+        import_qwen_code(Account(loaded, keyring_backend=keyring), offer, refuse_file_store)
+    )
     assert location.kind == "keyring"
     stored = json.loads(keyring.items[("qwen-tui", TOKEN_NAME)])
     assert stored["access_token"] == "qc-access-123456"

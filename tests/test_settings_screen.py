@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,16 @@ async def open_settings(pilot: Pilot[Any], command: str = "/settings") -> Settin
     assert isinstance(screen, SettingsScreen)
     await wait_until(pilot, lambda: tab_content_focused(screen))
     return screen
+
+
+async def connected_chat(pilot: Pilot[Any]) -> ChatScreen:
+    """The chat screen once it has connected to the provider."""
+    app = pilot.app
+    await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+    chat = app.screen
+    assert isinstance(chat, ChatScreen)
+    await wait_until(pilot, lambda: chat.chat is not None)
+    return chat
 
 
 def palette_highlights(app: Any, title: str) -> bool:
@@ -215,10 +226,7 @@ async def test_model_and_timeout_are_saved_and_used_without_a_restart(
 ) -> None:
     app = make_app(keyring_backend=keyring)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
-        chat = app.screen
-        assert isinstance(chat, ChatScreen)
-        await wait_until(pilot, lambda: chat.chat is not None)
+        chat = await connected_chat(pilot)
         screen = await open_settings(pilot)
         await pilot.press("ctrl+pagedown")
         await pilot.pause()
@@ -363,3 +371,24 @@ async def test_switch_is_saved_at_once_and_reaches_the_recorder(isolated_home: P
         await wait_until(pilot, lambda: not telemetry.active)
         assert settings_json(isolated_home)["privacy"]["usageStatisticsEnabled"] is False
         assert "Off: nothing is recorded or sent." in panel_text(screen)
+
+
+async def test_the_chat_follows_a_provider_setting_saved_anywhere(
+    isolated_home: Path, keyring: MemoryKeyring, server: OpenAIServer
+) -> None:
+    """No screen tells the chat: the account's change signal does, from any thread."""
+    app = make_app(keyring_backend=keyring)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = await connected_chat(pilot)
+        reconnects: list[str] = []
+        reconnect = chat.refresh_provider
+
+        def counted() -> None:
+            reconnects.append("reconnect")
+            reconnect()
+
+        chat.refresh_provider = counted  # type: ignore[method-assign]
+        app.services.set_theme("nord")  # not a provider setting: no reconnect
+        await asyncio.to_thread(app.services.set_request_timeout, 17)
+        await wait_until(pilot, lambda: chat.chat is not None and chat.chat.timeout == 17)
+        assert reconnects == ["reconnect"]

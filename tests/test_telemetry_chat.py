@@ -25,13 +25,13 @@ from hypothesis import strategies as st
 from qwen_tui.chat.events import ChatEvent
 from qwen_tui.chat.service import ChatService
 from qwen_tui.config import load_settings
-from qwen_tui.credentials import CredentialStore
 from qwen_tui.headless.prompt import EXIT_FLUSH_SECONDS, run_prompt
 from qwen_tui.providers import ProviderRegistry
-from qwen_tui.providers.qwen_oauth import OAuthTokens, save_sign_in
+from qwen_tui.providers.qwen_oauth import OAuthTokens
 from qwen_tui.providers.registry import ActiveProvider
 from qwen_tui.telemetry import EVENT_TYPES, Telemetry
 from qwen_tui.telemetry import events as schema
+from tests.account_helpers import store_qwen_sign_in
 from tests.servers.device_flow_server import device_flow_server
 from tests.servers.openai_server import OpenAIServer, ScriptedError, openai_server
 from tests.servers.otlp_collector import OTLPCollector, otlp_collector
@@ -375,11 +375,10 @@ def qwen_signed_in(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
             for name, value in environment.items():
                 monkeypatch.setenv(name, value)
             loaded = load_settings()
-            store = CredentialStore(
-                isolated_home, allow_file_store=True, backend=keyring.backends.fail.Keyring()
-            )
             body = oauth.issue_tokens()
-            save_sign_in(loaded, store, OAuthTokens.from_token_response(body))
+            store_qwen_sign_in(
+                loaded, OAuthTokens.from_token_response(body), keyring.backends.fail.Keyring()
+            )
             yield QwenSignedIn(isolated_home, api, environment)
 
 

@@ -19,14 +19,14 @@ from textual.pilot import Pilot
 from textual.widgets import Switch
 
 from qwen_tui.config import load_settings, update_settings_file
-from qwen_tui.credentials import CredentialStore
-from qwen_tui.providers.qwen_oauth import OAuthTokens, save_sign_in
+from qwen_tui.providers.qwen_oauth import OAuthTokens
 from qwen_tui.telemetry import EVENT_TYPES
 from qwen_tui.ui.app import QwenTuiApp
 from qwen_tui.ui.screens.chat import ChatScreen
 from qwen_tui.ui.screens.settings import SettingsScreen
 from qwen_tui.ui.widgets.messages import AssistantMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
+from tests.account_helpers import store_qwen_sign_in
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.device_flow_server import device_flow_server
 from tests.servers.openai_server import OpenAIServer, openai_server
@@ -69,10 +69,8 @@ def qwen_session(
             for name, value in oauth.environment().items():
                 monkeypatch.setenv(name, value)
             keyring = MemoryKeyring()
-            store = CredentialStore(isolated_home, backend=keyring)
-            save_sign_in(
-                load_settings(), store, OAuthTokens.from_token_response(oauth.issue_tokens())
-            )
+            tokens = OAuthTokens.from_token_response(oauth.issue_tokens())
+            store_qwen_sign_in(load_settings(), tokens, keyring)
             api.options.chat_pieces = list(ANSWER)
             yield Session(api, collector, keyring, isolated_home)
 

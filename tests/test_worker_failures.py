@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Input, Select, Static
 
+from qwen_tui import account
 from qwen_tui.providers import signin
 from qwen_tui.ui.screens import qwen_signin
 from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
@@ -29,11 +30,11 @@ async def test_welcome_save_that_fails_unexpectedly_leaves_the_form_usable(
 ) -> None:
     calls: list[str] = []
 
-    def explode(*args: Any, **kwargs: Any) -> None:
+    async def explode(*args: Any, **kwargs: Any) -> None:
         calls.append("save")
         raise OSError(28, f"No space left on device while writing {KEY}")
 
-    monkeypatch.setattr(signin, "save_api_key_sign_in", explode)
+    monkeypatch.setattr(account, "sign_in_with_key", explode)
     with openai_server(api_key=KEY, models=["alpha"]) as server:
         app = make_app(keyring_backend=MemoryKeyring())
         async with app.run_test(size=(110, 45)) as pilot:

@@ -11,7 +11,8 @@ import asyncio
 import getpass
 import sys
 
-from qwen_tui.config import LoadedSettings, SettingsWriteError, update_settings_file
+from qwen_tui.account import Account
+from qwen_tui.config import LoadedSettings, SettingsWriteError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -38,12 +39,13 @@ def run_auth_command(args: argparse.Namespace, loaded: LoadedSettings) -> int:
         outcome = "Those settings are ignored here."
         _say(f"warning: {untrusted_message(loaded.untrusted_dotenv, outcome)}")
         hold_back_for_this_run(loaded.untrusted_dotenv)
+    account = Account(loaded, file_store_for_run=getattr(args, "allow_file_store", False))
     try:
         if args.auth_command == "login":
-            return _login(args, loaded)
+            return _login(args, account)
         if args.auth_command == "status":
-            return _status(loaded)
-        return _logout(args, loaded)
+            return _status(account)
+        return _logout(args, account)
     except KeyboardInterrupt:
         _say("Interrupted; nothing more was changed.")
         return EXIT_FAILURE
@@ -61,7 +63,7 @@ def run_auth_command(args: argparse.Namespace, loaded: LoadedSettings) -> int:
 _keys_read: list[str] = []
 
 
-def ask_usage_statistics_once(loaded: LoadedSettings) -> None:
+def ask_usage_statistics_once(account: Account) -> None:
     """After a Qwen OAuth sign-in on a terminal, ask once whether statistics may be sent.
 
     Asked only where a person can answer (stdin and stderr are terminals) and only while
@@ -69,9 +71,9 @@ def ask_usage_statistics_once(loaded: LoadedSettings) -> None:
     Ctrl+C leaves it unset, which keeps statistics off; the question then comes back at
     the next sign-in.
     """
-    from qwen_tui.privacy import consent_patch, pick_language, statistics_explained, texts_for
+    from qwen_tui.privacy import pick_language, statistics_explained, texts_for
 
-    settings = loaded.settings
+    settings = account.loaded.settings
     if settings.privacy.usage_statistics_enabled is not None:
         return
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
@@ -94,7 +96,7 @@ def ask_usage_statistics_once(loaded: LoadedSettings) -> None:
         return
     allowed = answer[:1] in ("y", "д")
     try:
-        update_settings_file(loaded.settings_file, consent_patch(allowed, settings))
+        account.set_statistics(allowed)
     except SettingsWriteError as error:
         _say(f"warning: your answer could not be saved: {error}")
         return
@@ -111,28 +113,25 @@ def _read_key(provider_name: str) -> str:
     return key.strip()
 
 
-def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:
+def _login(args: argparse.Namespace, account: Account) -> int:
     if args.method == "qwen-oauth":
-        from qwen_tui.providers.qwen_oauth.headless import login_qwen_oauth
+        from qwen_tui.headless.qwen_oauth import login_qwen_oauth
 
-        status = login_qwen_oauth(args, loaded)
+        status = login_qwen_oauth(args, account)
         if status == EXIT_OK:
-            ask_usage_statistics_once(loaded)
+            ask_usage_statistics_once(account)
         return status
+    from qwen_tui.account import FileStoreDeclined, sign_in_with_key
     from qwen_tui.credentials import CredentialError
+    from qwen_tui.headless.file_store import file_store_asker
     from qwen_tui.providers import ProviderError, UnknownProvider
-    from qwen_tui.providers.signin import (
-        check_api_key,
-        credential_store_for,
-        registry_for,
-        save_api_key_sign_in,
-    )
+    from qwen_tui.providers.signin import check_api_key
     from qwen_tui.providers.urls import normalise_base_url
 
     if not args.login_provider and not args.login_base_url:
         _say("error: say which provider: --provider ID or --base-url URL.")
         return EXIT_USAGE
-    registry = registry_for(loaded)
+    registry = account.registry
     try:
         if args.login_provider:
             provider = registry.get(args.login_provider)
@@ -162,15 +161,12 @@ def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:
     if not model:
         _say("error: the server lists no models; name one with --model M.")
         return EXIT_USAGE
-    store = credential_store_for(loaded, allow_file_store=args.allow_file_store)
+    ask = file_store_asker(args.allow_file_store)
     try:
-        location = save_api_key_sign_in(loaded, store, provider, check.base_url, key or None, model)
-        if args.allow_file_store and location is not None and location.kind == "file":
-            update_settings_file(loaded.settings_file, {"credentials": {"allowFileStore": True}})
-    except CredentialError as error:
-        _say(f"error: {error}")
-        return EXIT_FAILURE
-    except SettingsWriteError as error:
+        location = asyncio.run(
+            sign_in_with_key(account, provider, check.base_url, key or None, model, ask)
+        )
+    except (CredentialError, FileStoreDeclined, SettingsWriteError) as error:
         _say(f"error: {error}")
         return EXIT_FAILURE
     where = location.description if location is not None else "no key needed"
@@ -178,24 +174,19 @@ def _login(args: argparse.Namespace, loaded: LoadedSettings) -> int:
     return EXIT_OK
 
 
-def _status(loaded: LoadedSettings) -> int:
+def _status(account: Account) -> int:
     from qwen_tui.credentials import CredentialError
     from qwen_tui.providers import ProviderError, UnknownProvider
-    from qwen_tui.providers.signin import (
-        credential_store_for,
-        registry_for,
-        resolve_active,
-        secret_name,
-    )
+    from qwen_tui.providers.signin import resolve_active, secret_name
 
-    settings = loaded.settings
-    registry = registry_for(loaded)
-    store = credential_store_for(loaded)
-    method = settings.security.auth.selected_type
+    loaded = account.loaded
+    registry = account.registry
+    store = account.credentials
+    method = loaded.settings.security.auth.selected_type
     if method == "qwen-oauth":
-        from qwen_tui.providers.qwen_oauth.headless import status_qwen_oauth
+        from qwen_tui.headless.qwen_oauth import status_qwen_oauth
 
-        return status_qwen_oauth(loaded, registry, store)
+        return status_qwen_oauth(account)
     try:
         active = resolve_active(loaded, registry, store)
     except (UnknownProvider, ProviderError) as error:
@@ -228,30 +219,26 @@ def _status(loaded: LoadedSettings) -> int:
     return EXIT_OK
 
 
-def _logout(args: argparse.Namespace, loaded: LoadedSettings) -> int:
+def _logout(args: argparse.Namespace, account: Account) -> int:
+    from qwen_tui.account import sign_out_key
     from qwen_tui.credentials import CredentialError
     from qwen_tui.providers import UnknownProvider
-    from qwen_tui.providers.signin import credential_store_for, registry_for, secret_name
 
+    loaded = account.loaded
     settings = loaded.settings
-    registry = registry_for(loaded)
+    registry = account.registry
     if args.logout_provider == "qwen" or (
         not args.logout_provider and settings.security.auth.selected_type == "qwen-oauth"
     ):
-        from qwen_tui.providers.qwen_oauth.headless import logout_qwen_oauth
+        from qwen_tui.headless.qwen_oauth import logout_qwen_oauth
 
-        return logout_qwen_oauth(loaded, unselect=not args.logout_provider)
+        return logout_qwen_oauth(account, unselect=not args.logout_provider)
     provider_id = args.logout_provider or settings.model.provider
     if provider_id is None and settings.model.base_url:
         provider_id = registry.match_base_url(settings.model.base_url).id
-    store = credential_store_for(loaded)
     try:
         provider = registry.get(provider_id or "openai")
-        removed = store.delete(secret_name(provider))
-        if not args.logout_provider:
-            update_settings_file(
-                loaded.settings_file, {"security": {"auth": {"selectedType": None}}}
-            )
+        removed = sign_out_key(account, provider, unselect=not args.logout_provider)
     except UnknownProvider as error:
         _say(f"error: {error}")
         return EXIT_USAGE

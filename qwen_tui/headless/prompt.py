@@ -39,8 +39,8 @@ from qwen_tui.config import LoadedSettings
 from qwen_tui.text import neutralise, neutralise_json
 
 if TYPE_CHECKING:
+    from qwen_tui.account import Account
     from qwen_tui.chat.events import ChatEvent, ChatFailure
-    from qwen_tui.telemetry import Telemetry
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -147,14 +147,16 @@ def run_prompt(
     cancelled and the exit code is 1, without a traceback. Ctrl+C gives exit code 130
     and keeps what was printed.
     """
-    from qwen_tui.telemetry import AppStop, Telemetry, crash_report, process_age_seconds
+    from qwen_tui.account import Account
+    from qwen_tui.telemetry import AppStop, crash_report, process_age_seconds
 
     out = out or sys.stdout
     err = err or sys.stderr
     answer = _Answer()
-    telemetry = Telemetry.from_settings(loaded)
+    account = Account(loaded)
+    telemetry = account.telemetry
     try:
-        return asyncio.run(_run(prompt, loaded, output, raw, out, err, telemetry, answer))
+        return asyncio.run(_run(prompt, account, output, raw, out, err, answer))
     except BrokenPipeError:
         _silence(out)
         return EXIT_FAILURE
@@ -228,31 +230,31 @@ def _say(err: TextIO, line: str) -> None:
 
 async def _run(
     prompt: str,
-    loaded: LoadedSettings,
+    account: Account,
     output: str,
     raw: bool,
     out: TextIO,
     err: TextIO,
-    telemetry: Telemetry,
     answer: _Answer,
 ) -> int:
     from qwen_tui.chat.events import Finished, ReasoningDelta, TextDelta, UsageReport
     from qwen_tui.chat.retry import HEADLESS_WAITS
     from qwen_tui.chat.service import build_chat_service
-    from qwen_tui.credentials import CredentialError, CredentialStore
+    from qwen_tui.credentials import CredentialError
     from qwen_tui.headless.failure_text import failure_text
-    from qwen_tui.providers import ProviderError, ProviderRegistry, UnknownProvider
+    from qwen_tui.providers import ProviderError, UnknownProvider
     from qwen_tui.providers.signin import resolve_active
     from qwen_tui.telemetry import AppStart, process_age_ms
 
     if not prompt:
         _say(err, "error: the prompt is empty (give -p TEXT or pipe text in).")
         return EXIT_USAGE
-    settings = loaded.settings
-    registry = ProviderRegistry(
-        [entry.model_dump(by_alias=True) for entry in settings.providers.custom]
+    loaded, registry, store, telemetry = (
+        account.loaded,
+        account.registry,
+        account.credentials,
+        account.telemetry,
     )
-    store = CredentialStore(loaded.home, allow_file_store=settings.credentials.allow_file_store)
     try:
         active = await asyncio.to_thread(resolve_active, loaded, registry, store)
     except (UnknownProvider, ProviderError) as error:

@@ -2,7 +2,6 @@
 Russian. Plain data and small functions; no textual, nothing heavy, so the TUI and the
 headless commands say the same thing in the same words."""
 
-from qwen_tui.privacy.consent import consent_patch
 from qwen_tui.privacy.language import Language, pick_language
 from qwen_tui.privacy.terms import ProviderTerms, terms_for
 from qwen_tui.privacy.texts import FaqEntry, PrivacyTexts, statistics_explained, texts_for
@@ -12,7 +11,6 @@ __all__ = [
     "Language",
     "PrivacyTexts",
     "ProviderTerms",
-    "consent_patch",
     "pick_language",
     "statistics_explained",
     "terms_for",

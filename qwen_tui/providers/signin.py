@@ -1,8 +1,8 @@
 """Sign in with an API key and find the provider in use: shared by the TUI and the CLI.
 
-Both front ends do the same three things (check the key against the server, keep it in
-the credential store, record the choice in settings.json) and must agree on which
-provider and key are active; doing it here keeps them from drifting apart.
+Both front ends check the key against the server here and must agree on which provider
+and key are active; doing it here keeps them from drifting apart. Keeping the key and
+recording the choice is the account's part (:mod:`qwen_tui.account.signin`).
 
 This is also the one place of the rule that a key goes only where it was given for:
 
@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from qwen_tui.config import LoadedSettings, update_settings_file
+from qwen_tui.config import LoadedSettings
 from qwen_tui.config.debug_log import LOGGER_NAME, remember_secret
 from qwen_tui.config.trust import ProjectDotenv
 from qwen_tui.providers.api_keys import clean_api_key
@@ -36,7 +36,7 @@ from qwen_tui.text import neutralise
 if TYPE_CHECKING:
     # Imported where used: importing the credential store imports keyring, which the
     # welcome screen's first frame (it only needs the registry) should not wait for.
-    from qwen_tui.credentials import CredentialError, CredentialStore, StoreLocation
+    from qwen_tui.credentials import CredentialError, CredentialStore
 
 
 class UntrustedFolder(ProviderError):
@@ -75,16 +75,6 @@ def registry_for(loaded: LoadedSettings) -> ProviderRegistry:
     return ProviderRegistry(custom)
 
 
-def credential_store_for(
-    loaded: LoadedSettings, *, allow_file_store: bool = False
-) -> CredentialStore:
-    """The credential store of this home, with the user's file-store consent applied."""
-    from qwen_tui.credentials import CredentialStore
-
-    consent = allow_file_store or loaded.settings.credentials.allow_file_store
-    return CredentialStore(loaded.home, allow_file_store=consent)
-
-
 def secret_name(provider: Provider) -> str:
     """The credential-store name of a provider's API key."""
     return f"provider:{provider.id}"
@@ -119,41 +109,6 @@ async def check_api_key(
     remember_secret(key)
     models = await registry.verify_key(url, key, provider=provider, timeout=timeout)
     return KeyCheck(base_url=url, models=tuple(models))
-
-
-def save_api_key_sign_in(
-    loaded: LoadedSettings,
-    credentials: CredentialStore,
-    provider: Provider,
-    base_url: str,
-    api_key: str | None,
-    model: str | None,
-) -> StoreLocation | None:
-    """Store the key and make this provider the active one.
-
-    The key goes to the credential store (never to settings.json), bound to the origin
-    of ``base_url``; settings.json only records the method, provider, base URL and
-    model. Returns where the key now lives (``None`` when there is no key).
-
-    Raises:
-        qwen_tui.credentials.KeyringUnavailable: no keyring and no consent to the file.
-        qwen_tui.config.SettingsWriteError: settings.json cannot be written.
-        ProviderError: the key holds a character no key has (nothing is stored).
-    """
-    location = None
-    key = clean_api_key(api_key)
-    if key:
-        location = credentials.set(secret_name(provider), key, origin=url_origin(base_url))
-    else:
-        credentials.delete(secret_name(provider))
-    update_settings_file(
-        loaded.settings_file,
-        {
-            "security": {"auth": {"selectedType": "openai"}},
-            "model": {"provider": provider.id, "baseUrl": base_url, "name": model or None},
-        },
-    )
-    return location
 
 
 def _env_key_target(loaded: LoadedSettings) -> str | None:

@@ -10,6 +10,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.signal import Signal
 from textual.worker import Worker, WorkerState
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from qwen_tui.ui.screens.chat import ChatScreen
 
+from qwen_tui.account import SettingsChange
 from qwen_tui.text import neutralise
 from qwen_tui.ui.commands import CommandRun, SlashCommandsProvider
 from qwen_tui.ui.css import stylesheet_path
@@ -48,9 +50,23 @@ class QwenTuiApp(App[None]):
     def __init__(self, services: AppServices) -> None:
         super().__init__()
         self.services = services
+        self.settings_changed_signal: Signal[SettingsChange] = Signal(self, "settings-changed")
+        """Published on the app's thread after every settings update, whoever made it:
+        screens subscribe to what they show instead of reaching into each other."""
+        self._stop_settings_bridge = services.changes.subscribe(self._settings_changed)
         self._screens_seen: set[int] = set()
         self._early_screens: list[str] | None = []
         self.add_mode(CHAT_MODE, self._chat_screen)
+
+    def _settings_changed(self, change: SettingsChange) -> None:
+        """Hand an account change to the Textual side, from whichever thread saved it."""
+        if self._thread_id == threading.get_ident():
+            self.settings_changed_signal.publish(change)
+        else:
+            self.call_from_thread(self.settings_changed_signal.publish, change)
+
+    def on_unmount(self) -> None:
+        self._stop_settings_bridge()
 
     def on_mount(self) -> None:
         settings = self.services.loaded.settings
@@ -214,16 +230,11 @@ class QwenTuiApp(App[None]):
             self.switch_mode(CHAT_MODE)
 
     def action_sign_in(self) -> None:
-        """Open the welcome screen over the chat (what ``/auth`` does)."""
-
-        from qwen_tui.ui.screens.chat import ChatScreen
+        """Open the welcome screen over the chat (what ``/auth`` does); a saved sign-in
+        reaches the chat through the settings change it writes."""
         from qwen_tui.ui.screens.welcome import WelcomeScreen
 
-        def done(saved: bool | None) -> None:
-            if saved and isinstance(self.screen, ChatScreen):
-                self.screen.refresh_provider()
-
-        self.push_screen(WelcomeScreen(self.services, can_leave=True), done)
+        self.push_screen(WelcomeScreen(self.services, can_leave=True))
 
     def action_settings(self, tab: str = "general") -> None:
         """Open the settings screen on ``tab`` (what ``/settings`` and F2 do)."""
@@ -251,16 +262,14 @@ class QwenTuiApp(App[None]):
 
     def _remember_theme(self, theme: Theme) -> None:
         """Keep a theme picked anywhere (settings, the palette) for the next start."""
-        from qwen_tui.config import SettingsWriteError, update_settings_file
+        from qwen_tui.config import SettingsWriteError
 
         if theme.name == self.services.loaded.settings.ui.theme:
             return
         try:
-            update_settings_file(self.services.loaded.settings_file, {"ui": {"theme": theme.name}})
+            self.services.set_theme(theme.name)
         except SettingsWriteError as error:
             self.notify(str(error), severity="warning")
-            return
-        self.services.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place where a failed worker is reported instead of ending the app."""

@@ -16,7 +16,6 @@ from qwen_tui.providers.qwen_oauth.import_qwen_code import (
     ImportOffer,
     find_qwen_code_credentials,
     import_offer,
-    import_qwen_code_credentials,
     mark_import_offered,
 )
 from qwen_tui.providers.qwen_oauth.refresh import (
@@ -28,8 +27,6 @@ from qwen_tui.providers.qwen_oauth.refresh import (
 from qwen_tui.providers.qwen_oauth.signin import (
     chat_refresher,
     resolve_qwen_oauth,
-    save_sign_in,
-    sign_out,
     token_manager,
 )
 from qwen_tui.providers.qwen_oauth.tokens import OAuthTokens, api_base_url
@@ -51,12 +48,9 @@ __all__ = [
     "chat_refresher",
     "find_qwen_code_credentials",
     "import_offer",
-    "import_qwen_code_credentials",
     "make_pkce_pair",
     "mark_import_offered",
     "open_browser",
     "resolve_qwen_oauth",
-    "save_sign_in",
-    "sign_out",
     "token_manager",
 ]

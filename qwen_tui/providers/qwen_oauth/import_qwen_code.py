@@ -15,20 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qwen_tui.providers.qwen_oauth.errors import OAuthError
 from qwen_tui.providers.qwen_oauth.refresh import TOKEN_NAME
 from qwen_tui.providers.qwen_oauth.tokens import OAuthTokens
 
 if TYPE_CHECKING:
     from qwen_tui.config import LoadedSettings
-    from qwen_tui.credentials import CredentialStore, StoreLocation
+    from qwen_tui.credentials import CredentialStore
 
 __all__ = [
     "OFFER_MARKER",
     "ImportOffer",
     "find_qwen_code_credentials",
     "import_offer",
-    "import_qwen_code_credentials",
     "mark_import_offered",
     "qwen_code_credentials_path",
 ]
@@ -126,38 +124,3 @@ def mark_import_offered(home: Path) -> None:
 
     with contextlib.suppress(OSError):
         write_private_atomic(_marker(home), f"offered {time.strftime('%Y-%m-%dT%H:%M:%S%z')}\n")
-
-
-def import_qwen_code_credentials(
-    loaded: LoadedSettings,
-    credentials: CredentialStore,
-    offer: ImportOffer | None = None,
-    *,
-    home_dir: Path | None = None,
-    select: bool = True,
-) -> StoreLocation:
-    """Copy Qwen Code's tokens into the credential store and remember the offer.
-
-    Args:
-        offer: what :func:`import_offer` returned; default: read the file now.
-        select: also make Qwen OAuth the active sign-in method in settings.json.
-
-    Returns:
-        Where the tokens now live.
-
-    Raises:
-        OAuthError: ``not_signed_in`` when there is no usable Qwen Code file.
-        qwen_tui.credentials.CredentialError: the store cannot be written.
-        qwen_tui.config.SettingsWriteError: settings.json cannot be written.
-    """
-    from qwen_tui.providers.qwen_oauth.signin import save_sign_in
-
-    tokens = offer.tokens if offer is not None else find_qwen_code_credentials(home_dir)
-    if tokens is None:
-        raise OAuthError(
-            "not_signed_in",
-            f"No usable Qwen Code sign-in in {qwen_code_credentials_path(home_dir)}.",
-        )
-    location = save_sign_in(loaded, credentials, tokens, select=select)
-    mark_import_offered(loaded.home)
-    return location

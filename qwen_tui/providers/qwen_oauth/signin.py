@@ -1,7 +1,8 @@
-"""Qwen OAuth as a sign-in method: store the result, find the active provider, sign out.
+"""Qwen OAuth as a sign-in method: the token manager and the active provider.
 
 Shared by the sign-in screen, ``qwen-tui auth`` and the chat, so they agree on where the
-tokens live and which API base URL and model the chat uses.
+tokens live and which API base URL and model the chat uses. Storing a sign-in and
+signing out are the account's part (:mod:`qwen_tui.account.signin`).
 """
 
 from __future__ import annotations
@@ -10,19 +11,16 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from qwen_tui.providers.qwen_oauth.refresh import TokenManager
-from qwen_tui.providers.qwen_oauth.tokens import OAuthTokens
 
 if TYPE_CHECKING:
     from qwen_tui.config import LoadedSettings
-    from qwen_tui.credentials import CredentialStore, StoreLocation
+    from qwen_tui.credentials import CredentialStore
     from qwen_tui.providers.registry import ActiveProvider, ProviderRegistry
 
 __all__ = [
     "QWEN_PROVIDER_ID",
     "chat_refresher",
     "resolve_qwen_oauth",
-    "save_sign_in",
-    "sign_out",
     "token_manager",
 ]
 
@@ -34,55 +32,6 @@ CredentialRefresher = Callable[[bool], Awaitable[str | None]]
 def token_manager(loaded: LoadedSettings, credentials: CredentialStore) -> TokenManager:
     """The token manager of this home and these ``oauth.*`` settings."""
     return TokenManager(credentials, loaded.settings.oauth, loaded.home)
-
-
-def save_sign_in(
-    loaded: LoadedSettings,
-    credentials: CredentialStore,
-    tokens: OAuthTokens,
-    *,
-    select: bool = True,
-) -> StoreLocation:
-    """Store the tokens (one credential entry) and make Qwen OAuth the active method.
-
-    settings.json records only ``security.auth.selectedType = "qwen-oauth"`` and
-    ``model.provider = "qwen"``; a model name chosen for another provider is dropped so
-    it is not asked of Qwen. No token goes to settings.json.
-
-    Raises:
-        qwen_tui.credentials.KeyringUnavailable: no keyring and no consent to the file.
-        qwen_tui.credentials.CredentialError: the store cannot be written.
-        qwen_tui.config.SettingsWriteError: settings.json cannot be written.
-    """
-    from qwen_tui.config import update_settings_file
-
-    location = token_manager(loaded, credentials).save(tokens)
-    if select:
-        model: dict[str, object] = {"provider": QWEN_PROVIDER_ID, "baseUrl": None}
-        if loaded.settings.model.provider not in (None, QWEN_PROVIDER_ID):
-            model["name"] = None
-        update_settings_file(
-            loaded.settings_file,
-            {"security": {"auth": {"selectedType": "qwen-oauth"}}, "model": model},
-        )
-    return location
-
-
-def sign_out(
-    loaded: LoadedSettings, credentials: CredentialStore, *, unselect: bool = True
-) -> bool:
-    """Remove the stored tokens (and unset the method); True if tokens were stored.
-
-    Raises:
-        qwen_tui.credentials.CredentialError: the store cannot be changed.
-        qwen_tui.config.SettingsWriteError: settings.json cannot be written.
-    """
-    from qwen_tui.config import update_settings_file
-
-    removed = token_manager(loaded, credentials).delete()
-    if unselect and loaded.settings.security.auth.selected_type == "qwen-oauth":
-        update_settings_file(loaded.settings_file, {"security": {"auth": {"selectedType": None}}})
-    return removed
 
 
 def resolve_qwen_oauth(

@@ -33,6 +33,7 @@ from qwen_tui.ui.widgets.slash_menu import SlashMenu
 from qwen_tui.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
+    from qwen_tui.account import SettingsChange
     from qwen_tui.chat.sessions import Session
     from qwen_tui.ui.services import AppServices
 
@@ -106,6 +107,7 @@ class ChatScreen(ChatCommands):
         self.title = "qwen-tui"
         self._show_session()
         self.query_one(PromptInput).focus()
+        self._follow_settings()
         self.call_after_refresh(self.connect)  # after the first frame: it imports keyring
         self.call_after_refresh(preload_markdown)
 
@@ -513,6 +515,21 @@ class ChatScreen(ChatCommands):
         self.note("New conversation.")
         self.refresh_bindings()
 
+    def _follow_settings(self) -> None:
+        """Reconnect when a sign-in or the settings screen changed the provider."""
+        from qwen_tui.ui.settings_signal import PublishesSettingsChanges
+
+        if isinstance(self.app, PublishesSettingsChanges):
+            self.app.settings_changed_signal.subscribe(self, self._settings_changed)
+
+    def _settings_changed(self, change: SettingsChange) -> None:
+        if not change.affects_provider:
+            return
+        written = change.values.get("model.name")
+        if change.keys == {"model.name"} and self.chat is not None and self.chat.model == written:
+            return  # the model picker already switched this chat
+        self.refresh_provider()
+
     def refresh_provider(self) -> None:
-        """Reconnect after /auth changed the provider."""
+        """Reconnect with the provider, key and model the settings now name."""
         self.connect()

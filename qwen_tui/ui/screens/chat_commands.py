@@ -105,7 +105,7 @@ class ChatCommands(Screen[None]):
 
     @work(exclusive=True, group="picker", exit_on_error=False)
     async def action_pick_model(self) -> None:
-        from qwen_tui.config import SettingsWriteError, update_settings_file
+        from qwen_tui.config import SettingsWriteError
         from qwen_tui.providers import ProviderError
         from qwen_tui.ui.screens.pickers import OptionPicker
 
@@ -131,11 +131,9 @@ class ChatCommands(Screen[None]):
         self.chat.active = dataclasses.replace(active, model=chosen)
         self.session.set_model(active.provider.id, chosen)
         try:
-            update_settings_file(self.services.loaded.settings_file, {"model": {"name": chosen}})
+            self.services.set_model_name(chosen)  # so that the settings screen shows it too
         except SettingsWriteError as error:
             self.notify(str(error), severity="warning")
-        else:
-            self.services.reload()  # so that the settings screen shows it too
         self.post_message(self.ModelChanged())
         if self.services.loaded.settings.model.name != chosen:
             self.notify(

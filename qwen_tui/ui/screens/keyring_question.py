@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from qwen_tui.account import AskFileStore
 from qwen_tui.ui.plain import plain
 
 
@@ -59,3 +61,14 @@ class KeyringFallbackQuestion(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+def file_store_asker(app: App[Any], home: Path) -> AskFileStore:
+    """The account's file-store question, asked with this dialog (inside a worker)."""
+
+    async def ask(reason: str) -> bool:
+        question = KeyringFallbackQuestion(reason, home / "credentials.json")
+        answer: bool = await app.push_screen_wait(question)
+        return answer
+
+    return ask

@@ -7,14 +7,15 @@ the link in full, the user code large, and a QR code of the complete link (for a
 e.g. over SSH), opens the browser where there is one, and counts down to the code's
 expiry while it waits for the approval. Esc cancels at once (the open request is
 closed); a refusal, an expired code or a network problem is explained, and Enter starts
-again. The tokens are stored with :func:`save_sign_in` off the UI thread.
+again. The tokens are stored with :func:`qwen_tui.account.sign_in_with_qwen`, off the UI
+thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Literal, get_args
 
 import segno
@@ -29,6 +30,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static
 from textual.worker import Worker
 
+from qwen_tui.account import AskFileStore, import_qwen_code, sign_in_with_qwen
 from qwen_tui.providers.qwen_oauth import (
     DeviceAuthorization,
     DeviceFlow,
@@ -37,15 +39,13 @@ from qwen_tui.providers.qwen_oauth import (
     OAuthTokens,
     browser_available,
     import_offer,
-    import_qwen_code_credentials,
     mark_import_offered,
     open_browser,
-    save_sign_in,
 )
 from qwen_tui.text import neutralise
 from qwen_tui.ui.plain import plain
 from qwen_tui.ui.screens.import_question import ImportQuestion, short_path
-from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
+from qwen_tui.ui.screens.keyring_question import file_store_asker
 from qwen_tui.ui.screens.usage_question import after_qwen_sign_in
 
 if TYPE_CHECKING:
@@ -303,54 +303,36 @@ class QwenSignInScreen(Screen[bool]):
         await self._save(tokens)
 
     async def _store(
-        self, what: str, save: Callable[[AppServices], StoreLocation]
+        self, what: str, sign_in: Callable[[AskFileStore], Awaitable[StoreLocation]]
     ) -> StoreLocation | None:
-        """Run ``save(services)`` in a thread; ask about the file store if no keyring.
+        """Run the account's ``sign_in``, which asks about the file store if no keyring.
 
         Returns None (after saying why) when nothing could be stored.
         """
-        from qwen_tui.config import SettingsWriteError, update_settings_file
-        from qwen_tui.credentials import CredentialError, KeyringUnavailable
+        from qwen_tui.account import FileStoreDeclined
+        from qwen_tui.config import SettingsWriteError
+        from qwen_tui.credentials import CredentialError
 
-        services = self.services
-        while True:
-            try:
-                return await asyncio.to_thread(save, services)
-            except KeyringUnavailable as error:
-                allowed = await self.app.push_screen_wait(
-                    KeyringFallbackQuestion(str(error), services.loaded.home / "credentials.json")
-                )
-                if not allowed:
-                    self._fail(
-                        f"{what}, but not stored",
-                        "No keyring is available and the file store was declined, so "
-                        "nothing was stored.",
-                    )
-                    return None
-                try:
-                    update_settings_file(
-                        services.loaded.settings_file, {"credentials": {"allowFileStore": True}}
-                    )
-                except SettingsWriteError as write_error:
-                    self._fail(f"{what}, but not stored", str(write_error))
-                    return None
-                services.reload()
-            except (CredentialError, SettingsWriteError) as error:
-                self._fail(f"{what}, but not stored", str(error))
-                return None
+        try:
+            return await sign_in(file_store_asker(self.app, self.services.loaded.home))
+        except FileStoreDeclined:
+            self._fail(
+                f"{what}, but not stored",
+                "No keyring is available and the file store was declined, so nothing was stored.",
+            )
+        except (CredentialError, SettingsWriteError) as error:
+            self._fail(f"{what}, but not stored", str(error))
+        return None
 
     async def _save(self, tokens: OAuthTokens) -> None:
         self._unsaved = tokens
         self._show("saving", "Approved. Saving your sign-in…")
         location = await self._store(
-            "Signed in",
-            lambda services: save_sign_in(services.loaded, services.credentials, tokens),
+            "Signed in", lambda ask: sign_in_with_qwen(self.services, tokens, ask)
         )
         if location is None:
             return
         self._unsaved = None
-        self.services.reload()
-        self.services.remember_secret(tokens.access_token)
         self.notify(f"Signed in with Qwen OAuth. Tokens: {location.description}.", timeout=6)
         await after_qwen_sign_in(self.app, self.services)
         self.dismiss(True)
@@ -359,13 +341,10 @@ class QwenSignInScreen(Screen[bool]):
         self._show("saving", "Importing the Qwen Code sign-in…")
         location = await self._store(
             "Found the Qwen Code sign-in",
-            lambda services: import_qwen_code_credentials(
-                services.loaded, services.credentials, offer
-            ),
+            lambda ask: import_qwen_code(self.services, offer, ask),
         )
         if location is None:
             return
-        self.services.reload()
         await after_qwen_sign_in(self.app, self.services)
         self._show(
             "imported",

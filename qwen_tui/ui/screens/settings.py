@@ -9,7 +9,7 @@ telemetry recorder before the next event could be built. Opened by ``/settings``
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -34,6 +34,8 @@ from qwen_tui.text import neutralise
 from qwen_tui.ui.widgets.privacy_panel import PrivacyPanel
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from qwen_tui.ui.services import AppServices
 
 TABS = ("general", "model", "privacy")
@@ -207,17 +209,15 @@ class SettingsScreen(Screen[None]):
 
     # ----- saving ------------------------------------------------------------------
 
-    def _save(self, patch: dict[str, Any]) -> bool:
-        """Write ``patch`` to settings.json and reload; False (and said) on failure."""
-        from qwen_tui.config import SettingsWriteError, update_settings_file
+    def _save(self, update: Callable[[], object]) -> bool:
+        """Run one account update; False (and said) when it was refused or not saved."""
+        from qwen_tui.config import SettingsWriteError
 
-        services = self.services
         try:
-            update_settings_file(services.loaded.settings_file, patch)
+            update()
         except SettingsWriteError as error:
             self.notify(str(error), severity="error", timeout=10)
             return False
-        services.reload()
         return True
 
     @on(Select.Changed, "#theme")
@@ -229,7 +229,7 @@ class SettingsScreen(Screen[None]):
     async def _language_chosen(self, event: Select.Changed) -> None:
         language = None if event.value == "auto" else str(event.value)
         if language != self.services.loaded.settings.ui.language and self._save(
-            {"ui": {"language": language}}
+            lambda: self.services.set_language(language)
         ):
             await self.rebuild_privacy()
 
@@ -239,7 +239,7 @@ class SettingsScreen(Screen[None]):
         name = self.query_one("#model-name", Input).value.strip() or None
         if name == self.services.loaded.settings.model.name:
             return
-        if not self._save({"model": {"name": name}}):
+        if not self._save(lambda: self.services.set_model_name(name)):
             return
         in_use = self.services.loaded.settings.model.name
         if in_use != name:
@@ -269,18 +269,14 @@ class SettingsScreen(Screen[None]):
         self._say_timeout_error("")
         if seconds == self.services.loaded.settings.model.request_timeout:
             return
-        if self._save({"model": {"requestTimeout": seconds}}):
+        if self._save(lambda: self.services.set_request_timeout(seconds)):
             self._provider_settings_changed(f"Requests now wait up to {seconds:g} s.")
 
     def _say_timeout_error(self, text: str) -> None:
         self.query_one("#timeout-error", Static).update(text)
 
     def _provider_settings_changed(self, what: str) -> None:
-        from qwen_tui.ui.screens.chat import ChatScreen
-
-        for screen in self.app.screen_stack:
-            if isinstance(screen, ChatScreen):
-                screen.refresh_provider()
+        # The chat follows the change through the app's settings signal.
         self.notify(what, timeout=4)
 
     @on(Button.Pressed, "#switch-provider")
@@ -289,21 +285,18 @@ class SettingsScreen(Screen[None]):
 
     @on(PrivacyPanel.StatisticsToggled)
     def _statistics_toggled(self, event: PrivacyPanel.StatisticsToggled) -> None:
-        from qwen_tui.privacy import consent_patch
-
-        if self._save(consent_patch(event.enabled, self.services.loaded.settings)):
+        if self._save(lambda: self.services.set_statistics(event.enabled)):
             panel = self.query_one(PrivacyPanel)
             panel.show_install_id(self.services.loaded.settings.telemetry.install_id)
             panel.show_recent(self.services.telemetry.recent())
 
     @on(PrivacyPanel.ResetInstallId)
     def _reset_install_id(self) -> None:
-        from qwen_tui.telemetry import new_install_id
-
         enabled = bool(self.services.loaded.settings.privacy.usage_statistics_enabled)
-        install_id = new_install_id() if enabled else None
-        if self._save({"telemetry": {"installId": install_id}}):
-            self.query_one(PrivacyPanel).show_install_id(install_id)
+        if self._save(self.services.reset_install_id):
+            self.query_one(PrivacyPanel).show_install_id(
+                self.services.loaded.settings.telemetry.install_id
+            )
             self.notify("A new anonymous install id is in use." if enabled else "Id removed.")
 
     # ----- actions -----------------------------------------------------------------

@@ -76,8 +76,7 @@ async def ask_usage_statistics_once(app: App[object], services: AppServices) -> 
 
     Must run inside a worker (it waits for the dialog).
     """
-    from qwen_tui.config import SettingsWriteError, update_settings_file
-    from qwen_tui.privacy import consent_patch
+    from qwen_tui.config import SettingsWriteError
 
     settings = services.loaded.settings
     if settings.privacy.usage_statistics_enabled is not None:
@@ -87,8 +86,6 @@ async def ask_usage_statistics_once(app: App[object], services: AppServices) -> 
     if answer is None:
         return
     try:
-        update_settings_file(services.loaded.settings_file, consent_patch(answer, settings))
+        services.set_statistics(answer)
     except SettingsWriteError as error:
         app.notify(f"Your answer could not be saved: {error}", severity="warning")
-        return
-    services.reload()

@@ -33,7 +33,6 @@ from textual.widgets import (
 
 from qwen_tui.providers.catalogue import Provider, ProviderError
 from qwen_tui.ui.plain import plain
-from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
 
 if TYPE_CHECKING:
     from qwen_tui.credentials import StoreLocation
@@ -495,7 +494,6 @@ class WelcomeScreen(Screen[bool]):
             return
         finally:
             self._end_busy()
-        self.services.reload()
         self._say("#status", "")
         where = f" Key: {location.description}." if location is not None else ""
         self.notify(f"Signed in to {provider.name}, model {model}.{where}", timeout=6)
@@ -509,40 +507,17 @@ class WelcomeScreen(Screen[bool]):
         Raises:
             _NotSaved: the user declined the file store.
         """
-        import asyncio
-
-        from qwen_tui.config import update_settings_file
-        from qwen_tui.credentials import KeyringUnavailable
-        from qwen_tui.providers.signin import save_api_key_sign_in
+        from qwen_tui.account import FileStoreDeclined, sign_in_with_key
+        from qwen_tui.ui.screens.keyring_question import file_store_asker
 
         services = self.services
-
-        async def save() -> StoreLocation | None:
-            return await asyncio.to_thread(
-                save_api_key_sign_in,
-                services.loaded,
-                services.credentials,
-                provider,
-                base_url,
-                key,
-                model,
-            )
-
+        ask = file_store_asker(self.app, services.loaded.home)
         try:
-            return await save()
-        except KeyringUnavailable as error:
-            question = KeyringFallbackQuestion(
-                str(error), services.loaded.home / "credentials.json"
-            )
-            if not await self.app.push_screen_wait(question):
-                raise _NotSaved(
-                    "Not saved: no keyring is available and the file store was declined."
-                ) from error
-        update_settings_file(
-            services.loaded.settings_file, {"credentials": {"allowFileStore": True}}
-        )
-        services.reload()
-        return await save()
+            return await sign_in_with_key(services, provider, base_url, key, model, ask)
+        except FileStoreDeclined as declined:
+            raise _NotSaved(
+                "Not saved: no keyring is available and the file store was declined."
+            ) from declined
 
 
 class _NotSaved(Exception):

@@ -1,8 +1,9 @@
 """``qwen-tui auth login --method qwen-oauth``, and Qwen OAuth's ``auth status`` / ``logout``.
 
-Called by :mod:`qwen_tui.headless.auth`. Messages go to stderr (``status`` prints its
-report to stdout), no token is ever printed, and each failure exits non-zero with the
-reason: 1 for a failed sign-in, 130 when the user pressed Ctrl+C.
+Called by :mod:`qwen_tui.headless.auth`; what is kept is the account's part
+(:mod:`qwen_tui.account.signin`). Messages go to stderr (``status`` prints its report to
+stdout), no token is ever printed, and each failure exits non-zero with the reason: 1
+for a failed sign-in, 130 when the user pressed Ctrl+C.
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ import asyncio
 import sys
 from typing import TYPE_CHECKING
 
+from qwen_tui.account import Account, AskFileStore
 from qwen_tui.providers.qwen_oauth.device_flow import DeviceAuthorization, DeviceFlow
-from qwen_tui.providers.qwen_oauth.tokens import OAuthTokens
 
 if TYPE_CHECKING:
-    from qwen_tui.config import LoadedSettings
-    from qwen_tui.credentials import CredentialStore
-    from qwen_tui.providers.registry import ProviderRegistry
+    from qwen_tui.providers.qwen_oauth.tokens import OAuthTokens
 
 __all__ = ["login_qwen_oauth", "logout_qwen_oauth", "relative_time", "status_qwen_oauth"]
 
@@ -76,15 +75,12 @@ async def _device_sign_in(flow: DeviceFlow, *, no_browser: bool) -> OAuthTokens:
     return await flow.poll(auth)
 
 
-def _offer_import(loaded: LoadedSettings, store: CredentialStore) -> bool | None:
+def _offer_import(account: Account, ask: AskFileStore) -> bool | None:
     """Offer a Qwen Code sign-in on a terminal; True if imported, None if not offered."""
-    from qwen_tui.providers.qwen_oauth.import_qwen_code import (
-        import_offer,
-        import_qwen_code_credentials,
-        mark_import_offered,
-    )
+    from qwen_tui.account import import_qwen_code
+    from qwen_tui.providers.qwen_oauth.import_qwen_code import import_offer, mark_import_offered
 
-    offer = import_offer(loaded, store)
+    offer = import_offer(account.loaded, account.credentials)
     if offer is None:
         return None
     if not sys.stdin.isatty():
@@ -95,32 +91,33 @@ def _offer_import(loaded: LoadedSettings, store: CredentialStore) -> bool | None
         answer = input("Import it? [y/N] ").strip().lower()
     except EOFError:
         answer = ""
-    mark_import_offered(loaded.home)
+    mark_import_offered(account.loaded.home)
     if answer not in ("y", "yes"):
         return False
-    location = import_qwen_code_credentials(loaded, store, offer)
+    location = asyncio.run(import_qwen_code(account, offer, ask))
     _say(f"Imported the Qwen Code sign-in into {location.description}.")
     _say(f"You can now delete {offer.path}.")
     return True
 
 
-def login_qwen_oauth(args: argparse.Namespace, loaded: LoadedSettings) -> int:
+def login_qwen_oauth(args: argparse.Namespace, account: Account) -> int:
     """Sign in with the device flow, store the tokens, select Qwen OAuth."""
-    from qwen_tui.config import SettingsWriteError, update_settings_file
+    from qwen_tui.account import FileStoreDeclined, can_keep_secrets, sign_in_with_qwen
+    from qwen_tui.config import SettingsWriteError
     from qwen_tui.credentials import CredentialError
+    from qwen_tui.headless.file_store import file_store_asker
     from qwen_tui.providers.qwen_oauth.errors import OAuthError
-    from qwen_tui.providers.qwen_oauth.signin import save_sign_in
-    from qwen_tui.providers.signin import credential_store_for
 
-    store = credential_store_for(loaded, allow_file_store=args.allow_file_store)
+    ask = file_store_asker(args.allow_file_store)
     try:
-        store.location()  # before the user approves: can the tokens be kept at all?
-        if _offer_import(loaded, store):
+        # Before the user approves: can the tokens be kept at all?
+        asyncio.run(can_keep_secrets(account, ask))
+        if _offer_import(account, ask):
             return EXIT_OK
-    except (CredentialError, OAuthError, SettingsWriteError) as error:
+    except (CredentialError, FileStoreDeclined, OAuthError, SettingsWriteError) as error:
         _say(f"error: {error}")
         return EXIT_FAILURE
-    flow = DeviceFlow(loaded.settings.oauth)
+    flow = DeviceFlow(account.loaded.settings.oauth)
     try:
         tokens = asyncio.run(_device_sign_in(flow, no_browser=args.no_browser))
     except KeyboardInterrupt:
@@ -130,25 +127,22 @@ def login_qwen_oauth(args: argparse.Namespace, loaded: LoadedSettings) -> int:
         _say(f"error: {error.message}")
         return EXIT_FAILURE
     try:
-        location = save_sign_in(loaded, store, tokens)
-        if args.allow_file_store and location.kind == "file":
-            update_settings_file(loaded.settings_file, {"credentials": {"allowFileStore": True}})
-    except (CredentialError, SettingsWriteError) as error:
+        location = asyncio.run(sign_in_with_qwen(account, tokens, ask))
+    except (CredentialError, FileStoreDeclined, SettingsWriteError) as error:
         _say(f"error: signed in, but the tokens could not be stored: {error}")
         return EXIT_FAILURE
-    base_url = tokens.api_base_url(loaded.settings.oauth.resource_url)
+    base_url = tokens.api_base_url(account.loaded.settings.oauth.resource_url)
     _say(f"Signed in with Qwen OAuth. API: {base_url}. Tokens: {location.description}.")
     return EXIT_OK
 
 
-def status_qwen_oauth(
-    loaded: LoadedSettings, registry: ProviderRegistry, store: CredentialStore
-) -> int:
+def status_qwen_oauth(account: Account) -> int:
     """Print the Qwen OAuth sign-in: method, API, expiry, where tokens live; never a token."""
     from qwen_tui.credentials import CredentialError
     from qwen_tui.providers.qwen_oauth.errors import OAuthError
     from qwen_tui.providers.qwen_oauth.signin import QWEN_PROVIDER_ID, token_manager
 
+    loaded, registry, store = account.loaded, account.registry, account.credentials
     settings = loaded.settings
     print("Method:   Qwen OAuth (qwen.ai account)")
     try:
@@ -182,16 +176,14 @@ def status_qwen_oauth(
     return EXIT_OK
 
 
-def logout_qwen_oauth(loaded: LoadedSettings, *, unselect: bool = True) -> int:
+def logout_qwen_oauth(account: Account, *, unselect: bool = True) -> int:
     """Remove the stored Qwen tokens (and unset the method)."""
+    from qwen_tui.account import sign_out_qwen
     from qwen_tui.config import SettingsWriteError
     from qwen_tui.credentials import CredentialError
-    from qwen_tui.providers.qwen_oauth.signin import sign_out
-    from qwen_tui.providers.signin import credential_store_for
 
-    store = credential_store_for(loaded)
     try:
-        removed = sign_out(loaded, store, unselect=unselect)
+        removed = sign_out_qwen(account, unselect=unselect)
     except (CredentialError, SettingsWriteError) as error:
         _say(f"error: {error}")
         return EXIT_FAILURE
