@@ -71,6 +71,37 @@ class UsageReport:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A function call the model asked for, its arguments as the JSON text it wrote.
+
+    Attributes:
+        id: the call's id, which the result must quote back.
+        name: the tool's name (not checked here: the agent refuses unknown ones).
+        arguments: the arguments, all streamed pieces joined (not parsed here).
+    """
+
+    id: str
+    name: str
+    arguments: str
+
+    def to_api(self) -> dict[str, object]:
+        """The call as an assistant message's ``tool_calls`` entry."""
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": self.arguments},
+        }
+
+
+@dataclass(frozen=True)
+class ToolCallsRequested:
+    """The answer ended by asking for tool calls (after any text); sent before
+    :class:`Finished`."""
+
+    calls: tuple[ToolCall, ...]
+
+
+@dataclass(frozen=True)
 class Finished:
     """The answer ended normally; ``reason`` is the server's ``finish_reason``."""
 
@@ -105,4 +136,4 @@ class ChatFailure:
         return self.kind in RETRYABLE_KINDS
 
 
-ChatEvent = TextDelta | ReasoningDelta | UsageReport | Finished | ChatFailure
+ChatEvent = TextDelta | ReasoningDelta | UsageReport | ToolCallsRequested | Finished | ChatFailure

@@ -13,7 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast, get_args
 
-Role = Literal["system", "user", "assistant"]
+from qwen_tui.chat.events import ToolCall
+
+Role = Literal["system", "user", "assistant", "tool"]
 _ROLES: frozenset[str] = frozenset(get_args(Role))
 
 
@@ -75,6 +77,9 @@ class ChatMessage:
         usage: Tokens the answer used, when the server said.
         error: A plain-words failure attached to a partial answer.
         created: When the message was made (seconds since the epoch).
+        tool_calls: The tool calls an answer asked for (an assistant message).
+        tool_call_id: The call a tool result answers (a ``tool`` message).
+        tool_name: The tool that produced a result, for showing it again.
     """
 
     role: Role
@@ -85,9 +90,21 @@ class ChatMessage:
     usage: Usage | None = None
     error: str | None = None
     created: float = field(default_factory=time.time)
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    tool_name: str | None = None
 
-    def to_api(self) -> dict[str, str]:
-        """The message as the chat-completions API takes it: role and content only."""
+    def to_api(self) -> dict[str, Any]:
+        """The message as the chat-completions API takes it: role and content, plus the
+        tool calls of an answer or the call id of a tool result."""
+        if self.role == "tool":
+            return {"role": "tool", "tool_call_id": self.tool_call_id, "content": self.content}
+        if self.tool_calls:
+            return {
+                "role": self.role,
+                "content": self.content or None,
+                "tool_calls": [call.to_api() for call in self.tool_calls],
+            }
         return {"role": self.role, "content": self.content}
 
     def to_record(self) -> dict[str, Any]:
@@ -106,6 +123,15 @@ class ChatMessage:
             record["usage"] = self.usage.to_record()
         if self.error is not None:
             record["error"] = self.error
+        if self.tool_calls:
+            record["toolCalls"] = [
+                {"id": call.id, "name": call.name, "arguments": call.arguments}
+                for call in self.tool_calls
+            ]
+        if self.tool_call_id is not None:
+            record["toolCallId"] = self.tool_call_id
+        if self.tool_name is not None:
+            record["toolName"] = self.tool_name
         record["created"] = self.created
         return record
 
@@ -140,9 +166,25 @@ class ChatMessage:
                 if isinstance(created, int | float) and not isinstance(created, bool)
                 else 0.0
             ),
+            tool_calls=_tool_calls(data.get("toolCalls")),
+            tool_call_id=_text(data.get("toolCallId")),
+            tool_name=_text(data.get("toolName")),
         )
 
 
 def _text(value: object) -> str | None:
     """A string field from saved data, or ``None`` if it is missing or not a string."""
     return value if isinstance(value, str) else None
+
+
+def _tool_calls(value: object) -> tuple[ToolCall, ...]:
+    """Saved tool calls; entries that are not well-formed are left out."""
+    if not isinstance(value, list):
+        return ()
+    calls = []
+    for item in value:
+        if isinstance(item, dict):
+            call_id, name, arguments = (item.get(k) for k in ("id", "name", "arguments"))
+            if isinstance(call_id, str) and isinstance(name, str) and isinstance(arguments, str):
+                calls.append(ToolCall(call_id, name, arguments))
+    return tuple(calls)

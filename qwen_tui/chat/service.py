@@ -22,6 +22,8 @@ from qwen_tui.chat.events import (
     Finished,
     ReasoningDelta,
     TextDelta,
+    ToolCall,
+    ToolCallsRequested,
     UsageReport,
 )
 from qwen_tui.chat.failures import failure_from_exception
@@ -138,9 +140,17 @@ class ChatService:
             self._client = None
 
     async def stream(
-        self, messages: Sequence[dict[str, str]], *, model: str | None = None
+        self,
+        messages: Sequence[dict[str, Any]],
+        *,
+        model: str | None = None,
+        tools: Sequence[dict[str, Any]] | None = None,
     ) -> AsyncIterator[ChatEvent]:
         """Ask for an answer and yield its events as they arrive.
+
+        ``tools`` (OpenAI function definitions) are offered to the model; the calls it
+        asks for come as one :class:`ToolCallsRequested` at the end, their arguments
+        joined from the pieces they were streamed in.
 
         Never raises for provider trouble: the last event is :class:`Finished` or a
         :class:`ChatFailure`. Cancelling the consuming task closes the HTTP stream at
@@ -159,7 +169,7 @@ class ChatService:
         tokens = (0, 0)
         finished = False
         try:
-            async for event in self._stream(messages, chosen):
+            async for event in self._stream(messages, chosen, tools):
                 if isinstance(event, TextDelta | ReasoningDelta):
                     if first_token is None:
                         first_token = time.monotonic()
@@ -217,7 +227,10 @@ class ChatService:
             self.telemetry.record(lambda: ErrorReport(kind=failure.kind, status=failure.status))
 
     async def _stream(
-        self, messages: Sequence[dict[str, str]], model: str
+        self,
+        messages: Sequence[dict[str, Any]],
+        model: str,
+        tools: Sequence[dict[str, Any]] | None,
     ) -> AsyncIterator[ChatEvent]:
         if self._refresh_credentials is not None:
             problem = await self._renew_credentials(force=False)
@@ -233,13 +246,16 @@ class ChatService:
             saw_choice = False
             saw_chunk = False
             page = _FirstLine()
+            calls = _ToolCalls()
             try:
                 client = self._get_client()
+                offered: dict[str, Any] = {"tools": list(tools)} if tools else {}
                 request = client.chat.completions.with_streaming_response.create(  # type: ignore[call-overload]
                     model=model,
                     messages=list(messages),
                     stream=True,
                     stream_options={"include_usage": True},
+                    **offered,
                 )
                 async with request as response:
                     page.content_type = response.headers.get("content-type")
@@ -268,6 +284,7 @@ class ChatService:
                                     answer_started = bool(text)
                                 if text:
                                     yield TextDelta(text)
+                            calls.feed(delta.get("tool_calls"))
                             if choice.get("finish_reason"):
                                 finish_reason = str(choice["finish_reason"])
             except asyncio.CancelledError:
@@ -298,6 +315,8 @@ class ChatService:
         if text:
             yield TextDelta(text if answer_started else text.lstrip())
         if finish_reason is not None:
+            if calls:
+                yield ToolCallsRequested(calls.done())
             yield Finished(finish_reason)
         elif not saw_chunk and page.is_web_page():
             from qwen_tui.providers.urls import display_url
@@ -364,6 +383,46 @@ class ChatService:
             "pick_model",
             status=failure.status,
             models=models,
+        )
+
+
+class _ToolCalls:
+    """Tool calls put together from their streamed pieces, by ``index``.
+
+    The first piece of a call carries its ``id`` and ``name``; the rest carry parts of
+    ``arguments``, to be joined in order. Names are joined too: the spec streams every
+    field as deltas, and some servers do send a name in parts.
+    """
+
+    def __init__(self) -> None:
+        self._calls: dict[int, tuple[list[str], list[str], list[str]]] = {}
+
+    def __bool__(self) -> bool:
+        return any(name for _, name, _ in self._calls.values())
+
+    def feed(self, pieces: object) -> None:
+        if not isinstance(pieces, list):
+            return
+        for position, piece in enumerate(pieces):
+            if not isinstance(piece, dict):
+                continue
+            index = piece.get("index")
+            key = index if isinstance(index, int) else position
+            ids, names, arguments = self._calls.setdefault(key, ([], [], []))
+            if isinstance(piece.get("id"), str):
+                ids.append(piece["id"])
+            function = piece.get("function")
+            if isinstance(function, dict):
+                if isinstance(function.get("name"), str):
+                    names.append(function["name"])
+                if isinstance(function.get("arguments"), str):
+                    arguments.append(function["arguments"])
+
+    def done(self) -> tuple[ToolCall, ...]:
+        return tuple(
+            ToolCall(ids[-1] if ids else f"call_{key}", "".join(names), "".join(arguments))
+            for key, (ids, names, arguments) in sorted(self._calls.items())
+            if names
         )
 
 

@@ -40,7 +40,7 @@ from qwen_tui.text import neutralise, neutralise_json
 
 if TYPE_CHECKING:
     from qwen_tui.account import Account
-    from qwen_tui.chat.events import ChatEvent, ChatFailure
+    from qwen_tui.chat.events import ChatEvent
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -237,7 +237,13 @@ async def _run(
     err: TextIO,
     answer: _Answer,
 ) -> int:
-    from qwen_tui.chat.events import Finished, ReasoningDelta, TextDelta, UsageReport
+    from qwen_tui.chat.events import (
+        ChatFailure,
+        Finished,
+        ReasoningDelta,
+        TextDelta,
+        UsageReport,
+    )
     from qwen_tui.chat.retry import HEADLESS_WAITS
     from qwen_tui.chat.service import build_chat_service
     from qwen_tui.credentials import CredentialError
@@ -300,7 +306,7 @@ async def _run(
                         }
                     elif isinstance(event, Finished):
                         answer.finish = event.reason
-                    else:
+                    elif isinstance(event, ChatFailure):
                         failure = event
             finally:
                 # Close the stream at once (a broken stdout pipe leaves the loop mid-answer).

@@ -21,6 +21,14 @@ a web page), ``"slow"`` (sleeps ``options.delay`` seconds before answering),
 ``"/v1/chat/completions"``) to a :class:`ScriptedError`; ``drop_after`` cuts a
 stream after that many content chunks, without ``[DONE]``.
 
+A scripted model (``options.script``): each chat request takes the next :class:`Turn`,
+which streams text and then tool calls the way the API does, each call opened with its
+``id`` and ``name`` and its ``arguments`` sent in several pieces, several calls in one
+turn, ``finish_reason: "tool_calls"``. What the client sent back (the tool results) is
+in ``server.requests``; :meth:`OpenAIServer.tool_results` reads them out.
+``reject_tools`` answers a request that offers tools with a 400, as models without
+function calling do.
+
 The server also accepts absolute-form request targets, so it can stand in
 for an HTTP proxy (``HTTP_PROXY=server.url``) and record what went through.
 """
@@ -45,11 +53,13 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 __all__ = [
+    "Call",
     "Mode",
     "OpenAIServer",
     "RecordedRequest",
     "ScriptedError",
     "ServerOptions",
+    "Turn",
     "blackhole_port",
     "closed_port",
     "openai_server",
@@ -87,6 +97,27 @@ class ScriptedError:
 
 
 @dataclass
+class Call:
+    """A tool call in a scripted turn; ``arguments`` is sent in ``pieces`` parts."""
+
+    name: str
+    arguments: dict[str, Any] | str
+    pieces: int = 3
+    id: str = ""
+
+    def text(self) -> str:
+        return self.arguments if isinstance(self.arguments, str) else json.dumps(self.arguments)
+
+
+@dataclass
+class Turn:
+    """One scripted answer: text pieces, then tool calls (none: a final answer)."""
+
+    text: list[str] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+
+
+@dataclass
 class ServerOptions:
     """What the server does; change fields at any time, each request reads them anew.
 
@@ -114,6 +145,9 @@ class ServerOptions:
             finish chunk, no ``[DONE]``), as a broken connection does.
         strict_model: Answer 404 ``model_not_found`` for models not in ``models``.
         prefix: Path prefix of the API (``"/v1"``).
+        script: Turns answered one per chat request, in order (see the module
+            docstring); when it runs out, ``chat_pieces`` answer.
+        reject_tools: Answer 400 to a request that offers ``tools``.
     """
 
     api_key: str | None = "sk-test-key"
@@ -135,6 +169,8 @@ class ServerOptions:
     send_usage: bool = True
     strict_model: bool = False
     prefix: str = "/v1"
+    script: list[Turn] = field(default_factory=list)
+    reject_tools: bool = False
 
 
 @dataclass
@@ -409,12 +445,21 @@ class _Handler(BaseHTTPRequestHandler):
                 code="model_not_found",
             )
             return
+        if options.reject_tools and body.get("tools"):
+            self._error(
+                400,
+                f"The model `{model}` does not support tools.",
+                param="tools",
+                code="unsupported_parameter",
+            )
+            return
+        turn = options.script.pop(0) if options.script else None
         prompt_tokens = sum(
             len(str(message.get("content") or "").split())
             for message in body["messages"]
             if isinstance(message, dict)
         )
-        pieces = list(options.chat_pieces)
+        pieces = list(options.chat_pieces) if turn is None else list(turn.text)
         usage = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": len(pieces),
@@ -446,7 +491,8 @@ class _Handler(BaseHTTPRequestHandler):
         include_usage = isinstance(stream_options, dict) and bool(
             stream_options.get("include_usage")
         )
-        self._stream(completion_id, created, model, pieces, usage, include_usage, options)
+        calls = [] if turn is None else turn.calls
+        self._stream(completion_id, created, model, pieces, usage, include_usage, options, calls)
 
     def _stream(
         self,
@@ -457,6 +503,7 @@ class _Handler(BaseHTTPRequestHandler):
         usage: dict[str, int],
         include_usage: bool,
         options: ServerOptions,
+        calls: list[Call] | None = None,
     ) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -505,7 +552,28 @@ class _Handler(BaseHTTPRequestHandler):
             if options.chunk_delay:
                 self.owner.sleep(options.chunk_delay)
             event([choice({"content": piece})])
-        event([choice({}, options.finish_reason)])
+        for index, call in enumerate(calls or []):
+            text = call.text()
+            call_id = call.id or f"call_{uuid.uuid4().hex[:12]}"
+            opening = {"index": index, "id": call_id, "type": "function"}
+            event(
+                [
+                    choice(
+                        {
+                            "tool_calls": [
+                                opening | {"function": {"name": call.name, "arguments": ""}}
+                            ]
+                        }
+                    )
+                ]
+            )
+            size = max(1, -(-len(text) // max(1, call.pieces)))
+            for start in range(0, len(text), size):
+                piece = text[start : start + size]
+                event(
+                    [choice({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})]
+                )
+        event([choice({}, "tool_calls" if calls else options.finish_reason)])
         if include_usage and options.send_usage:
             event([], usage=usage)
         self._chunk(b"data: [DONE]\n\n")
@@ -542,6 +610,12 @@ class OpenAIServer:
             name=f"openai-server-{self.port}",
             daemon=True,
         )
+
+    def tool_results(self, request: int = -1) -> dict[str, str]:
+        """The tool results a chat request carried: call id → content."""
+        chats = [r for r in self.requests if r.path.endswith("/chat/completions")]
+        messages = chats[request].json()["messages"]
+        return {m["tool_call_id"]: m["content"] for m in messages if m.get("role") == "tool"}
 
     @property
     def base_url(self) -> str:

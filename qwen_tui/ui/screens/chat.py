@@ -352,7 +352,7 @@ class ChatScreen(ChatCommands):
                         usage = Usage(event.prompt_tokens, event.completion_tokens)
                     elif isinstance(event, Finished):
                         finished = True
-                    else:
+                    elif isinstance(event, ChatFailure):
                         failure = event
                 if not self._should_wait_and_retry(failure, widget, attempt):
                     break
