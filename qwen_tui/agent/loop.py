@@ -1,0 +1,291 @@
+"""The tool loop: ask the model, run the calls it makes (as the approval policy says),
+send the results back, until it answers without calls or the turn limit is reached.
+
+One loop for the chat screen and for ``-p``: they differ only in how they ask for
+approval (a prompt in the transcript, a question on the terminal, or no one to ask)
+and in how they show the events. Every call ends with a result for the model, also
+a refused or failed one, so the conversation stays valid and the model can adapt.
+File work runs in a thread, so a big read or write never holds up the screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qwen_tui.agent.approval import ApprovalPolicy, Rule, command_prefix
+from qwen_tui.agent.events import (
+    AgentEvent,
+    AgentStopped,
+    ApprovalAnswer,
+    ApprovalRequest,
+    MessageAdded,
+    ToolDecision,
+    ToolFinished,
+    ToolStarted,
+    ToolsUnavailable,
+)
+from qwen_tui.chat.conversation import api_messages
+from qwen_tui.chat.events import (
+    ChatFailure,
+    Finished,
+    ReasoningDelta,
+    TextDelta,
+    ToolCall,
+    ToolCallsRequested,
+    UsageReport,
+)
+from qwen_tui.chat.messages import ChatMessage, Usage
+from qwen_tui.tools.catalogue import BY_NAME, SPECS, Toolbox, parse_arguments
+from qwen_tui.tools.errors import ToolError
+
+if TYPE_CHECKING:
+    from qwen_tui.chat.service import ChatService
+
+DEFAULT_MAX_TURNS = 50
+MAX_RESULT_CHARS = 60_000
+"""A tool result longer than this is cut before it is sent: the model's context is
+finite, and the start and end of an output say the most."""
+
+Asker = Callable[[ApprovalRequest], Awaitable[ApprovalAnswer]]
+BeforeChange = Callable[[str], Awaitable[None]]
+
+NO_ONE_TO_ASK = (
+    "This call needs the user's approval, and this run cannot ask (no terminal). "
+    "It was not run. The user can allow it with --approval-mode auto-edit or yolo."
+)
+TOOLS_REFUSED = (
+    "This model does not accept tools, so it cannot read or change the project; "
+    "the conversation goes on as a plain chat."
+)
+
+
+@dataclass
+class Agent:
+    """The loop for one conversation.
+
+    Attributes:
+        chat: the provider connection.
+        toolbox: the tools, bound to the workspace.
+        policy: the approval mode and rules (changed by the user between turns).
+        ask: how to ask the user; ``None`` when no one can answer (refused, exit 4).
+        before_change: awaited before each changing call with its title (the undo
+            checkpoint).
+        max_turns: model requests per user prompt before the loop stops.
+        system_prompt: sent first (project instructions).
+    """
+
+    chat: ChatService
+    toolbox: Toolbox
+    policy: ApprovalPolicy
+    ask: Asker | None = None
+    before_change: BeforeChange | None = None
+    max_turns: int = DEFAULT_MAX_TURNS
+    system_prompt: str | None = None
+    tools_supported: bool = True
+    refused_without_asking: bool = field(default=False, init=False)
+    """Set when a call needed approval and there was no one to ask (exit code 4)."""
+
+    async def run(self, history: list[ChatMessage]) -> AsyncIterator[AgentEvent]:
+        """Answer the last user message of ``history``, appending what is said.
+
+        ``history`` grows by the answers and tool results (each also yielded as a
+        :class:`MessageAdded`); chat events pass through as they stream.
+        """
+        turns = 0
+        while True:
+            if turns == self.max_turns:
+                yield AgentStopped("turn_limit", turns)
+                return
+            turns += 1
+            answer = _Answer()
+            failure: ChatFailure | None = None
+            async for event in self._ask_model(history):
+                if isinstance(event, TextDelta):
+                    answer.text.append(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    answer.reasoning.append(event.text)
+                elif isinstance(event, UsageReport):
+                    answer.usage = Usage(event.prompt_tokens, event.completion_tokens)
+                elif isinstance(event, ToolCallsRequested):
+                    answer.calls = event.calls
+                elif isinstance(event, Finished):
+                    answer.finished = True
+                elif isinstance(event, ChatFailure):
+                    failure = event
+                yield event
+            message = answer.message(self.chat.model, failure)
+            if message is not None:
+                history.append(message)
+                yield MessageAdded(message)
+            if failure is not None or not answer.finished:
+                yield AgentStopped("failed", turns)
+                return
+            if not answer.calls:
+                yield AgentStopped("done", turns)
+                return
+            for call in answer.calls:
+                finished: ToolFinished | None = None
+                async for step in self._run_call(call):
+                    yield step
+                    if isinstance(step, ToolFinished):
+                        finished = step
+                assert finished is not None
+                result = ChatMessage(
+                    "tool",
+                    _cut(finished.output),
+                    tool_call_id=call.id,
+                    tool_name=call.name,
+                )
+                history.append(result)
+                yield MessageAdded(result)
+
+    async def _ask_model(self, history: list[ChatMessage]) -> AsyncIterator[Any]:
+        messages = api_messages(history, system_prompt=self.system_prompt)
+        tools = [spec.schema() for spec in SPECS] if self.tools_supported else None
+        buffered: list[Any] = []
+        async for event in self.chat.stream(messages, tools=tools):
+            if tools and _refuses_tools(event, buffered):
+                self.tools_supported = False
+                yield ToolsUnavailable(TOOLS_REFUSED)
+                async for retry in self.chat.stream(messages):
+                    yield retry
+                return
+            buffered.append(event)
+            yield event
+
+    async def _run_call(self, call: ToolCall) -> AsyncIterator[AgentEvent]:
+        started = time.monotonic()
+        title = call.name
+        try:
+            arguments = parse_arguments(call.name, call.arguments)
+            title = _title(call.name, arguments)
+            outcome = await self._decide_and_run(call, arguments, title)
+        except ToolError as error:
+            outcome = _Outcome("auto", False, f"Error: {error}")
+        except OSError as error:
+            outcome = _Outcome("auto", False, f"Error: {error.strerror or error}")
+        if outcome.started:
+            yield ToolStarted(call, title)
+        yield ToolFinished(
+            call,
+            title,
+            outcome.decision,
+            outcome.ok,
+            outcome.output,
+            outcome.diff,
+            time.monotonic() - started,
+        )
+
+    async def _decide_and_run(
+        self, call: ToolCall, arguments: dict[str, Any], title: str
+    ) -> _Outcome:
+        spec = BY_NAME[call.name]
+        command = arguments.get("command") if spec.kind == "execute" else None
+        verdict = self.policy.decide(call.name, command)
+        if verdict == "refuse":
+            return _Outcome("refused", False, self.policy.why_refused(call.name, command))
+        toolbox = self.toolbox
+        if spec.kind == "read":
+            output = await asyncio.to_thread(toolbox.run_read, call.name, arguments)
+            return _Outcome("auto", True, output, started=True)
+        change = None
+        request: ApprovalRequest
+        if spec.kind == "edit":
+            change = await asyncio.to_thread(toolbox.prepare_change, call.name, arguments)
+            request = ApprovalRequest(call, "edit", change=change)
+        else:
+            folder = toolbox.shell_folder(arguments)
+            request = ApprovalRequest(
+                call,
+                "execute",
+                command=command,
+                folder=folder,
+                description=arguments.get("description"),
+            )
+        decision: ToolDecision = "auto"
+        if verdict == "ask":
+            if self.ask is None:
+                self.refused_without_asking = True
+                return _Outcome("refused", False, NO_ONE_TO_ASK)
+            answer = await self.ask(request)
+            if answer.choice == "no":
+                reason = f" The user said: {answer.reason}" if answer.reason.strip() else ""
+                return _Outcome("refused", False, f"The user refused this call.{reason}")
+            if answer.choice == "always":
+                rule = command_prefix(command) if command else Rule(call.name)
+                self.policy.allow_for_session(rule)
+            decision = "approved"
+        if self.before_change is not None:
+            await self.before_change(title)
+        if change is not None:
+            output = await asyncio.to_thread(change.apply)
+            return _Outcome(decision, True, output, change.diff(), started=True)
+        outcome, output = await toolbox.run_shell(arguments)
+        ok = outcome.exit_code == 0 and not outcome.timed_out
+        return _Outcome(decision, ok, output, started=True)
+
+
+@dataclass
+class _Outcome:
+    decision: ToolDecision
+    ok: bool
+    output: str
+    diff: str | None = None
+    started: bool = False
+
+
+@dataclass
+class _Answer:
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    usage: Usage | None = None
+    calls: tuple[ToolCall, ...] = ()
+    finished: bool = False
+
+    def message(self, model: str | None, failure: ChatFailure | None) -> ChatMessage | None:
+        text = "".join(self.text)
+        if not text and not self.calls and not self.reasoning and failure is None:
+            return None
+        return ChatMessage(
+            "assistant",
+            text,
+            reasoning="".join(self.reasoning),
+            partial=not self.finished,
+            model=model,
+            usage=self.usage,
+            error=None if failure is None else failure.message,
+            tool_calls=self.calls if self.finished else (),
+        )
+
+
+def _refuses_tools(event: object, before: list[Any]) -> bool:
+    """Whether the first answer to a request with tools is a 400 about them."""
+    return (
+        isinstance(event, ChatFailure)
+        and not before
+        and event.status == 400
+        and "tool" in event.message.lower()
+    )
+
+
+def _title(name: str, arguments: dict[str, Any]) -> str:
+    """A one-line summary of a call for the transcript."""
+    for key in ("file_path", "command", "pattern", "path"):
+        value = arguments.get(key)
+        if isinstance(value, str) and value:
+            first = value.splitlines()[0] if value.splitlines() else value
+            return f"{name} {first[:120]}"
+    return name
+
+
+def _cut(output: str) -> str:
+    if len(output) <= MAX_RESULT_CHARS:
+        return output
+    head = output[: MAX_RESULT_CHARS // 3]
+    tail = output[-(MAX_RESULT_CHARS - len(head)) :]
+    omitted = len(output) - len(head) - len(tail)
+    return f"{head}\n[… {omitted} characters cut before sending …]\n{tail}"
