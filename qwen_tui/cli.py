@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from qwen_tui import __version__
@@ -55,10 +56,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="ask once, stream the answer to stdout and exit (piped stdin is added as context)",
     )
     parser.add_argument(
+        "--output-format",
         "--output",
-        choices=["text", "json"],
+        dest="output",
+        choices=["text", "json", "stream-json"],
         default="text",
-        help="with -p: plain text as it arrives, or one JSON object at the end",
+        help="with -p: plain text as it arrives, one JSON object at the end, or one "
+        "JSON event a line as things happen",
+    )
+    parser.add_argument(
+        "--approval-mode",
+        choices=["plan", "default", "auto-edit", "yolo"],
+        help="what the model may do without asking: plan (read only), default (asks "
+        "before edits and commands), auto-edit (asks before commands), yolo (asks "
+        "nothing); -p without a terminal to ask on is plan unless given",
+    )
+    parser.add_argument(
+        "--max-turns",
+        type=_positive,
+        metavar="N",
+        help="model requests per prompt before stopping (default: tools.maxTurns, 50)",
+    )
+    parser.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="the project folder the tools work in (default: this folder's git root)",
     )
     parser.add_argument(
         "--raw",
@@ -131,6 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--provider", dest="logout_provider", metavar="ID", help="provider id to sign out of"
     )
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
 
 
 def settings_flags(args: argparse.Namespace) -> dict[str, Any]:
@@ -215,6 +247,7 @@ def _headless_prompt(args: argparse.Namespace, loaded: Any) -> int:
     from qwen_tui.headless.prompt import (
         EXIT_INTERRUPTED,
         STOPPED_NOTE,
+        AgentOptions,
         PromptInputError,
         read_prompt,
         run_prompt,
@@ -227,7 +260,13 @@ def _headless_prompt(args: argparse.Namespace, loaded: Any) -> int:
         print(neutralise(f"warning: {problem}"), file=sys.stderr)
     try:
         prompt = read_prompt(args.prompt, sys.stdin, sys.stderr)
-        return run_prompt(prompt, loaded, output=args.output, raw=args.raw)
+        agent = AgentOptions(
+            approval_mode=args.approval_mode,
+            max_turns=args.max_turns,
+            workspace=Path(args.workspace) if args.workspace else None,
+            can_ask=sys.stdin.isatty() and sys.stderr.isatty(),
+        )
+        return run_prompt(prompt, loaded, output=args.output, raw=args.raw, agent=agent)
     except PromptInputError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -189,6 +189,9 @@ def test_the_users_own_env_needs_no_trust(where: str, user_home: Path, tmp_path:
         ("QWEN_TUI_TELEMETRY__OTLP_ENDPOINT=http://127.0.0.1:9", "telemetry.otlpEndpoint"),
         ("QWEN_TUI_PRIVACY__USAGE_STATISTICS_ENABLED=true", "privacy.usageStatisticsEnabled"),
         ("QWEN_TUI_CREDENTIALS__ALLOW_FILE_STORE=true", "credentials.allowFileStore"),
+        ("QWEN_TUI_TOOLS__APPROVAL_MODE=yolo", "tools.approvalMode"),
+        ('QWEN_TUI_TOOLS__ALLOWED=["run_shell_command"]', "tools.allowed"),
+        ('QWEN_TUI_TOOLS__DENIED=["edit"]', "tools.denied"),
         (f"OPENAI_API_KEY={PROJECT_KEY}", "OPENAI_API_KEY"),
     ],
 )

@@ -104,6 +104,28 @@ class UiSettings(Section):
     """``en`` or ``ru`` for the privacy and terms texts; unset means: from the locale."""
 
 
+ApprovalModeName = Literal["plan", "default", "auto-edit", "yolo"]
+
+
+class ToolsSettings(Section):
+    """``tools``: what the coding agent may do without asking (see docs/agent.md)."""
+
+    approval_mode: ApprovalModeName = "default"
+    """``plan`` reads only; ``default`` asks before edits and commands; ``auto-edit``
+    asks before commands only; ``yolo`` asks nothing."""
+
+    allowed: list[str] = Field(default_factory=list)
+    """Rules that run without asking: a tool name (``edit``) or a command prefix
+    (``run_shell_command(git status)``)."""
+
+    denied: list[str] = Field(default_factory=list)
+    """Rules that are always refused; they win over ``allowed`` and over the mode."""
+
+    max_turns: int = Field(default=50, ge=1, le=1000)
+    """Model requests per prompt before the agent stops (a model that never stops
+    calling tools)."""
+
+
 class CredentialSettings(Section):
     """Where secrets may be kept."""
 
@@ -186,6 +208,9 @@ class SettingsData(BaseModel):
 
     ui: UiSettings = Field(default_factory=UiSettings)
     """Look and language."""
+
+    tools: ToolsSettings = Field(default_factory=ToolsSettings)
+    """The coding agent's approval mode, rules and turn limit."""
 
     credentials: CredentialSettings = Field(default_factory=CredentialSettings)
     """Secret storage."""

@@ -43,9 +43,13 @@ GUARDED_SETTINGS: tuple[str, ...] = (
     "telemetry.otlpEndpoint",
     "privacy.usageStatisticsEnabled",
     "credentials.allowFileStore",
+    "tools.approvalMode",
+    "tools.allowed",
+    "tools.denied",
 )
 """Settings (as spelled in settings.json) a project ``.env`` may set only when trusted:
-where requests, keys, tokens and statistics go, and what the user consented to."""
+where requests, keys, tokens and statistics go, what the user consented to, and what
+the coding agent may do without asking."""
 
 API_KEY_VARIABLE = "OPENAI_API_KEY"
 HIDDEN_VALUE = "(a key; not shown)"

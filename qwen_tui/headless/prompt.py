@@ -33,6 +33,7 @@ import os
 import sys
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from qwen_tui.config import LoadedSettings
@@ -40,11 +41,15 @@ from qwen_tui.text import neutralise, neutralise_json
 
 if TYPE_CHECKING:
     from qwen_tui.account import Account
-    from qwen_tui.chat.events import ChatEvent
+    from qwen_tui.agent.events import AgentEvent
+    from qwen_tui.agent.loop import Agent
+    from qwen_tui.chat.service import ChatService
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_TURN_LIMIT = 3
+EXIT_REFUSED = 4
 EXIT_INTERRUPTED = 130
 EXIT_FLUSH_SECONDS = 2.0
 STDIN_LIMIT = 8 * 1024 * 1024
@@ -130,6 +135,36 @@ class _Answer:
     model: str | None = None
     line_open: bool = False
     pending_cr: str = ""
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    after_tools: bool = False
+    exit_reason: str | None = None
+    turns: int = 0
+
+    def add_usage(self, prompt: int, completion: int) -> None:
+        """Count one model request's tokens (an agent run makes several)."""
+        before = self.usage or {"prompt_tokens": 0, "completion_tokens": 0}
+        self.usage = {
+            "prompt_tokens": before["prompt_tokens"] + prompt,
+            "completion_tokens": before["completion_tokens"] + completion,
+        }
+
+
+@dataclass(frozen=True)
+class AgentOptions:
+    """How the coding agent may work in a ``-p`` run.
+
+    Attributes:
+        approval_mode: ``--approval-mode``; ``None``: the setting when a terminal can be
+            asked, else ``plan``.
+        max_turns: ``--max-turns``; ``None``: the ``tools.maxTurns`` setting.
+        workspace: ``--workspace``; ``None``: the current folder.
+        can_ask: whether stdin and stderr are a terminal to ask on.
+    """
+
+    approval_mode: str | None = None
+    max_turns: int | None = None
+    workspace: Path | None = None
+    can_ask: bool = False
 
 
 def run_prompt(
@@ -140,8 +175,10 @@ def run_prompt(
     raw: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    agent: AgentOptions | None = None,
 ) -> int:
-    """Ask once and print the answer; returns the exit code.
+    """Ask once, let the model use the tools as the approval mode allows, and print the
+    answer; returns the exit code.
 
     When the reader of stdout goes away (``qwen-tui -p … | head -c 1``), the request is
     cancelled and the exit code is 1, without a traceback. Ctrl+C gives exit code 130
@@ -156,7 +193,8 @@ def run_prompt(
     account = Account(loaded)
     telemetry = account.telemetry
     try:
-        return asyncio.run(_run(prompt, account, output, raw, out, err, answer))
+        options = agent or AgentOptions()
+        return asyncio.run(_run(prompt, account, output, raw, out, err, answer, options))
     except BrokenPipeError:
         _silence(out)
         return EXIT_FAILURE
@@ -208,9 +246,8 @@ def _write_text(answer: _Answer, text: str, raw: bool, out: TextIO) -> None:
         answer.line_open = not text.endswith("\n")
 
 
-def _document(answer: _Answer, error: dict[str, Any] | None, raw: bool) -> str:
-    """The ``--output json`` object, printable (DEL and C1 escaped) unless ``raw``."""
-    document = {
+def _summary(answer: _Answer, error: dict[str, Any] | None) -> dict[str, Any]:
+    return {
         "provider": answer.provider,
         "model": answer.model,
         "text": "".join(answer.text),
@@ -218,7 +255,15 @@ def _document(answer: _Answer, error: dict[str, Any] | None, raw: bool) -> str:
         "finish_reason": answer.finish,
         "usage": answer.usage,
         "error": error,
+        "exit_reason": answer.exit_reason,
+        "turns": answer.turns,
     }
+
+
+def _document(answer: _Answer, error: dict[str, Any] | None, raw: bool) -> str:
+    """The ``--output-format json`` object, printable (DEL and C1 escaped) unless
+    ``raw``: the final text, the tool calls with their results, usage, exit reason."""
+    document = _summary(answer, error) | {"tool_calls": answer.tools}
     text = json.dumps(document, ensure_ascii=False)
     return text if raw else neutralise_json(text)
 
@@ -236,7 +281,9 @@ async def _run(
     out: TextIO,
     err: TextIO,
     answer: _Answer,
+    options: AgentOptions,
 ) -> int:
+    from qwen_tui.agent.events import AgentStopped, ToolFinished, ToolStarted, ToolsUnavailable
     from qwen_tui.chat.events import (
         ChatFailure,
         Finished,
@@ -244,13 +291,16 @@ async def _run(
         TextDelta,
         UsageReport,
     )
+    from qwen_tui.chat.messages import ChatMessage
     from qwen_tui.chat.retry import HEADLESS_WAITS
     from qwen_tui.chat.service import build_chat_service
     from qwen_tui.credentials import CredentialError
+    from qwen_tui.headless.agent_output import StreamJson, shown_output, tool_line, tool_record
     from qwen_tui.headless.failure_text import failure_text
     from qwen_tui.providers import ProviderError, UnknownProvider
     from qwen_tui.providers.signin import resolve_active
     from qwen_tui.telemetry import AppStart, process_age_ms
+    from qwen_tui.tools import ToolError
 
     if not prompt:
         _say(err, "error: the prompt is empty (give -p TEXT or pipe text in).")
@@ -282,32 +332,56 @@ async def _run(
     telemetry.configure(auth_method=active.provider.auth)
     telemetry.record(lambda: AppStart(mode="headless", startup_ms=process_age_ms()))
     service = build_chat_service(loaded, active, registry, store, telemetry=telemetry)
+    try:
+        agent = _agent_for(service, account, options, active.api_key, err)
+    except ToolError as error:
+        _say(err, f"error: {error}")
+        await service.aclose()
+        return EXIT_USAGE
+    history = [ChatMessage("user", prompt)]
+    stream = StreamJson(out, raw) if output == "stream-json" else None
     failure: ChatFailure | None = None
     waited = 0.0
     try:
         for attempt in range(HEADLESS_WAITS.attempts + 1):
             failure = None
-            events = cast(
-                "AsyncGenerator[ChatEvent, None]",
-                service.stream([{"role": "user", "content": prompt}]),
-            )
+            events = cast("AsyncGenerator[AgentEvent, None]", agent.run(history))
             try:
                 async for event in events:
                     if isinstance(event, TextDelta):
+                        if answer.after_tools and output == "text":
+                            _write_text(answer, "\n\n" if answer.line_open else "\n", raw, out)
+                        answer.after_tools = False
                         answer.text.append(event.text)
                         if output == "text":
                             _write_text(answer, event.text, raw, out)
+                        elif stream is not None:
+                            stream.write("text", text=event.text)
                     elif isinstance(event, ReasoningDelta):
                         answer.reasoning.append(event.text)
                     elif isinstance(event, UsageReport):
-                        answer.usage = {
-                            "prompt_tokens": event.prompt_tokens,
-                            "completion_tokens": event.completion_tokens,
-                        }
+                        answer.add_usage(event.prompt_tokens, event.completion_tokens)
                     elif isinstance(event, Finished):
                         answer.finish = event.reason
                     elif isinstance(event, ChatFailure):
                         failure = event
+                    elif isinstance(event, ToolStarted) and stream is not None:
+                        stream.started(event)
+                    elif isinstance(event, ToolFinished):
+                        answer.tools.append(tool_record(event))
+                        answer.after_tools = bool(answer.text)
+                        if stream is not None:
+                            stream.finished(event)
+                        elif output == "text":
+                            _end_line(answer, out)
+                            _say(err, tool_line(event))
+                            if event.diff:
+                                print(shown_output(event.diff.rstrip("\n")), file=err)
+                    elif isinstance(event, ToolsUnavailable):
+                        _say(err, f"qwen-tui: {event.message}")
+                    elif isinstance(event, AgentStopped):
+                        answer.exit_reason = event.reason
+                        answer.turns += event.turns
             finally:
                 # Close the stream at once (a broken stdout pipe leaves the loop mid-answer).
                 await events.aclose()
@@ -328,7 +402,7 @@ async def _run(
         out.write(neutralise(answer.pending_cr))
         answer.pending_cr = ""
         answer.line_open = True
-    if output == "json":
+    if output in ("json", "stream-json"):
         reported = (
             None
             if failure is None
@@ -338,12 +412,59 @@ async def _run(
                 "remedy": failure.remedy,
             }
         )
-        out.write(_document(answer, reported, raw) + "\n")
-    elif answer.line_open:
-        out.write("\n")
-        answer.line_open = False
+        if stream is not None:
+            stream.write("result", **_summary(answer, reported))
+        else:
+            out.write(_document(answer, reported, raw) + "\n")
+    _end_line(answer, out)
     out.flush()
     if failure is not None:
         _say(err, f"error: {failure_text(failure)}")
         return EXIT_FAILURE
+    if answer.exit_reason == "turn_limit":
+        _say(
+            err,
+            f"qwen-tui: stopped after {answer.turns} model requests (the turn limit); "
+            "raise it with --max-turns or tools.maxTurns.",
+        )
+        return EXIT_TURN_LIMIT
+    if agent.refused_without_asking:
+        _say(
+            err,
+            "qwen-tui: the model wanted to change files or run commands, which needs "
+            "approval this run cannot ask for; run with --approval-mode auto-edit or yolo.",
+        )
+        return EXIT_REFUSED
     return EXIT_OK
+
+
+def _end_line(answer: _Answer, out: TextIO) -> None:
+    if answer.line_open:
+        out.write("\n")
+        answer.line_open = False
+
+
+def _agent_for(
+    service: ChatService, account: Account, options: AgentOptions, key: str | None, err: TextIO
+) -> Agent:
+    """The agent of this run: its workspace, approval mode, rules and asker."""
+    from qwen_tui.agent.approval import APPROVAL_MODES, ApprovalPolicy
+    from qwen_tui.agent.loop import Agent
+    from qwen_tui.headless.agent_output import TerminalAsker
+    from qwen_tui.tools import Toolbox, Workspace
+
+    tools = account.loaded.settings.tools
+    if options.approval_mode is not None:
+        mode = options.approval_mode
+    else:
+        mode = tools.approval_mode if options.can_ask else "plan"
+    assert mode in APPROVAL_MODES
+    workspace = Workspace.at(options.workspace or Path.cwd())
+    policy = ApprovalPolicy.from_settings(mode, tools.allowed, tools.denied)
+    return Agent(
+        service,
+        Toolbox(workspace, secrets=lambda: [*account.known_secrets(), key or ""]),
+        policy,
+        ask=TerminalAsker(err) if options.can_ask else None,
+        max_turns=options.max_turns or tools.max_turns,
+    )
