@@ -15,11 +15,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.answers import END_MARK, answer_pieces
 from bench.headless import bench_headless
 from bench.huge import bench_huge
+from bench.startup import CHAT_MILESTONES, Milestone, save_sign_in, time_milestones
 from bench.tmux import TmuxSession, stop_server
 from bench.transcript import bench_transcript
 
@@ -73,20 +75,36 @@ def tree_cpu_seconds(root: int) -> float:
     return total / CLK_TCK
 
 
+@dataclass(frozen=True)
+class LaunchCase:
+    """One program launched in the start-up rounds, and the moments timed in it."""
+
+    label: str
+    command: list[str]
+    milestones: list[Milestone]
+    env: dict[str, str] = field(default_factory=dict)
+    prepare: Callable[[Path], None] | None = None
+    """Sets up the case's home before each launch."""
+
+
+def _shows(text: str) -> Callable[[str], bool]:
+    return lambda screen: text in screen
+
+
+BARE_MILESTONES: list[Milestone] = [("first frame", _shows("bare-ready"))]
+
+
 def summary(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
 def run_launch(
-    command: list[str], env: dict[str, str], ready: Callable[[str], bool], settle: float = 1.5
-) -> tuple[float, float]:
-    """Seconds from start to ``ready`` on screen, and the idle RSS of the process tree
-    ``settle`` seconds later (once the background imports are done)."""
-    started = time.perf_counter()
-    session = TmuxSession(command, env)
+    command: list[str], env: dict[str, str], milestones: list[Milestone], settle: float = 1.5
+) -> tuple[list[float], float]:
+    """Seconds from start to each milestone on screen, and the idle RSS of the process
+    tree ``settle`` seconds later (once the background imports are done)."""
+    seconds, session = time_milestones(command, env, milestones)
     try:
-        session.wait_for(ready, timeout=30)
-        seconds = time.perf_counter() - started
         time.sleep(settle)
         rss = tree_rss_mb(session.pane_pid())
     finally:
@@ -107,29 +125,46 @@ def base_env(home: Path, **extra: str) -> dict[str, str]:
 
 def bench_launch(
     runs: int, work: Path, base_url: str
-) -> list[tuple[str, list[float], list[float]]]:
+) -> list[tuple[str, str, list[float], list[float]]]:
+    """Per case and milestone: the case, the milestone, the seconds to it in each run,
+    and the case's idle memory."""
     python = sys.executable
-    cases = [
-        ("bare Textual app", [python, "-m", "bench.bare_app"], {}, lambda s: "bare-ready" in s),
-        ("qwen-tui welcome", [python, "-m", "qwen_tui"], {}, lambda s: "Verify & Save" in s),
-        (
+    cases: list[LaunchCase] = [
+        LaunchCase("bare Textual app", [python, "-m", "bench.bare_app"], BARE_MILESTONES),
+        LaunchCase(
+            "qwen-tui welcome", [python, "-m", "qwen_tui"], [("ready", _shows("Verify & Save"))]
+        ),
+        LaunchCase(
             "qwen-tui chat",
             [python, "-m", "qwen_tui"],
+            [("ready", _shows("New chat"))],
             {"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": KEY, "OPENAI_MODEL": "test-model"},
-            lambda s: "New chat" in s,
+        ),
+        LaunchCase(
+            "qwen-tui chat, saved sign-in",
+            [python, "-m", "qwen_tui"],
+            CHAT_MILESTONES,
+            prepare=lambda home: save_sign_in(home, base_url, KEY),
         ),
     ]
-    times: dict[str, list[float]] = {case[0]: [] for case in cases}
-    memory: dict[str, list[float]] = {case[0]: [] for case in cases}
+    times: dict[str, list[list[float]]] = {c.label: [[] for _ in c.milestones] for c in cases}
+    memory: dict[str, list[float]] = {case.label: [] for case in cases}
     # Rounds of one run per case, so that a busy moment of the machine hits all alike.
     for index in range(runs):
-        for label, command, extra, ready in cases:
-            home = work / f"launch-{label.replace(' ', '-')}-{index}"
-            env = base_env(home, PYTHONPATH=str(ROOT), **extra)
-            seconds, rss = run_launch(command, env, ready)
-            times[label].append(seconds)
-            memory[label].append(rss)
-    return [(label, times[label], memory[label]) for label, *_ in cases]
+        for case in cases:
+            home = work / f"launch-{case.label.replace(' ', '-')}-{index}"
+            if case.prepare is not None:
+                case.prepare(home)
+            env = base_env(home, PYTHONPATH=str(ROOT), **case.env)
+            seconds, rss = run_launch(case.command, env, case.milestones)
+            for values, value in zip(times[case.label], seconds, strict=True):
+                values.append(value)
+            memory[case.label].append(rss)
+    return [
+        (case.label, name, values, memory[case.label])
+        for case in cases
+        for (name, _), values in zip(case.milestones, times[case.label], strict=True)
+    ]
 
 
 async def raw_client_read(base_url: str) -> float:
@@ -244,12 +279,12 @@ def main() -> None:
         if not args.skip_launch:
             with openai_server(api_key=KEY) as server:
                 launch = bench_launch(args.launch_runs, work, server.base_url)
-            bare_times = launch[0][1]
-            for label, times, memory in launch:
-                rows.append(
-                    (f"launch → ready: {label}", fmt(times), ratio(times, bare_times, "bare"))
-                )
-                rows.append((f"idle memory: {label}", fmt(memory, "MB"), ""))
+            bare_times = launch[0][2]
+            for index, (label, milestone, times, memory) in enumerate(launch):
+                name = f"launch → {milestone}: {label}"
+                rows.append((name, fmt(times), ratio(times, bare_times, "bare")))
+                if index + 1 == len(launch) or launch[index + 1][0] != label:
+                    rows.append((f"idle memory: {label}", fmt(memory, "MB"), ""))
         for messages in args.messages:
             with openai_server(api_key=KEY) as server:
                 opened, memory, paging = bench_transcript(

@@ -7,13 +7,17 @@ keyring and loopback servers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import asyncio
+import threading
+from dataclasses import InitVar, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qwen_tui.config import LoadedSettings, load_settings
+from qwen_tui.config.first_look import DeferredSettings, FirstLook
 
 if TYPE_CHECKING:
     from qwen_tui.chat.sessions import SessionStore
+    from qwen_tui.config import LoadedSettings
     from qwen_tui.credentials import CredentialStore
     from qwen_tui.providers import ProviderRegistry
     from qwen_tui.telemetry import Telemetry
@@ -23,8 +27,12 @@ if TYPE_CHECKING:
 class AppServices:
     """Settings, provider registry, credential store and sessions of one run.
 
+    The settings are given loaded, or as :class:`DeferredSettings`: what the first
+    screen needs, and how to load the rest, which happens on first use of
+    :attr:`loaded` or, without holding up the screen, in :meth:`settings_loaded`.
+
     Attributes:
-        loaded: the settings and where they came from.
+        settings: the settings and where they came from, or their first look.
         flags: command-line values, kept to rebuild the settings after a change.
         local_ports: loopback ports to probe for local servers (``None``: the presets').
         local_probe_timeout: bound in seconds on the whole local-server probe. The probe
@@ -35,7 +43,7 @@ class AppServices:
             (``--continue``).
     """
 
-    loaded: LoadedSettings
+    settings: InitVar[LoadedSettings | DeferredSettings]
     flags: dict[str, Any] = field(default_factory=dict)
     local_ports: dict[str, int] | None = None
     local_probe_timeout: float = 1.0
@@ -46,6 +54,53 @@ class AppServices:
     _sessions: SessionStore | None = None
     _telemetry: Telemetry | None = None
     _known_secrets: list[str] = field(default_factory=list, repr=False)
+    _loaded: LoadedSettings | None = field(default=None, repr=False)
+    _deferred: DeferredSettings | None = field(default=None, repr=False)
+    _loading: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self, settings: LoadedSettings | DeferredSettings) -> None:
+        if isinstance(settings, DeferredSettings):
+            self._deferred = settings
+        else:
+            self._loaded = settings
+
+    @property
+    def loaded(self) -> LoadedSettings:
+        """The settings and where they came from (loaded now if they were deferred)."""
+        with self._loading:
+            if self._loaded is None:
+                assert self._deferred is not None
+                self._loaded = self._deferred.load()
+            return self._loaded
+
+    @loaded.setter
+    def loaded(self, value: LoadedSettings) -> None:
+        self._loaded = value
+
+    @property
+    def settings_pending(self) -> bool:
+        """Whether the settings are still to be loaded (the first screen came first)."""
+        return self._loaded is None
+
+    async def settings_loaded(self) -> LoadedSettings:
+        """The settings, loaded in a thread if they were deferred, so that the event
+        loop keeps drawing and taking keys meanwhile."""
+        if self._loaded is not None:
+            return self._loaded
+        return await asyncio.to_thread(lambda: self.loaded)
+
+    @property
+    def first_look(self) -> FirstLook:
+        """The state folder, theme and whether a provider is chosen, without waiting
+        for deferred settings."""
+        if self._loaded is None and self._deferred is not None:
+            return self._deferred.look
+        return self.loaded.first_look
+
+    @property
+    def home(self) -> Path:
+        """The state folder (``QWEN_TUI_HOME``), known without loading the settings."""
+        return self.first_look.home
 
     @property
     def registry(self) -> ProviderRegistry:
@@ -75,7 +130,7 @@ class AppServices:
         if self._sessions is None:
             from qwen_tui.chat.sessions import SessionStore
 
-            self._sessions = SessionStore(self.loaded.home, secrets=self.known_secrets)
+            self._sessions = SessionStore(self.home, secrets=self.known_secrets)
         return self._sessions
 
     @property
@@ -128,6 +183,8 @@ class AppServices:
 
     def reload(self) -> None:
         """Re-read the settings after a change, keeping the same flags and backends."""
+        from qwen_tui.config import load_settings
+
         self.loaded = load_settings(self.flags, home=self.loaded.home)
         self._registry = None
         self._credentials = None
