@@ -7,7 +7,6 @@ start-up and memory, the raw ``openai`` client reading the same stream for strea
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import platform
 import statistics
@@ -18,11 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.answers import END_MARK, answer_pieces
+from bench.answers import answer_pieces
 from bench.headless import bench_headless
 from bench.huge import bench_huge
 from bench.startup import CHAT_MILESTONES, Milestone, save_sign_in, time_milestones
-from bench.tmux import TmuxSession, stop_server
+from bench.stream import bench_stream
+from bench.stream import raw_client_read as raw_client
+from bench.tmux import stop_server
 from bench.transcript import bench_transcript
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,51 +169,8 @@ def bench_launch(
 
 
 async def raw_client_read(base_url: str) -> float:
-    from openai import AsyncOpenAI
-
-    client = AsyncOpenAI(api_key=KEY, base_url=base_url, max_retries=0)
-    started = time.perf_counter()
-    stream = await client.chat.completions.create(
-        model="test-model", messages=[{"role": "user", "content": "go"}], stream=True
-    )
-    async for _chunk in stream:
-        pass
-    seconds = time.perf_counter() - started
-    await client.close()
-    return seconds
-
-
-def bench_stream(
-    tokens: int, runs: int, work: Path
-) -> tuple[list[float], list[float], list[float]]:
-    """Enter → last word on screen in qwen-tui, the raw client's read, CPU per 1k tokens."""
-    pieces = answer_pieces(tokens)
-    tui, raw, cpu = [], [], []
-    with openai_server(api_key=KEY, chat_pieces=pieces) as server:
-        for index in range(runs):
-            raw.append(asyncio.run(raw_client_read(server.base_url)))
-            env = base_env(
-                work / f"stream-{tokens}-{index}",
-                PYTHONPATH=str(ROOT),
-                OPENAI_BASE_URL=server.base_url,
-                OPENAI_API_KEY=KEY,
-                OPENAI_MODEL="test-model",
-            )
-            session = TmuxSession([sys.executable, "-m", "qwen_tui"], env)
-            try:
-                session.wait_for(lambda s: "test-model" in s and "New chat" in s, timeout=30)
-                time.sleep(1.5)  # let the background SDK import finish, as a user's typing would
-                pid = session.pane_pid()
-                cpu_before = tree_cpu_seconds(pid)
-                session.keys("go", literal=True)
-                started = time.perf_counter()
-                session.keys("Enter")
-                session.wait_for(lambda s: END_MARK in s, timeout=600, poll=0.02)
-                tui.append(time.perf_counter() - started)
-                cpu.append((tree_cpu_seconds(pid) - cpu_before) / (tokens / 1000))
-            finally:
-                session.kill()
-    return tui, raw, cpu
+    """The raw client's read of the benchmark's stream (the huge answers' baseline)."""
+    return await raw_client(base_url, KEY)
 
 
 def fmt(values: list[float], unit: str = "s") -> str:
@@ -310,9 +268,21 @@ def main() -> None:
             )
             rows.append(("-p 1,000 tokens: raw client total", fmt(raw_total), ""))
         for tokens in args.tokens:
-            tui, raw, cpu = bench_stream(tokens, args.runs, work)
-            rows.append((f"{tokens} tokens: Enter → last word", fmt(tui), ratio(tui, raw, "raw")))
-            rows.append((f"{tokens} tokens: raw openai client", fmt(raw), ""))
+            tui, raw, bare, cpu = bench_stream(
+                tokens,
+                args.runs,
+                work,
+                KEY,
+                lambda home, url: chat_env(home, url),
+                tree_cpu_seconds,
+            )
+            rows.append(
+                (f"{tokens} tokens: Enter → last word", fmt(tui), ratio(tui, bare, "socket"))
+            )
+            rows.append(
+                (f"{tokens} tokens: raw openai client", fmt(raw), ratio(raw, bare, "socket"))
+            )
+            rows.append((f"{tokens} tokens: bare socket read", fmt(bare), ""))
             rows.append((f"{tokens} tokens: CPU per 1,000 tokens", fmt(cpu), ""))
         if args.huge_runs:
             for label, values, baseline, name in bench_huge(
