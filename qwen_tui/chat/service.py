@@ -239,7 +239,7 @@ class ChatService:
                 )
                 async with request as response:
                     page.content_type = response.headers.get("content-type")
-                    async for chunk in iter_chunks(page.watch(response.iter_bytes())):
+                    async for chunk in iter_chunks(page.watch(response.iter_lines())):
                         saw_chunk = True
                         usage = chunk.get("usage")
                         if isinstance(usage, dict):
@@ -364,18 +364,18 @@ class ChatService:
 
 
 class _FirstLine:
-    """Remembers the content type and how a stream's body begins, so that an answer
-    with no events can be told apart: a web page, or an API with no reply."""
+    """Remembers the content type and first non-blank line of a stream, so that an
+    answer with no events can be told apart: a web page, or an API with no reply."""
 
     def __init__(self) -> None:
         self.content_type: str | None = None
-        self.first = b""
+        self.first: str = ""
 
-    async def watch(self, body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        async for block in body:
-            if len(self.first) < 64:
-                self.first = (self.first + block).lstrip()[:64]
-            yield block
+    async def watch(self, lines: AsyncIterator[str]) -> AsyncIterator[str]:
+        async for line in lines:
+            if not self.first and line.strip():
+                self.first = line
+            yield line
 
     def is_web_page(self) -> bool:
         from qwen_tui.providers.web_page import looks_like_web_page
