@@ -1,7 +1,11 @@
 """``make bench``: start-up, idle memory and streaming cost, each against a baseline.
 
-Baselines are measured in the same run on the same machine: a bare Textual app for
-start-up and memory, the raw ``openai`` client reading the same stream for streaming.
+Baselines are measured in the same run on the same machine: a bare Textual app's first
+frame for start-up and memory; for streaming, a bare socket reading the same stream
+(the server's own speed) and the raw ``openai`` client.
+
+Subsets: ``--messages --skip-headless --huge-runs 0`` for start-up and streaming,
+adding ``--tokens`` for start-up alone, or ``--skip-launch`` for streaming alone.
 """
 
 from __future__ import annotations
