@@ -1,13 +1,16 @@
 """``make bench``: start-up, idle memory and streaming cost, each against a baseline.
 
-Baselines are measured in the same run on the same machine: a bare Textual app for
-start-up and memory, the raw ``openai`` client reading the same stream for streaming.
+Baselines are measured in the same run on the same machine: a bare Textual app's first
+frame for start-up and memory; for streaming, a bare socket reading the same stream
+(the server's own speed) and the raw ``openai`` client.
+
+Subsets: ``--messages --skip-headless --huge-runs 0`` for start-up and streaming,
+adding ``--tokens`` for start-up alone, or ``--skip-launch`` for streaming alone.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import platform
 import statistics
@@ -15,12 +18,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.answers import END_MARK, answer_pieces
+from bench.answers import answer_pieces
 from bench.headless import bench_headless
 from bench.huge import bench_huge
-from bench.tmux import TmuxSession, stop_server
+from bench.startup import CHAT_MILESTONES, Milestone, save_sign_in, time_milestones
+from bench.stream import bench_stream
+from bench.stream import raw_client_read as raw_client
+from bench.tmux import stop_server
 from bench.transcript import bench_transcript
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,20 +80,36 @@ def tree_cpu_seconds(root: int) -> float:
     return total / CLK_TCK
 
 
+@dataclass(frozen=True)
+class LaunchCase:
+    """One program launched in the start-up rounds, and the moments timed in it."""
+
+    label: str
+    command: list[str]
+    milestones: list[Milestone]
+    env: dict[str, str] = field(default_factory=dict)
+    prepare: Callable[[Path], None] | None = None
+    """Sets up the case's home before each launch."""
+
+
+def _shows(text: str) -> Callable[[str], bool]:
+    return lambda screen: text in screen
+
+
+BARE_MILESTONES: list[Milestone] = [("first frame", _shows("bare-ready"))]
+
+
 def summary(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
 def run_launch(
-    command: list[str], env: dict[str, str], ready: Callable[[str], bool], settle: float = 1.5
-) -> tuple[float, float]:
-    """Seconds from start to ``ready`` on screen, and the idle RSS of the process tree
-    ``settle`` seconds later (once the background imports are done)."""
-    started = time.perf_counter()
-    session = TmuxSession(command, env)
+    command: list[str], env: dict[str, str], milestones: list[Milestone], settle: float = 1.5
+) -> tuple[list[float], float]:
+    """Seconds from start to each milestone on screen, and the idle RSS of the process
+    tree ``settle`` seconds later (once the background imports are done)."""
+    seconds, session = time_milestones(command, env, milestones)
     try:
-        session.wait_for(ready, timeout=30)
-        seconds = time.perf_counter() - started
         time.sleep(settle)
         rss = tree_rss_mb(session.pane_pid())
     finally:
@@ -107,77 +130,51 @@ def base_env(home: Path, **extra: str) -> dict[str, str]:
 
 def bench_launch(
     runs: int, work: Path, base_url: str
-) -> list[tuple[str, list[float], list[float]]]:
+) -> list[tuple[str, str, list[float], list[float]]]:
+    """Per case and milestone: the case, the milestone, the seconds to it in each run,
+    and the case's idle memory."""
     python = sys.executable
-    cases = [
-        ("bare Textual app", [python, "-m", "bench.bare_app"], {}, lambda s: "bare-ready" in s),
-        ("qwen-tui welcome", [python, "-m", "qwen_tui"], {}, lambda s: "Verify & Save" in s),
-        (
+    cases: list[LaunchCase] = [
+        LaunchCase("bare Textual app", [python, "-m", "bench.bare_app"], BARE_MILESTONES),
+        LaunchCase(
+            "qwen-tui welcome", [python, "-m", "qwen_tui"], [("ready", _shows("Verify & Save"))]
+        ),
+        LaunchCase(
             "qwen-tui chat",
             [python, "-m", "qwen_tui"],
+            [("ready", _shows("New chat"))],
             {"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": KEY, "OPENAI_MODEL": "test-model"},
-            lambda s: "New chat" in s,
+        ),
+        LaunchCase(
+            "qwen-tui chat, saved sign-in",
+            [python, "-m", "qwen_tui"],
+            CHAT_MILESTONES,
+            prepare=lambda home: save_sign_in(home, base_url, KEY),
         ),
     ]
-    times: dict[str, list[float]] = {case[0]: [] for case in cases}
-    memory: dict[str, list[float]] = {case[0]: [] for case in cases}
+    times: dict[str, list[list[float]]] = {c.label: [[] for _ in c.milestones] for c in cases}
+    memory: dict[str, list[float]] = {case.label: [] for case in cases}
     # Rounds of one run per case, so that a busy moment of the machine hits all alike.
     for index in range(runs):
-        for label, command, extra, ready in cases:
-            home = work / f"launch-{label.replace(' ', '-')}-{index}"
-            env = base_env(home, PYTHONPATH=str(ROOT), **extra)
-            seconds, rss = run_launch(command, env, ready)
-            times[label].append(seconds)
-            memory[label].append(rss)
-    return [(label, times[label], memory[label]) for label, *_ in cases]
+        for case in cases:
+            home = work / f"launch-{case.label.replace(' ', '-')}-{index}"
+            if case.prepare is not None:
+                case.prepare(home)
+            env = base_env(home, PYTHONPATH=str(ROOT), **case.env)
+            seconds, rss = run_launch(case.command, env, case.milestones)
+            for values, value in zip(times[case.label], seconds, strict=True):
+                values.append(value)
+            memory[case.label].append(rss)
+    return [
+        (case.label, name, values, memory[case.label])
+        for case in cases
+        for (name, _), values in zip(case.milestones, times[case.label], strict=True)
+    ]
 
 
 async def raw_client_read(base_url: str) -> float:
-    from openai import AsyncOpenAI
-
-    client = AsyncOpenAI(api_key=KEY, base_url=base_url, max_retries=0)
-    started = time.perf_counter()
-    stream = await client.chat.completions.create(
-        model="test-model", messages=[{"role": "user", "content": "go"}], stream=True
-    )
-    async for _chunk in stream:
-        pass
-    seconds = time.perf_counter() - started
-    await client.close()
-    return seconds
-
-
-def bench_stream(
-    tokens: int, runs: int, work: Path
-) -> tuple[list[float], list[float], list[float]]:
-    """Enter → last word on screen in qwen-tui, the raw client's read, CPU per 1k tokens."""
-    pieces = answer_pieces(tokens)
-    tui, raw, cpu = [], [], []
-    with openai_server(api_key=KEY, chat_pieces=pieces) as server:
-        for index in range(runs):
-            raw.append(asyncio.run(raw_client_read(server.base_url)))
-            env = base_env(
-                work / f"stream-{tokens}-{index}",
-                PYTHONPATH=str(ROOT),
-                OPENAI_BASE_URL=server.base_url,
-                OPENAI_API_KEY=KEY,
-                OPENAI_MODEL="test-model",
-            )
-            session = TmuxSession([sys.executable, "-m", "qwen_tui"], env)
-            try:
-                session.wait_for(lambda s: "test-model" in s and "New chat" in s, timeout=30)
-                time.sleep(1.5)  # let the background SDK import finish, as a user's typing would
-                pid = session.pane_pid()
-                cpu_before = tree_cpu_seconds(pid)
-                session.keys("go", literal=True)
-                started = time.perf_counter()
-                session.keys("Enter")
-                session.wait_for(lambda s: END_MARK in s, timeout=600, poll=0.02)
-                tui.append(time.perf_counter() - started)
-                cpu.append((tree_cpu_seconds(pid) - cpu_before) / (tokens / 1000))
-            finally:
-                session.kill()
-    return tui, raw, cpu
+    """The raw client's read of the benchmark's stream (the huge answers' baseline)."""
+    return await raw_client(base_url, KEY)
 
 
 def fmt(values: list[float], unit: str = "s") -> str:
@@ -244,12 +241,12 @@ def main() -> None:
         if not args.skip_launch:
             with openai_server(api_key=KEY) as server:
                 launch = bench_launch(args.launch_runs, work, server.base_url)
-            bare_times = launch[0][1]
-            for label, times, memory in launch:
-                rows.append(
-                    (f"launch → ready: {label}", fmt(times), ratio(times, bare_times, "bare"))
-                )
-                rows.append((f"idle memory: {label}", fmt(memory, "MB"), ""))
+            bare_times = launch[0][2]
+            for index, (label, milestone, times, memory) in enumerate(launch):
+                name = f"launch → {milestone}: {label}"
+                rows.append((name, fmt(times), ratio(times, bare_times, "bare")))
+                if index + 1 == len(launch) or launch[index + 1][0] != label:
+                    rows.append((f"idle memory: {label}", fmt(memory, "MB"), ""))
         for messages in args.messages:
             with openai_server(api_key=KEY) as server:
                 opened, memory, paging = bench_transcript(
@@ -275,9 +272,21 @@ def main() -> None:
             )
             rows.append(("-p 1,000 tokens: raw client total", fmt(raw_total), ""))
         for tokens in args.tokens:
-            tui, raw, cpu = bench_stream(tokens, args.runs, work)
-            rows.append((f"{tokens} tokens: Enter → last word", fmt(tui), ratio(tui, raw, "raw")))
-            rows.append((f"{tokens} tokens: raw openai client", fmt(raw), ""))
+            tui, raw, bare, cpu = bench_stream(
+                tokens,
+                args.runs,
+                work,
+                KEY,
+                lambda home, url: chat_env(home, url),
+                tree_cpu_seconds,
+            )
+            rows.append(
+                (f"{tokens} tokens: Enter → last word", fmt(tui), ratio(tui, bare, "socket"))
+            )
+            rows.append(
+                (f"{tokens} tokens: raw openai client", fmt(raw), ratio(raw, bare, "socket"))
+            )
+            rows.append((f"{tokens} tokens: bare socket read", fmt(bare), ""))
             rows.append((f"{tokens} tokens: CPU per 1,000 tokens", fmt(cpu), ""))
         if args.huge_runs:
             for label, values, baseline, name in bench_huge(

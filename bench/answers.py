@@ -30,15 +30,67 @@ def parse_{n}(tokens: list[str]) -> Node:
 """
 
 
-def answer_pieces(tokens: int) -> list[str]:
-    """About ``tokens`` pieces of ~4 characters, ending with :data:`END_MARK`."""
+_HELD_OUT_SECTION = """### {n}. Cache the lookups
+
+Each request asked the *registry* again; a small cache keeps the answers for
+`ttl` seconds and counts its **hits**:
+
+| setting | default | effect |
+| --- | --- | --- |
+| `ttl` | 30 | seconds an entry lives |
+| `size` | 256 | entries kept at most |
+| `stale_ok` | false | serve an old entry when the registry is down |
+
+```python
+class Cache_{n}:
+    def __init__(self, ttl: float = 30.0, size: int = 256) -> None:
+        self.ttl, self.size = ttl, size
+        self.entries: dict[str, tuple[float, object]] = {{}}
+
+    def get(self, key: str, now: float) -> object | None:
+        found = self.entries.get(key)
+        if found is None or now - found[0] > self.ttl:
+            return None
+        return found[1]
+```
+
+Try it from the shell:
+
+```bash
+export CACHE_TTL=60
+python -m cache_demo --size 512 --runs {n} | tee run-{n}.log
+grep -c hit run-{n}.log
+```
+
+1. measure the hit rate first
+2. raise `size` only if entries are evicted early
+   - check the logs for `evicted`
+   - then compare the latency
+
+"""
+
+
+def _pieces(section: str, tokens: int) -> list[str]:
+    """``section`` repeated (numbered) to about ``tokens`` pieces of ~4 characters,
+    ending with :data:`END_MARK`."""
     text = ""
     n = 1
     while len(text) < tokens * 4:
-        text += _SECTION.format(n=n)
+        text += section.format(n=n)
         n += 1
     text = text[: tokens * 4].rstrip() + f"\n\nThe end: {END_MARK}\n"
     return [text[i : i + 4] for i in range(0, len(text), 4)]
+
+
+def answer_pieces(tokens: int) -> list[str]:
+    """About ``tokens`` pieces of ~4 characters, ending with :data:`END_MARK`."""
+    return _pieces(_SECTION, tokens)
+
+
+def held_out_pieces(tokens: int) -> list[str]:
+    """An answer the streaming code was not tuned on: headings, a table, Python and
+    shell blocks, numbered and nested lists; about ``tokens`` pieces, as above."""
+    return _pieces(_HELD_OUT_SECTION, tokens)
 
 
 def huge_answer(chars: int) -> str:

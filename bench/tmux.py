@@ -71,5 +71,16 @@ class TmuxSession:
         out = tmux("list-panes", "-t", self.name, "-F", "#{pane_pid}").stdout
         return int(out.split()[0])
 
-    def kill(self) -> None:
+    def kill(self, wait: float = 10.0) -> None:
+        """End the session and wait (up to ``wait`` seconds) until its program is gone:
+        one still exiting would take the CPU from the next run's start."""
+        try:
+            pid = self.pane_pid()
+        except (IndexError, ValueError):
+            pid = None
         tmux("kill-session", "-t", self.name, check=False)
+        deadline = time.perf_counter() + wait
+        while pid is not None and Path(f"/proc/{pid}").exists():
+            if time.perf_counter() > deadline:
+                break
+            time.sleep(0.01)

@@ -10,9 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qwen_tui import __version__
+
+if TYPE_CHECKING:
+    from qwen_tui.config import LoadedSettings
+    from qwen_tui.config.first_look import DeferredSettings
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -186,13 +190,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    from qwen_tui.config import load_settings
-
     flags = settings_flags(args)
     if args.command == "trust":
         from qwen_tui.headless.trust import run_trust_command
 
         return run_trust_command(args)
+    interactive = args.command is None and args.prompt is None and sys.stdin.isatty()
+    if interactive and not args.debug:
+        deferred = _deferred_settings(args, flags)
+        if deferred is not None:
+            return _run_app(args, flags, deferred)
+    from qwen_tui.config import load_settings
+
     loaded = load_settings(flags, trust_folder=args.trust_folder)
     if args.debug:
         _start_debug_log(loaded)
@@ -200,13 +209,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qwen_tui.headless.auth import run_auth_command
 
         return run_auth_command(args, loaded)
-    if args.prompt is not None or not sys.stdin.isatty():
+    if not interactive:
         return _headless_prompt(args, loaded)
+    return _run_app(args, flags, loaded)
+
+
+def _deferred_settings(args: argparse.Namespace, flags: dict[str, Any]) -> DeferredSettings | None:
+    """The app's settings with their full load put after the first frame, or ``None``
+    when the first screen cannot be told without it (see ``config.first_look``)."""
+    from qwen_tui.config.first_look import DeferredSettings, first_look
+
+    look = first_look(flags)
+    if look is None:
+        return None
+
+    def load() -> LoadedSettings:
+        from qwen_tui.config import load_settings
+
+        return load_settings(flags, home=look.home, trust_folder=args.trust_folder)
+
+    return DeferredSettings(look, load)
+
+
+def _run_app(
+    args: argparse.Namespace, flags: dict[str, Any], settings: LoadedSettings | DeferredSettings
+) -> int:
+    """The full-screen app; afterwards, how to get back to the conversation."""
     from qwen_tui.ui.app import QwenTuiApp
     from qwen_tui.ui.services import AppServices
 
     resume = "latest" if args.continue_last else args.resume
-    services = AppServices(loaded, flags=flags, resume=resume)
+    services = AppServices(settings, flags=flags, resume=resume)
     try:
         QwenTuiApp(services).run()
     finally:

@@ -1,8 +1,14 @@
 """The account: the settings of one run, every change to them, and sign-in.
 
 Imports no textual: the TUI and the command line use the same :class:`Account`, so a
-setting is written, checked and announced the same way from both.
+setting is written, checked and announced the same way from both. Importing it does
+not import pydantic (only a settings update needs it), so the app can import it before
+its first frame.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from qwen_tui.account.changes import ChangeSignal, SettingsChange
 from qwen_tui.account.run import Account
@@ -17,7 +23,20 @@ from qwen_tui.account.signin import (
     sign_out_key,
     sign_out_qwen,
 )
-from qwen_tui.account.updates import SettingRefused
+
+if TYPE_CHECKING:
+    from qwen_tui.account.updates import SettingRefused
+
+
+def __getattr__(name: str) -> object:
+    """``SettingRefused`` on first use: its module imports pydantic."""
+    if name != "SettingRefused":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from qwen_tui.account.updates import SettingRefused
+
+    globals()[name] = SettingRefused
+    return SettingRefused
+
 
 __all__ = [
     "Account",

@@ -10,15 +10,18 @@ publishes the change.
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qwen_tui.account.changes import ChangeSignal, SettingsChange
-from qwen_tui.account.updates import write_patch
-from qwen_tui.config import LoadedSettings, load_settings
+from qwen_tui.config.first_look import DeferredSettings, FirstLook
 
 if TYPE_CHECKING:
+    from qwen_tui.config import LoadedSettings
     from qwen_tui.credentials import CredentialStore
     from qwen_tui.providers import ProviderRegistry
     from qwen_tui.telemetry import Telemetry
@@ -28,8 +31,12 @@ if TYPE_CHECKING:
 class Account:
     """Settings, provider registry, credential store and statistics of one run.
 
+    The settings are given loaded, or as :class:`DeferredSettings`: what the first
+    screen needs, and how to load the rest, which happens on first use of
+    :attr:`loaded` or, without holding up the screen, in :meth:`settings_loaded`.
+
     Attributes:
-        loaded: the settings and where they came from.
+        settings: the settings and where they came from, or their first look.
         flags: command-line values, kept to rebuild the settings after a change.
         keyring_backend: a keyring backend to use instead of the system's (tests).
         file_store_for_run: secrets may go to the file store in this run without asking
@@ -37,7 +44,7 @@ class Account:
         changes: told after every settings update, with the keys it wrote.
     """
 
-    loaded: LoadedSettings
+    settings: InitVar[LoadedSettings | DeferredSettings]
     flags: dict[str, Any] = field(default_factory=dict)
     keyring_backend: Any = None
     file_store_for_run: bool = False
@@ -46,6 +53,55 @@ class Account:
     _credentials: CredentialStore | None = None
     _telemetry: Telemetry | None = None
     _known_secrets: list[str] = field(default_factory=list, repr=False)
+    _loaded: LoadedSettings | None = field(default=None, repr=False)
+    _deferred: DeferredSettings | None = field(default=None, repr=False)
+    _loading: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self, settings: LoadedSettings | DeferredSettings) -> None:
+        if isinstance(settings, DeferredSettings):
+            self._deferred = settings
+        else:
+            self._loaded = settings
+
+    # ----- the settings, loaded now or after the first frame ---------------------------
+
+    @property
+    def loaded(self) -> LoadedSettings:
+        """The settings and where they came from (loaded now if they were deferred)."""
+        with self._loading:
+            if self._loaded is None:
+                assert self._deferred is not None
+                self._loaded = self._deferred.load()
+            return self._loaded
+
+    @loaded.setter
+    def loaded(self, value: LoadedSettings) -> None:
+        self._loaded = value
+
+    @property
+    def settings_pending(self) -> bool:
+        """Whether the settings are still to be loaded (the first screen came first)."""
+        return self._loaded is None
+
+    async def settings_loaded(self) -> LoadedSettings:
+        """The settings, loaded in a thread if they were deferred, so that the event
+        loop keeps drawing and taking keys meanwhile."""
+        if self._loaded is not None:
+            return self._loaded
+        return await asyncio.to_thread(lambda: self.loaded)
+
+    @property
+    def first_look(self) -> FirstLook:
+        """The state folder, theme and whether a provider is chosen, without waiting
+        for deferred settings."""
+        if self._loaded is None and self._deferred is not None:
+            return self._deferred.look
+        return self.loaded.first_look
+
+    @property
+    def home(self) -> Path:
+        """The state folder (``QWEN_TUI_HOME``), known without loading the settings."""
+        return self.first_look.home
 
     # ----- backends built from the settings ------------------------------------------
 
@@ -123,6 +179,8 @@ class Account:
 
     def reload(self) -> None:
         """Re-read the settings after a change, keeping the same flags and backends."""
+        from qwen_tui.config import load_settings
+
         self.loaded = load_settings(self.flags, home=self.loaded.home)
         self._registry = None
         self._credentials = None
@@ -139,6 +197,8 @@ class Account:
             qwen_tui.account.SettingRefused: a value the schema refuses (nothing saved).
             qwen_tui.config.SettingsWriteError: settings.json cannot be written.
         """
+        from qwen_tui.account.updates import write_patch
+
         write_patch(self.loaded, patch)
         self.reload()
         change = SettingsChange.of_patch(patch)

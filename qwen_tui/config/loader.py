@@ -30,6 +30,7 @@ from pydantic_settings import (
 )
 
 from qwen_tui.config.dotenv_discovery import find_dotenv, read_dotenv
+from qwen_tui.config.first_look import FirstLook
 from qwen_tui.config.model import Settings, SettingsData
 from qwen_tui.config.paths import app_home, settings_path, tighten_home
 from qwen_tui.config.settings_file import read_settings_file
@@ -194,6 +195,16 @@ class LoadedSettings:
         """True when the environment or ``.env`` already picks an OpenAI-compatible
         provider, so the welcome screen is not needed."""
         return self.env_base_url_origin is not None or self.env_api_key_origin is not None
+
+    @property
+    def first_look(self) -> FirstLook:
+        """What decides the first screen, as :func:`first_look` reads it early."""
+        return FirstLook(
+            home=self.home,
+            theme=self.settings.ui.theme,
+            provider_chosen=self.settings.security.auth.selected_type is not None
+            or self.configured_by_environment,
+        )
 
 
 def _env_origin(name: str, dotenv: Mapping[str, str]) -> EnvOrigin | None:

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from qwen_tui.config.first_look import DEFAULT_THEME
+
 AuthType = Literal["qwen-oauth", "openai"]
 Language = Literal["en", "ru"]
 
@@ -97,7 +99,7 @@ class TelemetrySettings(Section):
 class UiSettings(Section):
     """Look and language."""
 
-    theme: str = "textual-dark"
+    theme: str = DEFAULT_THEME
     """Textual theme name (``textual-dark``, ``textual-light``, ``nord`` …)."""
 
     language: Language | None = None

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -69,37 +70,54 @@ class QwenTuiApp(App[None]):
         self._stop_settings_bridge()
 
     def on_mount(self) -> None:
-        settings = self.services.loaded.settings
-        if settings.ui.theme in self.available_themes:
-            self.theme = settings.ui.theme
+        theme = self.services.first_look.theme
+        if theme in self.available_themes:
+            self.theme = theme
         else:
             self.notify(
-                f"ui.theme {settings.ui.theme!r} is not a theme here; using {self.theme}. "
+                f"ui.theme {theme!r} is not a theme here; using {self.theme}. "
                 "Pick one in the settings (F2) or the command palette (Ctrl+P).",
                 severity="warning",
                 timeout=15,
             )
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.screen_change_signal.subscribe(self, self._screen_shown)
+        pending = self.services.settings_pending
+        if pending:
+            # Deferred settings had no .env, so no project .env to ask about.
+            self._show_first_screen()
+        else:
+            self._report_problems()
+            untrusted = self.services.loaded.untrusted_dotenv
+            if untrusted is not None:
+                from qwen_tui.ui.screens.trust_question import TrustQuestion
+
+                self.push_screen(TrustQuestion(untrusted), self._after_trust_question)
+            else:
+                self._show_first_screen()
+        self.call_after_refresh(self._load_settings if pending else self._record_start)
+
+    def _report_problems(self) -> None:
         for problem in self.services.loaded.problems:
             self.notify(problem, severity="warning", timeout=15)
-        untrusted = self.services.loaded.untrusted_dotenv
-        if untrusted is not None:
-            from qwen_tui.ui.screens.trust_question import TrustQuestion
 
-            self.push_screen(TrustQuestion(untrusted), self._after_trust_question)
-        else:
-            self._show_first_screen()
-        self.call_after_refresh(self._preload_sdk)
-        self.call_after_refresh(self._record_start)
+    @work(group="settings", exit_on_error=False)
+    async def _load_settings(self) -> None:
+        """After the first frame: the settings the first screen went without."""
+        await self.services.settings_loaded()
+        self._report_problems()
+        self._record_start()
 
     def _show_first_screen(self) -> None:
+        """The chat, or the welcome screen; the chat screen starts the SDK's import
+        itself once it is connected."""
         if self._provider_configured():
             self.switch_mode(CHAT_MODE)
         else:
             from qwen_tui.ui.screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen(self.services), self._after_first_sign_in)
+            self.call_after_refresh(self._preload_sdk)
 
     def _after_trust_question(self, trusted: bool | None) -> None:
         """Before anything connects: apply a project .env only if its folder is trusted."""
@@ -220,10 +238,7 @@ class QwenTuiApp(App[None]):
         return ChatScreen(self.services, session=session)
 
     def _provider_configured(self) -> bool:
-        loaded = self.services.loaded
-        return loaded.settings.security.auth.selected_type is not None or (
-            loaded.configured_by_environment
-        )
+        return self.services.first_look.provider_chosen
 
     def _after_first_sign_in(self, saved: bool | None) -> None:
         if saved:

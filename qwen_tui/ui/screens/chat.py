@@ -44,13 +44,22 @@ BACKGROUND_SAVE = 100_000
 background (see ``ChatScreen._save``); an ordinary one is on disk before the next key."""
 
 
-def preload_markdown() -> None:
-    """Import Rich's Markdown (markdown-it, Pygments) in the background once the first
-    frame is up: the empty screen does not need it, and the first answer then does not
-    wait for it either."""
+def preload_for_answers() -> None:
+    """Import what the first answer needs in one background thread: Rich's Markdown
+    (markdown-it, Pygments and its Python lexer), then the openai SDK.
+
+    Started once the screen is connected: before that, the imports would take the
+    interpreter from the first frames and from resolving the provider (the status line
+    shows the model only then); after it, the first answer would wait for them.
+    """
+    from qwen_tui.chat.service import preload_sdk
     from qwen_tui.ui.widgets.streaming_markdown import rich_markdown
 
-    threading.Thread(target=rich_markdown, name="preload-markdown", daemon=True).start()
+    def run() -> None:
+        rich_markdown()
+        preload_sdk()
+
+    threading.Thread(target=run, name="preload-answers", daemon=True).start()
 
 
 def _import_connect_modules() -> None:
@@ -92,6 +101,7 @@ class ChatScreen(ChatCommands):
         self._last_failure: ChatFailure | None = None
         self._last_usage = Usage()
         self._status_state = ""
+        self._preloaded = False
 
     # ----- layout ------------------------------------------------------------------
 
@@ -109,7 +119,6 @@ class ChatScreen(ChatCommands):
         self.query_one(PromptInput).focus()
         self._follow_settings()
         self.call_after_refresh(self.connect)  # after the first frame: it imports keyring
-        self.call_after_refresh(preload_markdown)
 
     async def on_unmount(self) -> None:
         """Close the provider's HTTP connections when the screen (or the app) goes."""
@@ -162,7 +171,17 @@ class ChatScreen(ChatCommands):
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect(self) -> None:
-        """Resolve the active provider and its key (off the UI thread: keyring)."""
+        """Resolve the active provider and its key (off the UI thread: keyring); then
+        import what answers need, in the background."""
+        try:
+            await self._connect()
+        finally:
+            if not self._preloaded:
+                self._preloaded = True
+                preload_for_answers()
+
+    async def _connect(self) -> None:
+        await self.services.settings_loaded()
         # Import the credential store (keyring) and the chat service in a thread too:
         # on the event loop they would hold up the frames after the first one.
         await asyncio.to_thread(_import_connect_modules)
