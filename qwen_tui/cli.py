@@ -239,7 +239,13 @@ def _run_app(
     from qwen_tui.ui.services import AppServices
 
     resume = "latest" if args.continue_last else args.resume
-    services = AppServices(settings, flags=flags, resume=resume)
+    services = AppServices(
+        settings,
+        flags=flags,
+        resume=resume,
+        approval_mode=args.approval_mode,
+        workspace=Path(args.workspace) if args.workspace else None,
+    )
     try:
         QwenTuiApp(services).run()
     finally:

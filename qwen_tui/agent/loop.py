@@ -39,7 +39,7 @@ from qwen_tui.chat.events import (
     UsageReport,
 )
 from qwen_tui.chat.messages import ChatMessage, Usage
-from qwen_tui.tools.catalogue import BY_NAME, SPECS, Toolbox, parse_arguments
+from qwen_tui.tools.catalogue import BY_NAME, SPECS, Toolbox, call_title, parse_arguments
 from qwen_tui.tools.errors import ToolError
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ class Agent:
         title = call.name
         try:
             arguments = parse_arguments(call.name, call.arguments)
-            title = _title(call.name, arguments)
+            title = call_title(call.name, arguments)
             outcome = await self._decide_and_run(call, arguments, title)
         except ToolError as error:
             outcome = _Outcome("auto", False, f"Error: {error}")
@@ -270,16 +270,6 @@ def _refuses_tools(event: object, before: list[Any]) -> bool:
         and event.status == 400
         and "tool" in event.message.lower()
     )
-
-
-def _title(name: str, arguments: dict[str, Any]) -> str:
-    """A one-line summary of a call for the transcript."""
-    for key in ("file_path", "command", "pattern", "path"):
-        value = arguments.get(key)
-        if isinstance(value, str) and value:
-            first = value.splitlines()[0] if value.splitlines() else value
-            return f"{name} {first[:120]}"
-    return name
 
 
 def _cut(output: str) -> str:

@@ -35,6 +35,7 @@ CommandName = Literal[
     "model",
     "clear",
     "resume",
+    "approval-mode",
     "stats",
     "copy",
     "privacy",

@@ -158,6 +158,16 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
+def call_title(name: str, arguments: dict[str, Any]) -> str:
+    """A one-line summary of a call for the transcript (``read_file src/a.py``)."""
+    for key in ("file_path", "command", "pattern", "path"):
+        value = arguments.get(key)
+        if isinstance(value, str) and value:
+            first = value.splitlines()[0] if value.splitlines() else value
+            return f"{name} {first[:120]}"
+    return name
+
+
 def parse_arguments(name: str, arguments: str) -> dict[str, Any]:
     """The arguments of a call to ``name``, checked against its schema.
 

@@ -18,11 +18,13 @@ class SlashCommand:
         name: what follows the slash.
         help: one line for completion and /help.
         action: the action it runs (a ChatScreen action, or ``app.…`` for the app's).
+        takes_argument: what follows the name is passed to the action as one string.
     """
 
     name: str
     help: str
     action: str
+    takes_argument: bool = False
 
 
 COMMANDS: tuple[SlashCommand, ...] = (
@@ -30,6 +32,12 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("model", "Pick a model from the server's list", "pick_model"),
     SlashCommand("clear", "Start a new conversation", "new_session"),
     SlashCommand("resume", "Open a saved conversation", "resume"),
+    SlashCommand(
+        "approval-mode",
+        "What the model may do unasked: plan, default, auto-edit, yolo",
+        "approval_mode",
+        takes_argument=True,
+    ),
     SlashCommand("stats", "Requests, tokens and time in the API this run", "stats"),
     SlashCommand("copy", "Copy the last answer", "copy_last"),
     SlashCommand(
@@ -54,10 +62,20 @@ class CommandRun(Message):
     name: str
 
 
-async def run_command(screen: Screen[Any], command: SlashCommand) -> None:
-    """Run ``command`` on ``screen``, and say so with a :class:`CommandRun`."""
+async def run_command(screen: Screen[Any], command: SlashCommand, argument: str = "") -> None:
+    """Run ``command`` on ``screen`` (with ``argument`` if it takes one), and say so
+    with a :class:`CommandRun`."""
     screen.post_message(CommandRun(command.name))
-    await screen.run_action(command.action)
+    if command.takes_argument:
+        await screen.run_action(f"{command.action}({argument.strip()!r})")
+    else:
+        await screen.run_action(command.action)
+
+
+def command_argument(text: str) -> str:
+    """What follows the command's name in ``text`` (``"/approval-mode yolo"``: ``yolo``)."""
+    words = text.strip().split(maxsplit=1)
+    return words[1] if len(words) > 1 else ""
 
 
 def find_command(text: str) -> SlashCommand | None:

@@ -10,6 +10,7 @@ only the app needs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qwen_tui.account import Account
@@ -29,11 +30,17 @@ class AppServices(Account):
             leaves room for that; it never holds up the screen, only its status line.
         resume: a session id to open at start (``--resume``), or ``"latest"``
             (``--continue``).
+        approval_mode: ``--approval-mode``, the chat's starting mode (``None``: the
+            ``tools.approvalMode`` setting).
+        workspace: ``--workspace``, where the tools work (``None``: this folder's git
+            root).
     """
 
     local_ports: dict[str, int] | None = None
     local_probe_timeout: float = 1.0
     resume: str | None = None
+    approval_mode: str | None = None
+    workspace: Path | None = None
     _sessions: SessionStore | None = None
 
     @property

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -19,15 +18,13 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker
 
-from qwen_tui.chat.conversation import api_messages, last_user_index
-from qwen_tui.chat.events import ChatFailure, Finished, ReasoningDelta, TextDelta, UsageReport
+from qwen_tui.chat.conversation import last_user_index
 from qwen_tui.chat.messages import ChatMessage, Usage
-from qwen_tui.chat.retry import INTERACTIVE_WAITS
-from qwen_tui.ui.commands import find_command, run_command
-from qwen_tui.ui.failure_text import failure_text
+from qwen_tui.ui.commands import command_argument, find_command, run_command
 from qwen_tui.ui.plain import plain
+from qwen_tui.ui.screens.chat_agent import ChatAgent, mode_label
 from qwen_tui.ui.screens.chat_commands import ChatCommands
-from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage, history_entry
+from qwen_tui.ui.widgets.messages import UserMessage, history_entries
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.slash_menu import SlashMenu
 from qwen_tui.ui.widgets.transcript import Transcript
@@ -37,8 +34,6 @@ if TYPE_CHECKING:
     from qwen_tui.chat.sessions import Session
     from qwen_tui.ui.services import AppServices
 
-FRAME_SECONDS = 1 / 15
-AUTO_RETRY_ATTEMPTS = INTERACTIVE_WAITS.attempts
 BACKGROUND_SAVE = 100_000
 """A message longer than this (characters, reasoning included) is saved in the
 background (see ``ChatScreen._save``); an ordinary one is on disk before the next key."""
@@ -75,7 +70,7 @@ class SystemNote(Static):
         super().__init__(plain(text), classes=f"system-note {severity}")
 
 
-class ChatScreen(ChatCommands):
+class ChatScreen(ChatAgent):
     """Where conversations happen once a provider is configured."""
 
     telemetry_name = "chat"
@@ -90,6 +85,7 @@ class ChatScreen(ChatCommands):
         Binding("ctrl+r", "retry", "Retry"),
         Binding("ctrl+n", "new_session", "New chat"),
         Binding("f1", "help", "Help"),
+        Binding("shift+tab", "cycle_mode", "Mode"),
         # Priority: the prompt (a TextArea) has focus and would take them for its cursor.
         Binding("pageup", "page_transcript(-1)", "Page up", show=False, priority=True),
         Binding("pagedown", "page_transcript(1)", "Page down", show=False, priority=True),
@@ -98,8 +94,6 @@ class ChatScreen(ChatCommands):
     def __init__(self, services: AppServices, *, session: Session | None = None) -> None:
         super().__init__(services, session or services.sessions.new(provider=None, model=None))
         self._answer_worker: Worker[None] | None = None
-        self._last_failure: ChatFailure | None = None
-        self._last_usage = Usage()
         self._status_state = ""
         self._preloaded = False
 
@@ -138,7 +132,7 @@ class ChatScreen(ChatCommands):
     def _show_messages(self, messages: list[ChatMessage]) -> None:
         transcript = self.query_one(Transcript)
         transcript.clear()
-        transcript.show_history([e for m in messages if (e := history_entry(m)) is not None])
+        transcript.show_history(history_entries(messages))
         transcript.resume_following()
         self._last_usage = Usage()
         self._set_status()
@@ -189,6 +183,7 @@ class ChatScreen(ChatCommands):
         from qwen_tui.credentials import CredentialError
         from qwen_tui.providers import ProviderError, UnknownProvider
         from qwen_tui.providers.signin import resolve_active
+        from qwen_tui.tools.errors import ToolError
 
         services = self.services
         self._set_status("connecting…")
@@ -223,6 +218,10 @@ class ChatScreen(ChatCommands):
         self.chat = build_chat_service(
             services.loaded, active, registry, services.credentials, telemetry=services.telemetry
         )
+        try:
+            self.build_agent(self.chat, active)
+        except ToolError as error:
+            self.note(f"The tools cannot work here: {error}", severity="error")
         self.session.set_model(active.provider.id, active.model)
         self._set_status("")
 
@@ -244,16 +243,19 @@ class ChatScreen(ChatCommands):
             total = sum((m.usage for m in self.session.messages if m.usage is not None), Usage())
             optional.append(f"last {last.prompt_tokens}→{last.completion_tokens} tok")
             optional.append(f"session {total.prompt_tokens}→{total.completion_tokens} tok")
+        parts.insert(1 if parts else 0, mode_label(self.policy.mode))
         if self._status_state:
             parts.append(self._status_state)
         width = self.size.width or 80
         while optional:
-            line = "  │  ".join([*parts[:1], *optional, *parts[1:]])
+            line = "  │  ".join([*parts[:2], *optional, *parts[2:]])
             if len(line) < width:
                 break
             optional.pop(0)
-        line = "  │  ".join([*parts[:1], *optional, *parts[1:]])
-        self.query_one("#status-line", Static).update(plain(line))
+        line = "  │  ".join([*parts[:2], *optional, *parts[2:]])
+        status = self.query_one("#status-line", Static)
+        status.update(plain(line))
+        status.set_class(self.policy.mode == "yolo", "yolo")
 
     def on_resize(self) -> None:
         self._set_status()
@@ -307,12 +309,12 @@ class ChatScreen(ChatCommands):
                 self.notify(f"Unknown command {text.split()[0]}. /help lists them.")
                 return
             event.prompt_input.load_text("")
-            await run_command(self, command)
+            await run_command(self, command, command_argument(text))
             return
         if self._answering:
             self.notify("An answer is still coming: wait, or press Esc to stop it.")
             return
-        if self.chat is None:
+        if self.chat is None or self.agent is None:
             self.notify("No provider is connected yet. Use /auth.", severity="error")
             return
         event.prompt_input.remember(text)
@@ -335,123 +337,6 @@ class ChatScreen(ChatCommands):
         self._answer_worker = self.run_worker(
             self._answer(), group="answer", exclusive=True, exit_on_error=False
         )
-        self.refresh_bindings()
-
-    # ----- streaming ---------------------------------------------------------------
-
-    async def _answer(self) -> None:
-        """Stream one answer into a new message widget and save it when it ends.
-
-        Whatever happens (finish, failure, Esc), what arrived stays on screen and is
-        written to the session, marked partial unless the server finished it.
-        """
-        assert self.chat is not None
-        chat = self.chat
-        session = self.session  # /clear or /resume may switch sessions meanwhile
-        widget = AssistantMessage(model=chat.model)
-        await self.query_one(Transcript).mount(widget)
-        timer = self.set_interval(FRAME_SECONDS, widget.flush)
-        usage: Usage | None = None
-        finished = False
-        failure: ChatFailure | None = None
-        started = time.monotonic()
-        self._set_status("answering… (Esc to stop)")
-        try:
-            for attempt in range(AUTO_RETRY_ATTEMPTS + 1):
-                failure = None
-                # Up to the last prompt: a retry must not send the answer it replaces.
-                asked = last_user_index(session.messages)
-                messages = api_messages(session.messages[: (asked or 0) + 1])
-                async for event in chat.stream(messages):
-                    if isinstance(event, TextDelta):
-                        widget.append_text(event.text)
-                    elif isinstance(event, ReasoningDelta):
-                        widget.append_reasoning(event.text)
-                    elif isinstance(event, UsageReport):
-                        usage = Usage(event.prompt_tokens, event.completion_tokens)
-                    elif isinstance(event, Finished):
-                        finished = True
-                    elif isinstance(event, ChatFailure):
-                        failure = event
-                if not self._should_wait_and_retry(failure, widget, attempt):
-                    break
-                assert failure is not None and failure.retry_after is not None
-                await self._count_down(widget, failure.retry_after)
-        except asyncio.CancelledError:
-            failure = None
-            widget.show_notice(
-                "Stopped. What arrived is kept; Ctrl+R asks again.", severity="warning"
-            )
-            self._finish_answer(widget, session, chat.model, usage, finished=False, error="stopped")
-            self._set_status("stopped")
-            raise
-        finally:
-            timer.stop()
-        widget.flush(final=True)
-        if failure is not None:
-            self._last_failure = failure
-            widget.show_notice(failure_text(failure))
-        elapsed = time.monotonic() - started
-        self._finish_answer(
-            widget,
-            session,
-            chat.model,
-            usage,
-            finished=finished and failure is None,
-            error=failure_text(failure) if failure else None,
-        )
-        self._set_status(self._elapsed_text(elapsed))
-
-    def _elapsed_text(self, seconds: float) -> str:
-        """How long the answer took, for the status line (one place, for tests)."""
-        return f"{seconds:.1f} s"
-
-    def _should_wait_and_retry(
-        self, failure: ChatFailure | None, widget: AssistantMessage, attempt: int
-    ) -> bool:
-        """Wait and retry on our own only when the server said how long, briefly, and
-        nothing of the answer arrived yet (so nothing on screen is thrown away)."""
-        wait = INTERACTIVE_WAITS.wait_before_retry(
-            failure, attempt=attempt, answered=bool(widget.text)
-        )
-        return wait is not None
-
-    async def _count_down(self, widget: AssistantMessage, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            widget.show_notice(
-                f"Rate limited by the server; retrying in {left:.0f} s (Esc to cancel).",
-                severity="warning",
-            )
-            await asyncio.sleep(min(1.0, left))
-        widget.show_notice("", severity="warning")
-
-    def _finish_answer(
-        self,
-        widget: AssistantMessage,
-        session: Session,
-        model: str | None,
-        usage: Usage | None,
-        *,
-        finished: bool,
-        error: str | None,
-    ) -> None:
-        widget.flush(final=True)
-        if usage is not None:
-            self._last_usage = usage
-        if widget.text or widget.reasoning:
-            self._save(
-                ChatMessage(
-                    "assistant",
-                    widget.text,
-                    reasoning=widget.reasoning,
-                    partial=not finished,
-                    model=model,
-                    usage=usage,
-                    error=error,
-                ),
-                session,
-            )
         self.refresh_bindings()
 
     def _save(self, message: ChatMessage, session: Session | None = None) -> None:
@@ -512,7 +397,7 @@ class ChatScreen(ChatCommands):
 
     def action_retry(self) -> None:
         """Ask again for the last prompt (the previous answer stays in the transcript)."""
-        if self._answering or self.chat is None:
+        if self._answering or self.chat is None or self.agent is None:
             return
         if last_user_index(self.session.messages) is None:
             return

@@ -1,4 +1,5 @@
-"""The transcript's building blocks: a user message and an assistant answer."""
+"""The transcript's building blocks: a user message, an assistant answer, and (read
+back from a session) the tool calls an answer made."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Collapsible, Static
 
+from qwen_tui.chat.events import ToolCall
 from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.ui.plain import plain
 from qwen_tui.ui.widgets.history import HistoryEntry
 from qwen_tui.ui.widgets.streaming_markdown import StreamingMarkdown, estimate_height
 from qwen_tui.ui.widgets.tall import TallContainer
+from qwen_tui.ui.widgets.tool_call import SHOWN_LINES, saved_call_widget
 
 STOPPED_NOTICE = "(stopped before the end)"
 
@@ -133,6 +136,8 @@ def history_entry(message: ChatMessage) -> HistoryEntry | None:
         )
     if message.role != "assistant":
         return None
+    if message.tool_calls and not (message.content or message.reasoning or message.partial):
+        return None  # an answer that only made calls: its calls show instead
     notice = (message.error or STOPPED_NOTICE) if message.partial else ""
 
     def build() -> AssistantMessage:
@@ -149,3 +154,27 @@ def history_entry(message: ChatMessage) -> HistoryEntry | None:
         return lines
 
     return HistoryEntry(build=build, estimate=estimate, classes="assistant-message")
+
+
+def history_entries(messages: list[ChatMessage]) -> list[HistoryEntry]:
+    """How a saved conversation is shown: its messages, and each tool result as the
+    compact widget of the call it answers."""
+    calls: dict[str, ToolCall] = {call.id: call for m in messages for call in m.tool_calls}
+    entries: list[HistoryEntry] = []
+    for message in messages:
+        if message.role == "tool":
+            call = calls.get(message.tool_call_id or "")
+            if call is not None:
+                entries.append(_tool_entry(call, message.content))
+        elif (entry := history_entry(message)) is not None:
+            entries.append(entry)
+    return entries
+
+
+def _tool_entry(call: ToolCall, output: str) -> HistoryEntry:
+    lines = min(output.count("\n") + 1, SHOWN_LINES + 1)
+    return HistoryEntry(
+        build=lambda: saved_call_widget(call.name, call.arguments, output),
+        estimate=lambda width: 1 + (lines if output else 0),
+        classes="tool-call",
+    )

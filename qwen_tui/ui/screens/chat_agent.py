@@ -1,0 +1,389 @@
+"""The chat screen's answers: the coding agent's run, shown in the transcript.
+
+One answer is one :meth:`Agent.run`: its text streams into answer widgets, each tool
+call gets a :class:`ToolCallWidget`, a call that needs approval asks in the transcript
+(:class:`ApprovalPrompt`), and every message the loop adds is saved with the session,
+so ``/resume`` shows the calls again. The approval mode is the screen's policy:
+Shift+Tab and ``/approval-mode`` change it between calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on
+
+from qwen_tui.agent.approval import APPROVAL_MODES, ApprovalMode, ApprovalPolicy, next_mode
+from qwen_tui.agent.events import (
+    AgentStopped,
+    ApprovalAnswer,
+    ApprovalRequest,
+    MessageAdded,
+    ToolFinished,
+    ToolsUnavailable,
+)
+from qwen_tui.chat.conversation import last_user_index
+from qwen_tui.chat.events import (
+    ChatFailure,
+    ReasoningDelta,
+    TextDelta,
+    ToolCall,
+    ToolCallsRequested,
+    UsageReport,
+)
+from qwen_tui.chat.messages import ChatMessage, Usage
+from qwen_tui.chat.retry import INTERACTIVE_WAITS
+from qwen_tui.tools.catalogue import call_title, parse_arguments
+from qwen_tui.tools.errors import ToolError
+from qwen_tui.ui.failure_text import failure_text
+from qwen_tui.ui.screens.chat_commands import ChatCommands
+from qwen_tui.ui.widgets.approval import ApprovalPrompt
+from qwen_tui.ui.widgets.messages import AssistantMessage
+from qwen_tui.ui.widgets.prompt_input import PromptInput
+from qwen_tui.ui.widgets.slash_menu import SlashMenu
+from qwen_tui.ui.widgets.tool_call import ToolCallWidget, finished_state
+from qwen_tui.ui.widgets.transcript import Transcript
+
+if TYPE_CHECKING:
+    from qwen_tui.agent.loop import Agent
+    from qwen_tui.chat.service import ChatService
+    from qwen_tui.chat.sessions import Session
+    from qwen_tui.providers.registry import ActiveProvider
+    from qwen_tui.ui.services import AppServices
+
+FRAME_SECONDS = 1 / 15
+AUTO_RETRY_ATTEMPTS = INTERACTIVE_WAITS.attempts
+MODE_NOTES: dict[ApprovalMode, str] = {
+    "plan": "read and search only; every change is refused",
+    "default": "asks before each edit and command",
+    "auto-edit": "edits without asking; asks before commands",
+    "yolo": "runs every edit and command without asking",
+}
+
+
+def mode_label(mode: ApprovalMode) -> str:
+    """The mode as the status line shows it (yolo with a warning sign)."""
+    return f"⚠ {mode}: nothing is asked" if mode == "yolo" else f"mode {mode}"
+
+
+@dataclass
+class _Turn:
+    """One answer in flight: the widget text streams into, and the calls' widgets."""
+
+    session: Session
+    widget: AssistantMessage
+    model: str | None
+    saved: bool = False
+    """Whether ``widget``'s message was added to the conversation (the next text goes
+    into a new widget)."""
+    usage: Usage | None = None
+    failure: ChatFailure | None = None
+    calls: dict[str, ToolCallWidget] = field(default_factory=dict)
+
+
+class ChatAgent(ChatCommands):
+    """The answer worker and the approval mode of the chat screen."""
+
+    def __init__(self, services: AppServices, session: Session) -> None:
+        super().__init__(services, session)
+        self.policy = ApprovalPolicy(_mode(self.services.approval_mode) or "default")
+        self.agent: Agent | None = None
+        self._rules_loaded = False
+        self._tools_note_shown = False
+        self._last_failure: ChatFailure | None = None
+        self._last_usage = Usage()
+        self._turn: _Turn | None = None
+
+    # ----- what the chat screen provides -------------------------------------------
+
+    def note(self, text: str, *, severity: str = "info") -> None:
+        raise NotImplementedError
+
+    def _set_status(self, state: str | None = None) -> None:
+        raise NotImplementedError
+
+    def _save(self, message: ChatMessage, session: Session | None = None) -> None:
+        raise NotImplementedError
+
+    # ----- the agent ---------------------------------------------------------------
+
+    def build_agent(self, chat: ChatService, active: ActiveProvider) -> None:
+        """The agent for a new connection: the workspace, the settings' rules (once;
+        this session's "always" answers stay), the turn limit.
+
+        Raises:
+            ToolError: the workspace folder cannot be used.
+        """
+        from qwen_tui.agent.loop import Agent
+        from qwen_tui.tools import Toolbox, Workspace
+
+        services = self.services
+        tools = services.loaded.settings.tools
+        if not self._rules_loaded:
+            self._rules_loaded = True
+            loaded = ApprovalPolicy.from_settings(self.policy.mode, tools.allowed, tools.denied)
+            self.policy.allowed[:0] = loaded.allowed
+            self.policy.denied[:0] = loaded.denied
+            if services.approval_mode is None:
+                self.policy.mode = _mode(tools.approval_mode) or self.policy.mode
+        workspace = Workspace.at(services.workspace or Path.cwd())
+        key = active.api_key or ""
+        self.agent = Agent(
+            chat,
+            Toolbox(workspace, secrets=lambda: [*services.known_secrets(), key]),
+            self.policy,
+            ask=self._ask,
+            max_turns=tools.max_turns,
+            tools_supported=self.agent.tools_supported if self.agent else True,
+        )
+
+    def set_mode(self, mode: ApprovalMode) -> None:
+        """Switch the approval mode; the next call is decided by it."""
+        self.policy.mode = mode
+        self._set_status()
+
+    def action_cycle_mode(self) -> None:
+        """Shift+Tab: the next mode while the prompt has the focus and no menu is open;
+        elsewhere Shift+Tab moves the focus back as usual."""
+        prompt = self.query_one(PromptInput)
+        if prompt.has_focus and not self.query_one(SlashMenu).display:
+            self.set_mode(next_mode(self.policy.mode))
+        else:
+            self.focus_previous()
+
+    def action_approval_mode(self, argument: str = "") -> None:
+        """``/approval-mode [mode]``: set it, or show the current one and the choices."""
+        chosen = argument.strip().lower()
+        if not chosen:
+            lines = [f"Approval mode: {self.policy.mode}. Choices (Shift+Tab cycles):"]
+            lines += [f"  {mode:<10}{MODE_NOTES[mode]}" for mode in APPROVAL_MODES]
+            self.note("\n".join(lines))
+            return
+        mode = _mode(chosen)
+        if mode is None:
+            self.note(
+                f"Unknown approval mode {chosen!r}; choose {', '.join(APPROVAL_MODES)}.",
+                severity="error",
+            )
+            return
+        self.set_mode(mode)
+        self.note(f"Approval mode: {mode} ({MODE_NOTES[mode]}).")
+
+    async def _ask(self, request: ApprovalRequest) -> ApprovalAnswer:
+        """Ask in the transcript, under the call's widget; the prompt keeps its text."""
+        from qwen_tui.agent.approval import command_prefix
+
+        rule = " ".join(command_prefix(request.command).prefix) if request.command else None
+        prompt = ApprovalPrompt(request, rule=rule)
+        call_widget = self._turn.calls.get(request.call.id) if self._turn else None
+        if call_widget is not None:
+            call_widget.show_state("asking")
+        transcript = self.query_one(Transcript)
+        await transcript.mount(prompt)
+        transcript.resume_following()
+        prompt.focus()
+        self._set_status("waiting for your answer (y / a / n, Esc stops)")
+        try:
+            return await prompt.answer
+        finally:
+            prompt.remove()
+            if call_widget is not None and call_widget.state == "asking":
+                call_widget.show_state("running")
+            self._set_status("answering… (Esc to stop)")
+
+    @on(ApprovalPrompt.Answered)
+    def _approval_answered(self, message: ApprovalPrompt.Answered) -> None:
+        self.query_one(PromptInput).focus()
+        if message.stop_turn:
+            self.action_stop()
+
+    def action_stop(self) -> None:
+        raise NotImplementedError
+
+    # ----- one answer --------------------------------------------------------------
+
+    async def _answer(self) -> None:
+        """Run the agent on the conversation up to the last prompt, showing and saving
+        what it says and does.
+
+        Whatever happens (finish, failure, Esc), what arrived stays on screen and is
+        written to the session, marked partial unless the server finished it.
+        """
+        assert self.chat is not None and self.agent is not None
+        agent = self.agent
+        session = self.session  # /clear or /resume may switch sessions meanwhile
+        widget = AssistantMessage(model=agent.chat.model)
+        await self.query_one(Transcript).mount(widget)
+        turn = self._turn = _Turn(session, widget, agent.chat.model)
+        timer = self.set_interval(FRAME_SECONDS, lambda: turn.widget.flush())
+        started = time.monotonic()
+        # Up to the last prompt: a retry must not send the answer it replaces.
+        asked = last_user_index(session.messages)
+        history = list(session.messages[: (asked or 0) + 1])
+        self._set_status("answering… (Esc to stop)")
+        try:
+            for attempt in range(AUTO_RETRY_ATTEMPTS + 1):
+                turn.failure = None
+                async for event in agent.run(history):
+                    await self._show_event(turn, event)
+                failure = turn.failure
+                if not self._should_wait_and_retry(failure, turn.widget, attempt):
+                    break
+                assert failure is not None and failure.retry_after is not None
+                if history and history[-1].role == "assistant" and history[-1].error:
+                    history.pop()  # the failed request's empty answer is not sent again
+                await self._count_down(turn.widget, failure.retry_after)
+        except asyncio.CancelledError:
+            self._stopped(turn)
+            raise
+        finally:
+            timer.stop()
+            self._turn = None
+            self.refresh_bindings()
+        turn.widget.flush(final=True)
+        if turn.failure is not None:
+            self._last_failure = turn.failure
+            turn.widget.show_notice(failure_text(turn.failure))
+        if turn.usage is not None:
+            self._last_usage = turn.usage
+        self._set_status(self._elapsed_text(time.monotonic() - started))
+
+    async def _show_event(self, turn: _Turn, event: object) -> None:
+        if isinstance(event, TextDelta):
+            (await self._live(turn)).append_text(event.text)
+        elif isinstance(event, ReasoningDelta):
+            (await self._live(turn)).append_reasoning(event.text)
+        elif isinstance(event, UsageReport):
+            turn.usage = Usage(event.prompt_tokens, event.completion_tokens)
+        elif isinstance(event, ChatFailure):
+            turn.failure = event
+        elif isinstance(event, ToolCallsRequested):
+            await self._show_calls(turn, event.calls)
+        elif isinstance(event, ToolFinished):
+            self._call_finished(turn, event)
+        elif isinstance(event, MessageAdded):
+            self._added(turn, event.message)
+        elif isinstance(event, ToolsUnavailable):
+            if not self._tools_note_shown:
+                self._tools_note_shown = True
+                self.note(event.message, severity="warning")
+        elif isinstance(event, AgentStopped) and event.reason == "turn_limit":
+            self.note(
+                f"Stopped after {event.turns} model requests (tools.maxTurns). "
+                "Send a prompt to go on.",
+                severity="warning",
+            )
+
+    async def _live(self, turn: _Turn) -> AssistantMessage:
+        """The widget new text goes into: a new one after the last was saved."""
+        if turn.saved:
+            turn.widget.flush(final=True)
+            turn.widget = AssistantMessage(model=turn.model)
+            turn.saved = False
+            await self.query_one(Transcript).mount(turn.widget)
+        return turn.widget
+
+    async def _show_calls(self, turn: _Turn, calls: tuple[ToolCall, ...]) -> None:
+        """A widget per call, in the order they run; the first is running."""
+        turn.widget.flush(final=True)
+        widgets = []
+        for call in calls:
+            widget = ToolCallWidget(_title(call), "queued")
+            turn.calls[call.id] = widget
+            widgets.append(widget)
+        transcript = self.query_one(Transcript)
+        await transcript.mount_all(widgets)
+        if not (turn.widget.text or turn.widget.reasoning):
+            await turn.widget.remove()  # an answer with calls only: no empty box
+        if widgets:
+            widgets[0].show_state("running")
+        transcript.resume_following()
+
+    def _call_finished(self, turn: _Turn, event: ToolFinished) -> None:
+        widget = turn.calls.pop(event.call.id, None)
+        if widget is None:
+            return
+        state = finished_state(event.ok, event.decision == "refused")
+        widget.finish(state, event.output, event.diff)
+        following = next(iter(turn.calls.values()), None)
+        if following is not None:
+            following.show_state("running")
+
+    def _added(self, turn: _Turn, message: ChatMessage) -> None:
+        """Save what the loop added; a failed request's empty answer is only a notice."""
+        if message.role == "assistant":
+            if not (message.content or message.reasoning or message.tool_calls):
+                return
+            turn.saved = True
+            if turn.failure is not None:
+                message = dataclasses.replace(message, error=failure_text(turn.failure))
+        self._save(message, turn.session)
+
+    def _stopped(self, turn: _Turn) -> None:
+        """Esc: keep what arrived, mark the calls that did not end, save the partial text."""
+        for call_widget in turn.calls.values():
+            call_widget.finish("stopped", "Stopped before it ended.")
+        turn.calls.clear()
+        stopped = "Stopped. What arrived is kept; Ctrl+R asks again."
+        widget = turn.widget
+        widget.flush(final=True)
+        if turn.saved or not widget.is_mounted:
+            self.note(stopped, severity="warning")
+        else:
+            widget.show_notice(stopped, severity="warning")
+            if widget.text or widget.reasoning:
+                self._save(
+                    ChatMessage(
+                        "assistant",
+                        widget.text,
+                        reasoning=widget.reasoning,
+                        partial=True,
+                        model=turn.model,
+                        usage=turn.usage,
+                        error="stopped",
+                    ),
+                    turn.session,
+                )
+        if turn.usage is not None:
+            self._last_usage = turn.usage
+        self._set_status("stopped")
+
+    def _elapsed_text(self, seconds: float) -> str:
+        """How long the answer took, for the status line (one place, for tests)."""
+        return f"{seconds:.1f} s"
+
+    def _should_wait_and_retry(
+        self, failure: ChatFailure | None, widget: AssistantMessage, attempt: int
+    ) -> bool:
+        """Wait and retry on our own only when the server said how long, briefly, and
+        nothing of the answer arrived yet (so nothing on screen is thrown away)."""
+        wait = INTERACTIVE_WAITS.wait_before_retry(
+            failure, attempt=attempt, answered=bool(widget.text)
+        )
+        return wait is not None
+
+    async def _count_down(self, widget: AssistantMessage, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            widget.show_notice(
+                f"Rate limited by the server; retrying in {left:.0f} s (Esc to cancel).",
+                severity="warning",
+            )
+            await asyncio.sleep(min(1.0, left))
+        widget.show_notice("", severity="warning")
+
+
+def _mode(text: str | None) -> ApprovalMode | None:
+    return next((mode for mode in APPROVAL_MODES if mode == text), None)
+
+
+def _title(call: ToolCall) -> str:
+    try:
+        return call_title(call.name, parse_arguments(call.name, call.arguments))
+    except ToolError:
+        return call.name

@@ -1,0 +1,117 @@
+"""The approval question, asked in the transcript where the conversation stays visible.
+
+It shows exactly what a call will do (an edit's diff, a command with its folder and
+the model's reason) and resolves a future the agent's ``ask`` awaits: ``y`` once,
+``a`` always for this session, ``n`` no with an optional reason for the model, Esc no
+and stop the turn. Everything shown came from the model or the files: literal text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from qwen_tui.agent.events import ApprovalAnswer, ApprovalRequest
+from qwen_tui.text import neutralise
+from qwen_tui.tools.catalogue import call_title, parse_arguments
+from qwen_tui.tools.errors import ToolError
+from qwen_tui.ui.widgets.tool_call import call_label, diff_text
+
+KEYS_TEXT = "y yes · a yes, always this session · n no (say why) · Esc no, stop"
+KEYS_TEXT_SHELL = "y yes · a yes, always for “{prefix}” · n no (say why) · Esc no, stop"
+
+
+def request_title(request: ApprovalRequest) -> str:
+    """The call's one-line summary, as its tool widget will show it."""
+    try:
+        arguments = parse_arguments(request.call.name, request.call.arguments)
+    except ToolError:
+        arguments = {}
+    return call_title(request.call.name, arguments)
+
+
+def request_body(request: ApprovalRequest) -> Text:
+    """What the call will do: the diff of what will be written, or the command."""
+    if request.change is not None:
+        return diff_text(request.change.diff())
+    body = Text()
+    body.append("$ ", style="bold")
+    body.append(neutralise(request.command or ""), style="bold")
+    body.append(f"\nin {neutralise(request.folder or '.')}", style="dim")
+    if request.description:
+        body.append(f"\n{neutralise(request.description)}", style="italic")
+    return body
+
+
+class ApprovalPrompt(Vertical, can_focus=True):
+    """Asks whether one call may run; the answer resolves :attr:`answer`."""
+
+    BINDINGS = [
+        Binding("y", "answer('once')", "Yes"),
+        Binding("a", "answer('always')", "Always"),
+        Binding("n", "refuse", "No"),
+        Binding("escape", "stop", "No, stop"),
+    ]
+
+    class Answered(Message):
+        """The user answered (the screen gives the prompt its focus back)."""
+
+        def __init__(self, prompt: ApprovalPrompt, stop_turn: bool) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.stop_turn = stop_turn
+
+    def __init__(self, request: ApprovalRequest, *, rule: str | None = None) -> None:
+        super().__init__(classes="approval-prompt")
+        self.request = request
+        self.answer: asyncio.Future[ApprovalAnswer] = asyncio.get_running_loop().create_future()
+        self.border_title = "Allow this edit?" if request.change else "Allow this command?"
+        keys = KEYS_TEXT_SHELL.format(prefix=neutralise(rule)) if rule else KEYS_TEXT
+        self._keys = Static(Text(keys, style="bold"), classes="approval-keys")
+        self._reason = Input(placeholder="Why not? (Enter sends; empty: no reason)")
+
+    def compose(self) -> ComposeResult:
+        yield Static(call_label(request_title(self.request)), classes="tool-head")
+        yield Static(request_body(self.request), classes="approval-body")
+        yield self._keys
+        yield self._reason
+
+    def on_mount(self) -> None:
+        self._reason.display = False
+
+    def action_answer(self, choice: str) -> None:
+        self._resolve(ApprovalAnswer("always" if choice == "always" else "once"))
+
+    def action_refuse(self) -> None:
+        """No: ask for a reason the model is told (Enter sends it, empty is none)."""
+        if self.answer.done():
+            return
+        self._keys.update(Text("No: why not? Enter sends (empty: no reason).", style="bold"))
+        self._reason.display = True
+        self._reason.focus()
+
+    def action_stop(self) -> None:
+        self._resolve(ApprovalAnswer("no"), stop=True)
+
+    @on(Input.Submitted)
+    def _reason_given(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._resolve(ApprovalAnswer("no", event.value.strip()))
+
+    def _resolve(self, answer: ApprovalAnswer, *, stop: bool = False) -> None:
+        if self.answer.done():
+            return
+        self.answer.set_result(answer)
+        words = {"once": "allowed once", "always": "allowed for this session", "no": "refused"}
+        said = words[answer.choice] + (f": {answer.reason}" if answer.reason else "")
+        self._keys.update(Text(neutralise(said), style="italic"))
+        self._reason.display = False
+        self.can_focus = False
+        self.post_message(self.Answered(self, stop))
