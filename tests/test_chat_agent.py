@@ -1,0 +1,280 @@
+"""The coding agent in the chat screen: a scripted model, a real project on disk."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from qwen_tui.config import load_settings
+from qwen_tui.ui.app import QwenTuiApp
+from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
+from qwen_tui.ui.services import AppServices
+from qwen_tui.ui.widgets.approval import ApprovalPrompt
+from qwen_tui.ui.widgets.prompt_input import PromptInput
+from qwen_tui.ui.widgets.tool_call import ToolCallWidget
+from tests.credentials_fixtures import MemoryKeyring
+from tests.process_state import forget_run_decisions
+from tests.servers.openai_server import Call, OpenAIServer, Turn, openai_server
+from tests.test_tools_shell import alive
+from tests.ui_helpers import closed_local_ports, wait_until
+
+KEY = "sk-chat-agent-key-2718"
+SIZE = (100, 36)
+BUGGY = "def add(a, b):\n    return a - b\n"
+FIXED = "def add(a, b):\n    return a + b\n"
+EDIT = {"file_path": "calc.py", "old_string": "a - b", "new_string": "a + b"}
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
+    with openai_server(api_key=KEY) as running:
+        monkeypatch.setenv("OPENAI_BASE_URL", running.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", KEY)
+        monkeypatch.setenv("OPENAI_MODEL", "test-model")
+        yield running
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "calc.py").write_text(BUGGY)
+    return root
+
+
+def agent_app(project: Path, *, mode: str | None = None, resume: str | None = None) -> QwenTuiApp:
+    forget_run_decisions()
+    services = AppServices(
+        load_settings({}),
+        flags={},
+        local_ports=closed_local_ports(),
+        keyring_backend=MemoryKeyring(),
+        resume=resume,
+        approval_mode=mode,
+        workspace=project,
+    )
+    return QwenTuiApp(services)
+
+
+def edit_script(final: str = "Fixed.") -> list[Turn]:
+    return [
+        Turn(["Reading it."], [Call("read_file", {"file_path": "calc.py"})]),
+        Turn([], [Call("edit", EDIT, id="call_edit")]),
+        Turn([final]),
+    ]
+
+
+async def connected(pilot: Pilot[Any]) -> ChatScreen:
+    screen = pilot.app.screen
+    assert isinstance(screen, ChatScreen)
+    await wait_until(pilot, lambda: screen.agent is not None)
+    screen.query_one(PromptInput).cursor_blink = False
+    return screen
+
+
+async def send(pilot: Pilot[Any], screen: ChatScreen, text: str) -> None:
+    screen.query_one(PromptInput).load_text(text)
+    await pilot.press("enter")
+
+
+def approval(screen: ChatScreen) -> ApprovalPrompt | None:
+    prompts = [p for p in screen.query(ApprovalPrompt) if not p.answer.done()]
+    return prompts[0] if prompts else None
+
+
+def tools(screen: ChatScreen) -> list[ToolCallWidget]:
+    return list(screen.query(ToolCallWidget))
+
+
+def status(screen: ChatScreen) -> str:
+    return str(screen.query_one("#status-line", Static).render())
+
+
+def done(screen: ChatScreen) -> bool:
+    return not screen._answering
+
+
+async def test_an_edit_is_written_exactly_after_yes(server: OpenAIServer, project: Path) -> None:
+    server.options.script = edit_script()
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "fix add")
+        await wait_until(pilot, lambda: approval(screen) is not None)
+        prompt = approval(screen)
+        assert prompt is not None and prompt.has_focus
+        body = str(prompt.query(".approval-body").first(Static).render())
+        assert "-    return a - b" in body and "+    return a + b" in body
+        assert (project / "calc.py").read_text() == BUGGY  # nothing written before the yes
+        await pilot.press("y")
+        await wait_until(pilot, lambda: done(screen))
+        assert (project / "calc.py").read_text() == FIXED
+        assert screen.query_one(PromptInput).has_focus
+        assert [w.state for w in tools(screen)] == ["done", "done"]
+        assert tools(screen)[0].title_text == "read_file calc.py"
+        assert not screen.query(ApprovalPrompt)
+        assert server.tool_results()["call_edit"] == "Changed calc.py (+1 -1 lines)."
+        records = [json.loads(line) for line in screen.session.path.read_text().splitlines()]
+        roles = [r["role"] for r in records if "role" in r]
+        assert roles == ["user", "assistant", "tool", "assistant", "tool", "assistant"]
+
+
+async def test_no_with_a_reason_tells_the_model_and_changes_nothing(
+    server: OpenAIServer, project: Path
+) -> None:
+    server.options.script = edit_script("Understood.")
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "fix add")
+        await wait_until(pilot, lambda: approval(screen) is not None)
+        await pilot.press("n")
+        prompt = approval(screen)
+        assert prompt is not None
+        reason = prompt.query_one(Input)
+        await wait_until(pilot, lambda: reason.has_focus)
+        await pilot.press(*"keep it")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: done(screen))
+        assert (project / "calc.py").read_text() == BUGGY
+        sent = server.tool_results()["call_edit"]
+        assert "The user refused this call." in sent and "keep it" in sent
+        assert tools(screen)[-1].state == "refused"
+        assert screen.query_one(PromptInput).has_focus
+
+
+async def test_plan_mode_changes_nothing_and_asks_nothing(
+    server: OpenAIServer, project: Path
+) -> None:
+    server.options.script = edit_script("I would change it.")
+    async with agent_app(project, mode="plan").run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        assert "mode plan" in status(screen)
+        await send(pilot, screen, "fix add")
+        await wait_until(pilot, lambda: done(screen) and len(tools(screen)) == 2)
+        assert not screen.query(ApprovalPrompt)
+        assert (project / "calc.py").read_text() == BUGGY
+        assert "plan mode" in server.tool_results()["call_edit"]
+        assert [w.state for w in tools(screen)] == ["done", "refused"]
+
+
+async def test_shift_tab_cycles_the_mode_and_approval_mode_sets_it(
+    server: OpenAIServer, project: Path
+) -> None:
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        assert "mode default" in status(screen)
+        await pilot.press("shift+tab")
+        assert screen.policy.mode == "auto-edit" and "mode auto-edit" in status(screen)
+        await pilot.press("shift+tab")
+        assert screen.policy.mode == "yolo"
+        assert "⚠ yolo" in status(screen)
+        assert screen.query_one("#status-line").has_class("yolo")
+        await pilot.press("shift+tab")
+        assert screen.policy.mode == "plan"
+        await send(pilot, screen, "/approval-mode auto-edit")
+        await wait_until(pilot, lambda: screen.policy.mode == "auto-edit")
+        assert "mode auto-edit" in status(screen)
+        await send(pilot, screen, "/approval-mode")
+        await wait_until(
+            pilot,
+            lambda: any("Choices" in str(n.render()) for n in screen.query(SystemNote)),
+        )
+        await send(pilot, screen, "/approval-mode sideways")
+        await wait_until(
+            pilot,
+            lambda: any("Unknown approval" in str(n.render()) for n in screen.query(SystemNote)),
+        )
+        assert screen.policy.mode == "auto-edit"
+
+
+async def test_shift_tab_away_from_the_prompt_still_moves_the_focus(
+    server: OpenAIServer, project: Path
+) -> None:
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await pilot.press("tab")
+        assert not screen.query_one(PromptInput).has_focus
+        focused = screen.focused
+        await pilot.press("shift+tab")
+        assert screen.focused is not focused
+        assert screen.policy.mode == "default"
+
+
+async def test_auto_edit_mode_from_the_command_line_edits_without_asking(
+    server: OpenAIServer, project: Path
+) -> None:
+    server.options.script = edit_script()
+    async with agent_app(project, mode="auto-edit").run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "fix add")
+        await wait_until(pilot, lambda: done(screen) and len(tools(screen)) == 2)
+        assert (project / "calc.py").read_text() == FIXED
+        assert not screen.query(ApprovalPrompt)
+        diff = str(tools(screen)[1].query(".tool-body").first(Static).render())
+        assert "+    return a + b" in diff
+
+
+async def test_resume_shows_the_tool_calls(server: OpenAIServer, project: Path) -> None:
+    server.options.script = edit_script()
+    async with agent_app(project, mode="yolo").run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "fix add")
+        await wait_until(pilot, lambda: done(screen) and len(tools(screen)) == 2)
+    async with agent_app(project, resume="latest").run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await wait_until(pilot, lambda: len(tools(screen)) == 2)
+        titles = [w.title_text for w in tools(screen)]
+        assert titles == ["read_file calc.py", "edit calc.py"]
+        assert [w.state for w in tools(screen)] == ["done", "done"]
+
+
+async def test_esc_during_a_long_command_kills_it(server: OpenAIServer, project: Path) -> None:
+    pid_file = project / "sleep.pid"
+    command = f"sleep 300 & echo $! > {pid_file}; wait"
+    server.options.script = [
+        Turn([], [Call("run_shell_command", {"command": command, "description": "wait"})])
+    ]
+    async with agent_app(project, mode="yolo").run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "wait a while")
+        await wait_until(pilot, lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+        child = int(pid_file.read_text())
+        assert [w.state for w in tools(screen)] == ["running"]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: done(screen))
+        await wait_until(pilot, lambda: not alive(child))
+        assert [w.state for w in tools(screen)] == ["stopped"]
+
+
+async def test_esc_on_the_approval_refuses_and_stops(server: OpenAIServer, project: Path) -> None:
+    server.options.script = [
+        Turn([], [Call("run_shell_command", {"command": "touch made", "description": "make"})])
+    ]
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "make a file")
+        await wait_until(pilot, lambda: approval(screen) is not None)
+        body = str(screen.query(".approval-body").first(Static).render())
+        assert "$ touch made" in body and "in ." in body and "make" in body
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: done(screen))
+        assert not (project / "made").exists()
+        assert screen.query_one(PromptInput).has_focus
+
+
+async def test_a_model_without_tools_is_said_once(server: OpenAIServer, project: Path) -> None:
+    server.options.reject_tools = True
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        for count in (1, 2):
+            await send(pilot, screen, f"hello {count}")
+            await wait_until(
+                pilot, lambda n=count: done(screen) and len(screen.session.messages) == 2 * n
+            )
+        notes = [str(note.render()) for note in screen.query(SystemNote)]
+        assert len([note for note in notes if "does not accept tools" in note]) == 1
