@@ -230,15 +230,18 @@ class ChatScreen(ChatAgent):
 
         ``state`` (``None``: keep the last one) is what the screen is doing. The line
         is fitted to the width: the last answer's counts go first, then the session
-        total, so the model and the state stay readable on a narrow terminal.
+        total, then the provider's name, so the model, the approval mode and the state
+        stay readable on a narrow terminal.
         """
         if state is not None:
             self._status_state = state
         parts: list[str] = []
         optional: list[str] = []
+        model = ""
         if self.chat is not None:
             active = self.chat.active
-            parts.append(f"{active.provider.name} · {active.model or 'default model'}")
+            model = active.model or "default model"
+            parts.append(f"{active.provider.name} · {model}")
             last = self._last_usage
             total = sum((m.usage for m in self.session.messages if m.usage is not None), Usage())
             optional.append(f"last {last.prompt_tokens}→{last.completion_tokens} tok")
@@ -253,6 +256,8 @@ class ChatScreen(ChatAgent):
                 break
             optional.pop(0)
         line = "  │  ".join([*parts[:2], *optional, *parts[2:]])
+        if model and len(line) >= width:
+            line = "  │  ".join([model, *parts[1:]])
         status = self.query_one("#status-line", Static)
         status.update(plain(line))
         status.set_class(self.policy.mode == "yolo", "yolo")
