@@ -1,6 +1,7 @@
 """The approval question, asked in the transcript where the conversation stays visible.
 
-It shows exactly what a call will do (an edit's diff, a command with its folder and
+It stands under the call's :class:`~qwen_tui.ui.widgets.tool_call.ToolCallWidget` and
+shows exactly what the call will do (an edit's diff, a command with its folder and
 the model's reason) and resolves a future the agent's ``ask`` awaits: ``y`` once,
 ``a`` always for this session, ``n`` no with an optional reason for the model, Esc no
 and stop the turn. Everything shown came from the model or the files: literal text.
@@ -20,21 +21,10 @@ from textual.widgets import Input, Static
 
 from qwen_tui.agent.events import ApprovalAnswer, ApprovalRequest
 from qwen_tui.text import neutralise
-from qwen_tui.tools.catalogue import call_title, parse_arguments
-from qwen_tui.tools.errors import ToolError
-from qwen_tui.ui.widgets.tool_call import call_label, diff_text
+from qwen_tui.ui.widgets.tool_call import diff_text
 
 KEYS_TEXT = "y yes · a yes, always this session · n no (say why) · Esc no, stop"
 KEYS_TEXT_SHELL = "y yes · a yes, always for “{prefix}” · n no (say why) · Esc no, stop"
-
-
-def request_title(request: ApprovalRequest) -> str:
-    """The call's one-line summary, as its tool widget will show it."""
-    try:
-        arguments = parse_arguments(request.call.name, request.call.arguments)
-    except ToolError:
-        arguments = {}
-    return call_title(request.call.name, arguments)
 
 
 def request_body(request: ApprovalRequest) -> Text:
@@ -78,7 +68,6 @@ class ApprovalPrompt(Vertical, can_focus=True):
         self._reason = Input(placeholder="Why not? (Enter sends; empty: no reason)")
 
     def compose(self) -> ComposeResult:
-        yield Static(call_label(request_title(self.request)), classes="tool-head")
         yield Static(request_body(self.request), classes="approval-body")
         yield self._keys
         yield self._reason

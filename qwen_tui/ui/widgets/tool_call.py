@@ -140,8 +140,3 @@ def saved_call_widget(name: str, arguments: str, output: str) -> ToolCallWidget:
     widget = ToolCallWidget(title, finished_state(not failed, refused))
     widget.finish(widget.state, output)
     return widget
-
-
-def call_label(title: str) -> Text:
-    """The title line of an approval question (same look as a call's)."""
-    return Text("● ", style="bold") + Text(neutralise(title))
