@@ -16,6 +16,7 @@ from qwen_tui.ui.app import QwenTuiApp
 from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
 from qwen_tui.ui.services import AppServices
 from qwen_tui.ui.widgets.approval import ApprovalPrompt
+from qwen_tui.ui.widgets.messages import AssistantMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.tool_call import ToolCallWidget
 from tests.credentials_fixtures import MemoryKeyring
@@ -278,3 +279,43 @@ async def test_a_model_without_tools_is_said_once(server: OpenAIServer, project:
             )
         notes = [str(note.render()) for note in screen.query(SystemNote)]
         assert len([note for note in notes if "does not accept tools" in note]) == 1
+
+
+async def test_yes_always_covers_the_rest_of_the_session(
+    server: OpenAIServer, project: Path
+) -> None:
+    second = {"file_path": "calc.py", "old_string": "add(a, b)", "new_string": "plus(a, b)"}
+    server.options.script = [
+        Turn([], [Call("edit", EDIT, id="call_1")]),
+        Turn([], [Call("edit", second, id="call_2")]),
+        Turn(["Both done."]),
+    ]
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "fix and rename")
+        await wait_until(pilot, lambda: approval(screen) is not None)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: len(tools(screen)) == 2 and done(screen))
+        assert (project / "calc.py").read_text() == "def plus(a, b):\n    return a + b\n"
+        assert [w.state for w in tools(screen)] == ["done", "done"]
+        assert len(server.tool_results()) == 2
+
+
+async def test_a_broken_answer_after_a_call_keeps_the_call_and_says_so(
+    server: OpenAIServer, project: Path
+) -> None:
+    server.options.script = [
+        Turn(["Looking."], [Call("read_file", {"file_path": "calc.py"})]),
+        Turn(["It subtracts", " instead of", " adding"]),
+    ]
+    server.options.drop_after = 2  # the second answer breaks off mid-way
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "look")
+        await wait_until(pilot, lambda: done(screen) and screen._last_failure is not None)
+        answers = list(screen.query(AssistantMessage))
+        assert [a.text for a in answers] == ["Looking.", "It subtracts instead of"]
+        assert str(answers[-1]._notice.render())
+        assert tools(screen)[0].state == "done"
+        saved = [m for m in screen.session.messages if m.role == "assistant"]
+        assert saved[-1].partial and saved[-1].content == "It subtracts instead of"

@@ -45,7 +45,6 @@ from qwen_tui.ui.screens.chat_commands import ChatCommands
 from qwen_tui.ui.widgets.approval import ApprovalPrompt
 from qwen_tui.ui.widgets.messages import AssistantMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
-from qwen_tui.ui.widgets.slash_menu import SlashMenu
 from qwen_tui.ui.widgets.tool_call import ToolCallWidget, finished_state
 from qwen_tui.ui.widgets.transcript import Transcript
 
@@ -151,7 +150,7 @@ class ChatAgent(ChatCommands):
         """Shift+Tab: the next mode while the prompt has the focus and no menu is open;
         elsewhere Shift+Tab moves the focus back as usual."""
         prompt = self.query_one(PromptInput)
-        if prompt.has_focus and not self.query_one(SlashMenu).display:
+        if prompt.has_focus and not prompt.menu_open:
             self.set_mode(next_mode(self.policy.mode))
         else:
             self.focus_previous()
@@ -262,6 +261,7 @@ class ChatAgent(ChatCommands):
             turn.usage = Usage(event.prompt_tokens, event.completion_tokens)
         elif isinstance(event, ChatFailure):
             turn.failure = event
+            await self._live(turn)  # its notice goes under this request's answer
         elif isinstance(event, ToolCallsRequested):
             await self._show_calls(turn, event.calls)
         elif isinstance(event, ToolFinished):
