@@ -170,15 +170,15 @@ async def test_shift_tab_cycles_the_mode_and_approval_mode_sets_it(
         screen = await connected(pilot)
         assert "mode default" in status(screen)
         await pilot.press("shift+tab")
-        assert screen.policy.mode == "auto-edit" and "mode auto-edit" in status(screen)
+        assert screen.mode == "auto-edit" and "mode auto-edit" in status(screen)
         await pilot.press("shift+tab")
-        assert screen.policy.mode == "yolo"
+        assert screen.mode == "yolo"
         assert "⚠ yolo" in status(screen)
         assert screen.query_one("#status-line").has_class("yolo")
         await pilot.press("shift+tab")
-        assert screen.policy.mode == "plan"
+        assert screen.mode == "plan"
         await send(pilot, screen, "/approval-mode auto-edit")
-        await wait_until(pilot, lambda: screen.policy.mode == "auto-edit")
+        await wait_until(pilot, lambda: screen.mode == "auto-edit")
         assert "mode auto-edit" in status(screen)
         await send(pilot, screen, "/approval-mode")
         await wait_until(
@@ -190,7 +190,7 @@ async def test_shift_tab_cycles_the_mode_and_approval_mode_sets_it(
             pilot,
             lambda: any("Unknown approval" in str(n.render()) for n in screen.query(SystemNote)),
         )
-        assert screen.policy.mode == "auto-edit"
+        assert screen.mode == "auto-edit"
 
 
 async def test_shift_tab_away_from_the_prompt_still_moves_the_focus(
@@ -203,7 +203,7 @@ async def test_shift_tab_away_from_the_prompt_still_moves_the_focus(
         focused = screen.focused
         await pilot.press("shift+tab")
         assert screen.focused is not focused
-        assert screen.policy.mode == "default"
+        assert screen.mode == "default"
 
 
 async def test_auto_edit_mode_from_the_command_line_edits_without_asking(
@@ -319,3 +319,11 @@ async def test_a_broken_answer_after_a_call_keeps_the_call_and_says_so(
         assert tools(screen)[0].state == "done"
         saved = [m for m in screen.session.messages if m.role == "assistant"]
         assert saved[-1].partial and saved[-1].content == "It subtracts instead of"
+
+
+def test_the_screen_cycles_the_agent_s_modes_in_order() -> None:
+    from qwen_tui.agent.approval import APPROVAL_MODES, next_mode
+    from qwen_tui.ui.screens.chat_agent import MODES
+
+    assert MODES == APPROVAL_MODES
+    assert [next_mode(mode) for mode in MODES] == [*MODES[1:], MODES[0]]

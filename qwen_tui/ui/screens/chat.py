@@ -246,7 +246,7 @@ class ChatScreen(ChatAgent):
             total = sum((m.usage for m in self.session.messages if m.usage is not None), Usage())
             optional.append(f"last {last.prompt_tokens}→{last.completion_tokens} tok")
             optional.append(f"session {total.prompt_tokens}→{total.completion_tokens} tok")
-        parts.insert(1 if parts else 0, mode_label(self.policy.mode))
+        parts.insert(1 if parts else 0, mode_label(self.mode))
         if self._status_state:
             parts.append(self._status_state)
         width = self.size.width or 80
@@ -260,7 +260,7 @@ class ChatScreen(ChatAgent):
             line = "  │  ".join([model, *parts[1:]])
         status = self.query_one("#status-line", Static)
         status.update(plain(line))
-        status.set_class(self.policy.mode == "yolo", "yolo")
+        status.set_class(self.mode == "yolo", "yolo")
 
     def on_resize(self) -> None:
         self._set_status()

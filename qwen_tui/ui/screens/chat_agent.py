@@ -5,6 +5,9 @@ call gets a :class:`ToolCallWidget`, a call that needs approval asks in the tran
 (:class:`ApprovalPrompt`), and every message the loop adds is saved with the session,
 so ``/resume`` shows the calls again. The approval mode is the screen's policy:
 Shift+Tab and ``/approval-mode`` change it between calls.
+
+The agent and the tools are imported when the first connection builds the agent, not
+with the screen: the chat's first frame does not wait for them.
 """
 
 from __future__ import annotations
@@ -16,17 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on
-
-from qwen_tui.agent.approval import APPROVAL_MODES, ApprovalMode, ApprovalPolicy, next_mode
-from qwen_tui.agent.events import (
-    AgentStopped,
-    ApprovalAnswer,
-    ApprovalRequest,
-    MessageAdded,
-    ToolFinished,
-    ToolsUnavailable,
-)
 from qwen_tui.chat.conversation import last_user_index
 from qwen_tui.chat.events import (
     ChatFailure,
@@ -38,25 +30,28 @@ from qwen_tui.chat.events import (
 )
 from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.chat.retry import INTERACTIVE_WAITS
-from qwen_tui.tools.catalogue import call_title, parse_arguments
-from qwen_tui.tools.errors import ToolError
 from qwen_tui.ui.failure_text import failure_text
 from qwen_tui.ui.screens.chat_commands import ChatCommands
-from qwen_tui.ui.widgets.approval import ApprovalPrompt
 from qwen_tui.ui.widgets.messages import AssistantMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.tool_call import ToolCallWidget, finished_state
 from qwen_tui.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
+    from qwen_tui.agent.approval import ApprovalMode, ApprovalPolicy
+    from qwen_tui.agent.events import ApprovalAnswer, ApprovalRequest, ToolFinished
     from qwen_tui.agent.loop import Agent
     from qwen_tui.chat.service import ChatService
     from qwen_tui.chat.sessions import Session
     from qwen_tui.providers.registry import ActiveProvider
     from qwen_tui.ui.services import AppServices
+    from qwen_tui.ui.widgets.approval import ApprovalPrompt
 
 FRAME_SECONDS = 1 / 15
 AUTO_RETRY_ATTEMPTS = INTERACTIVE_WAITS.attempts
+MODES: tuple[ApprovalMode, ...] = ("plan", "default", "auto-edit", "yolo")
+"""The approval modes in their Shift+Tab order (``agent.approval.APPROVAL_MODES``, which
+``tests/test_chat_agent.py`` holds this to)."""
 MODE_NOTES: dict[ApprovalMode, str] = {
     "plan": "read and search only; every change is refused",
     "default": "asks before each edit and command",
@@ -90,9 +85,11 @@ class ChatAgent(ChatCommands):
 
     def __init__(self, services: AppServices, session: Session) -> None:
         super().__init__(services, session)
-        self.policy = ApprovalPolicy(_mode(self.services.approval_mode) or "default")
+        self.mode: ApprovalMode = _mode(self.services.approval_mode) or "default"
+        """The approval mode (the policy's, once the agent is built)."""
+        self.policy: ApprovalPolicy | None = None
         self.agent: Agent | None = None
-        self._rules_loaded = False
+        self._mode_chosen = self.services.approval_mode is not None
         self._tools_note_shown = False
         self._last_failure: ChatFailure | None = None
         self._last_usage = Usage()
@@ -118,18 +115,17 @@ class ChatAgent(ChatCommands):
         Raises:
             ToolError: the workspace folder cannot be used.
         """
+        from qwen_tui.agent.approval import ApprovalPolicy
         from qwen_tui.agent.loop import Agent
         from qwen_tui.tools import Toolbox, Workspace
 
         services = self.services
         tools = services.loaded.settings.tools
-        if not self._rules_loaded:
-            self._rules_loaded = True
-            loaded = ApprovalPolicy.from_settings(self.policy.mode, tools.allowed, tools.denied)
-            self.policy.allowed[:0] = loaded.allowed
-            self.policy.denied[:0] = loaded.denied
-            if services.approval_mode is None:
-                self.policy.mode = _mode(tools.approval_mode) or self.policy.mode
+        if self.policy is None:
+            if not self._mode_chosen:
+                self.mode = _mode(tools.approval_mode) or self.mode
+            self.policy = ApprovalPolicy.from_settings(self.mode, tools.allowed, tools.denied)
+            self._set_status()
         workspace = Workspace.at(services.workspace or Path.cwd())
         key = active.api_key or ""
         self.agent = Agent(
@@ -143,7 +139,10 @@ class ChatAgent(ChatCommands):
 
     def set_mode(self, mode: ApprovalMode) -> None:
         """Switch the approval mode; the next call is decided by it."""
-        self.policy.mode = mode
+        self.mode = mode
+        self._mode_chosen = True
+        if self.policy is not None:
+            self.policy.mode = mode
         self._set_status()
 
     def action_cycle_mode(self) -> None:
@@ -151,7 +150,7 @@ class ChatAgent(ChatCommands):
         elsewhere Shift+Tab moves the focus back as usual."""
         prompt = self.query_one(PromptInput)
         if prompt.has_focus and not prompt.menu_open:
-            self.set_mode(next_mode(self.policy.mode))
+            self.set_mode(MODES[(MODES.index(self.mode) + 1) % len(MODES)])
         else:
             self.focus_previous()
 
@@ -159,14 +158,14 @@ class ChatAgent(ChatCommands):
         """``/approval-mode [mode]``: set it, or show the current one and the choices."""
         chosen = argument.strip().lower()
         if not chosen:
-            lines = [f"Approval mode: {self.policy.mode}. Choices (Shift+Tab cycles):"]
-            lines += [f"  {mode:<10}{MODE_NOTES[mode]}" for mode in APPROVAL_MODES]
+            lines = [f"Approval mode: {self.mode}. Choices (Shift+Tab cycles):"]
+            lines += [f"  {mode:<10}{MODE_NOTES[mode]}" for mode in MODES]
             self.note("\n".join(lines))
             return
         mode = _mode(chosen)
         if mode is None:
             self.note(
-                f"Unknown approval mode {chosen!r}; choose {', '.join(APPROVAL_MODES)}.",
+                f"Unknown approval mode {chosen!r}; choose {', '.join(MODES)}.",
                 severity="error",
             )
             return
@@ -176,6 +175,7 @@ class ChatAgent(ChatCommands):
     async def _ask(self, request: ApprovalRequest) -> ApprovalAnswer:
         """Ask in the transcript, under the call's widget; the prompt keeps its text."""
         from qwen_tui.agent.approval import command_prefix
+        from qwen_tui.ui.widgets.approval import ApprovalPrompt
 
         rule = " ".join(command_prefix(request.command).prefix) if request.command else None
         prompt = ApprovalPrompt(request, rule=rule)
@@ -195,8 +195,8 @@ class ChatAgent(ChatCommands):
                 call_widget.show_state("running")
             self._set_status("answering… (Esc to stop)")
 
-    @on(ApprovalPrompt.Answered)
-    def _approval_answered(self, message: ApprovalPrompt.Answered) -> None:
+    def on_approval_prompt_answered(self, message: ApprovalPrompt.Answered) -> None:
+        """An approval question was answered: the prompt gets the focus back."""
         self.query_one(PromptInput).focus()
         if message.stop_turn:
             self.action_stop()
@@ -253,6 +253,13 @@ class ChatAgent(ChatCommands):
         self._set_status(self._elapsed_text(time.monotonic() - started))
 
     async def _show_event(self, turn: _Turn, event: object) -> None:
+        from qwen_tui.agent.events import (
+            AgentStopped,
+            MessageAdded,
+            ToolFinished,
+            ToolsUnavailable,
+        )
+
         if isinstance(event, TextDelta):
             (await self._live(turn)).append_text(event.text)
         elif isinstance(event, ReasoningDelta):
@@ -379,10 +386,13 @@ class ChatAgent(ChatCommands):
 
 
 def _mode(text: str | None) -> ApprovalMode | None:
-    return next((mode for mode in APPROVAL_MODES if mode == text), None)
+    return next((mode for mode in MODES if mode == text), None)
 
 
 def _title(call: ToolCall) -> str:
+    from qwen_tui.tools.catalogue import call_title, parse_arguments
+    from qwen_tui.tools.errors import ToolError
+
     try:
         return call_title(call.name, parse_arguments(call.name, call.arguments))
     except ToolError:

@@ -16,7 +16,6 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from qwen_tui.text import neutralise
-from qwen_tui.tools.catalogue import call_title
 
 ToolState = Literal["queued", "running", "asking", "done", "failed", "refused", "stopped"]
 SHOWN_LINES = 12
@@ -130,6 +129,8 @@ def saved_call_widget(name: str, arguments: str, output: str) -> ToolCallWidget:
     The session keeps no state beside the result text, so the state is read from how
     the loop words a refusal or an error.
     """
+    from qwen_tui.tools.catalogue import call_title  # the tools load with the first call
+
     try:
         parsed = json.loads(arguments)
     except ValueError:
