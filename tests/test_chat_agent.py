@@ -22,6 +22,7 @@ from qwen_tui.ui.widgets.tool_call import ToolCallWidget
 from tests.credentials_fixtures import MemoryKeyring
 from tests.process_state import forget_run_decisions
 from tests.servers.openai_server import Call, OpenAIServer, Turn, openai_server
+from tests.test_chat_status import write_settings
 from tests.test_tools_shell import alive
 from tests.ui_helpers import closed_local_ports, wait_until
 
@@ -327,3 +328,15 @@ def test_the_screen_cycles_the_agent_s_modes_in_order() -> None:
 
     assert MODES == APPROVAL_MODES
     assert [next_mode(mode) for mode in MODES] == [*MODES[1:], MODES[0]]
+
+
+async def test_the_setting_gives_the_starting_mode_and_the_flag_wins(
+    server: OpenAIServer, project: Path, isolated_home: Path
+) -> None:
+    write_settings(isolated_home, '{"tools": {"approvalMode": "auto-edit"}}')
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        assert screen.mode == "auto-edit" and "mode auto-edit" in status(screen)
+    async with agent_app(project, mode="plan").run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        assert screen.mode == "plan" and "mode plan" in status(screen)
