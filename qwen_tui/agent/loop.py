@@ -73,7 +73,7 @@ class Agent:
         policy: the approval mode and rules (changed by the user between turns).
         ask: how to ask the user; ``None`` when no one can answer (refused, exit 4).
         before_change: awaited before each changing call with its title (the undo
-            checkpoint).
+            checkpoint); a :class:`ToolError` from it stops the call, unrun.
         max_turns: model requests per user prompt before the loop stops.
         system_prompt: sent first (project instructions).
     """
@@ -220,7 +220,10 @@ class Agent:
                 self.policy.allow_for_session(rule)
             decision = "approved"
         if self.before_change is not None:
-            await self.before_change(title)
+            try:
+                await self.before_change(title)
+            except ToolError as error:
+                return _Outcome(decision, False, f"Error: {error} The change was not made.")
         if change is not None:
             output = await asyncio.to_thread(change.apply)
             return _Outcome(decision, True, output, change.diff(), started=True)

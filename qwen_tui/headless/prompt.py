@@ -447,8 +447,10 @@ def _end_line(answer: _Answer, out: TextIO) -> None:
 def _agent_for(
     service: ChatService, account: Account, options: AgentOptions, key: str | None, err: TextIO
 ) -> Agent:
-    """The agent of this run: its workspace, approval mode, rules and asker."""
+    """The agent of this run: its workspace, approval mode, rules and asker, and the
+    undo checkpoint taken before every change."""
     from qwen_tui.agent.approval import APPROVAL_MODES, ApprovalPolicy
+    from qwen_tui.agent.checkpoints import Checkpoints
     from qwen_tui.agent.loop import Agent
     from qwen_tui.headless.agent_output import TerminalAsker
     from qwen_tui.tools import Toolbox, Workspace
@@ -466,5 +468,6 @@ def _agent_for(
         Toolbox(workspace, secrets=lambda: [*account.known_secrets(), key or ""]),
         policy,
         ask=TerminalAsker(err) if options.can_ask else None,
+        before_change=Checkpoints(account.loaded.home, workspace).before_change,
         max_turns=options.max_turns or tools.max_turns,
     )
