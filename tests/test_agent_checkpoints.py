@@ -4,6 +4,7 @@ and that neither the workspace nor the user's own repository notices."""
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -322,3 +323,45 @@ def test_p_yolo_leaves_checkpoints_that_undo_the_run(project: Path, home: Path) 
     report = checkpoints.undo()
     assert report.restored == ("calc.py",)
     assert tree(project) == before
+
+
+def test_a_restore_never_writes_through_a_symlink_out_of_the_workspace(
+    project: Path, home: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / "src" / "pkg").mkdir()
+    (project / "src" / "pkg" / "mod.py").write_text("deeper\n")
+    checkpoints = Checkpoints(home, Workspace.at(project))
+    checkpoints.snapshot("run_shell_command mv src elsewhere")
+    shutil.rmtree(project / "src")
+    (project / "src").symlink_to(outside)
+    report = checkpoints.undo()
+    assert list(outside.iterdir()) == []  # not even an empty pkg folder
+    assert report.kept == ("src/app.py", "src/pkg/mod.py")
+
+
+def test_odd_file_names_come_back(tmp_path: Path, home: Path) -> None:
+    root = tmp_path / "odd"
+    root.mkdir()
+    names = ["new\nline.txt", os.fsdecode(b"latin-\xe9.txt"), "sp ace/ü.txt"]
+    for name in names:
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_bytes(os.fsencode(name))
+    before = tree(root)
+    checkpoints = Checkpoints(home, Workspace.at(root))
+    checkpoints.snapshot("edit")
+    for name in names:
+        (root / name).unlink()
+    assert sorted(checkpoints.undo().recreated) == sorted(names)
+    assert tree(root) == before
+
+
+def test_the_apps_own_folder_inside_the_workspace_is_not_recorded(tmp_path: Path) -> None:
+    (tmp_path / "work.txt").write_text("work\n")
+    home = tmp_path / ".config" / "qwen-tui"
+    checkpoints = Checkpoints(home, Workspace(tmp_path))
+    checkpoints.snapshot("one")
+    second = checkpoints.snapshot("two")
+    recorded = git_shadow(checkpoints, "ls-tree", "-r", "--name-only", second.id)
+    assert recorded.split() == [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.txt")]

@@ -104,7 +104,8 @@ class Checkpoints:
 
     def __init__(self, home: Path, workspace: Workspace) -> None:
         self.workspace = workspace
-        self.folder = shadow_folder(home.resolve(), workspace.root)
+        self._home = home.resolve()
+        self.folder = shadow_folder(self._home, workspace.root)
         self._repo = ShadowRepo(self.folder, workspace.root)
 
     def snapshot(self, label: str) -> Checkpoint:
@@ -177,7 +178,7 @@ class Checkpoints:
     def _record(self) -> tuple[str, tuple[str, ...]]:
         """Bring the shadow index to the workspace's files; the tree and what was left
         out. git's stat cache rehashes only files that changed."""
-        files, left_out = _workspace_files(self.workspace)
+        files, left_out = _workspace_files(self.workspace, self._home)
         gone = set(self._repo.lines("ls-files", "-z")) - set(files)
         if gone:
             self._repo.run("update-index", "-z", "--force-remove", "--stdin", stdin=_nul(gone))
@@ -204,9 +205,11 @@ class Checkpoints:
         if restores is not None:
             meta["restores"] = restores
         subject = " ".join(label.split())[:200] or "checkpoint"
-        message = f"{subject}\n\n{json.dumps(meta, ensure_ascii=False)}\n"
+        message = f"{subject}\n\n{json.dumps(meta)}\n"
         arguments = ["commit-tree", tree, *(["-p", parent] if parent else []), "-F", "-"]
-        commit = self._repo.run(*arguments, stdin=message.encode()).decode().strip()
+        commit = (
+            self._repo.run(*arguments, stdin=message.encode("utf-8", "replace")).decode().strip()
+        )
         self._repo.run("update-ref", BRANCH, commit, parent or "")
         [checkpoint] = _parse(self._repo.run("log", "-1", "-z", _FORMAT, commit))
         return checkpoint
@@ -266,12 +269,17 @@ class _Lock:
         self._lock.release()
 
 
-def _workspace_files(workspace: Workspace) -> tuple[list[str], tuple[str, ...]]:
-    """The files to record and those over the size cap, relative with ``/``."""
+def _workspace_files(workspace: Workspace, home: Path) -> tuple[list[str], tuple[str, ...]]:
+    """The files to record and those over the size cap, relative with ``/``.
+
+    The app's own folder is skipped when it lies in the workspace (a workspace that is
+    the home folder): the history would otherwise record itself, and credentials."""
     files: list[str] = []
     left_out: list[str] = []
     root = workspace.root
     for path in walk_files(workspace, root):
+        if path.is_relative_to(home):
+            continue
         try:
             size = path.lstat().st_size
         except OSError:

@@ -56,9 +56,10 @@ def write_file(root: Path, relative: str, content: bytes, mode: str) -> bool:
     """Write ``content`` to ``relative`` with git's ``mode`` (executable or not),
     through a temporary file and a rename; ``False`` when something is in the way."""
     path = root / relative
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError:
+    existing = path.parent
+    while not os.path.lexists(existing):
+        existing = existing.parent
+    if not inside(root, existing / "_") or not _make_folders(path.parent):
         return False
     if not inside(root, path):
         return False
@@ -86,6 +87,14 @@ def write_file(root: Path, relative: str, content: bytes, mode: str) -> bool:
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
+        return False
+    return True
+
+
+def _make_folders(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
         return False
     return True
 
