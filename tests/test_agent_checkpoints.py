@@ -47,7 +47,7 @@ def home(tmp_path: Path) -> Path:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A git repository with a commit, CRLF files under ``text=auto``, an executable,
-    an ignored folder and an untracked file."""
+    an ignored folder, a .qwenignore and an untracked file."""
     root = tmp_path / "project"
     (root / "src").mkdir(parents=True)
     (root / "src" / "app.py").write_text("print('app')\n")
@@ -57,6 +57,7 @@ def project(tmp_path: Path) -> Path:
     (root / "run.sh").chmod(0o755)
     (root / ".gitattributes").write_text("* text=auto\n")
     (root / ".gitignore").write_text("node_modules/\n*.log\n")
+    (root / ".qwenignore").write_text("private/\n")
     (root / "node_modules" / "dep").mkdir(parents=True)
     (root / "node_modules" / "dep" / "index.js").write_text("module.exports = 1\n")
     git(root, "init", "-q")
@@ -140,15 +141,18 @@ def test_ignored_and_oversized_files_are_neither_recorded_nor_deleted(
     assert not [f for f in first.files if f.startswith("node_modules")]
     (project / "node_modules" / "dep" / "later.js").write_text("added after\n")
     (project / "debug.log").write_text("ignored\n")
+    (project / "private").mkdir()
+    (project / "private" / "key.txt").write_text("not for the model\n")
     (project / "huge.bin").write_bytes(b"\1" * (SIZE_CAP + 10))
     (project / "src" / "app.py").write_text("changed\n")
     report = checkpoints.undo()
     assert report.restored == ("src/app.py",) and report.deleted == ()
-    for kept in ("node_modules/dep/later.js", "debug.log", "huge.bin", "data.bin"):
+    for kept in ("node_modules/dep/later.js", "debug.log", "private/key.txt", "huge.bin"):
         assert (project / kept).exists(), kept
     assert report.before.left_out == ("data.bin", "huge.bin")
     recorded = git_shadow(checkpoints, "ls-tree", "-r", "--name-only", report.before.id)
     assert "debug.log" not in recorded and "huge.bin" not in recorded
+    assert "private/" not in recorded and (project / "data.bin").exists()
     assert "node_modules" not in recorded and ".git/" not in recorded
 
 
@@ -245,6 +249,7 @@ def test_two_workspaces_have_two_private_histories(tmp_path: Path, home: Path) -
         root.mkdir()
         (root / "f.txt").write_text(name)
         checkpoints = Checkpoints(home, Workspace.at(root))
+        assert checkpoints.list() == [] and not checkpoints.folder.exists()
         checkpoints.snapshot("edit f.txt")
         folders.append(checkpoints.folder)
         assert (checkpoints.folder / "workspace").read_text().strip() == str(root.resolve())

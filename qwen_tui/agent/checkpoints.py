@@ -121,7 +121,10 @@ class Checkpoints:
             return checkpoint
 
     def list(self, limit: int | None = None) -> History:
-        """The checkpoints, newest first."""
+        """The checkpoints, newest first; none (and no history folder made) before the
+        first."""
+        if not (self.folder / "workspace").is_file():
+            return []
         with self._locked():
             return self._list(limit)
 
