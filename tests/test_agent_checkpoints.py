@@ -294,12 +294,12 @@ async def test_a_change_is_not_made_when_no_checkpoint_can_be_taken(
     assert (project / "src" / "app.py").read_text() == "print('app')\n"
 
 
-def test_p_yolo_leaves_checkpoints_that_undo_the_run(project: Path, home: Path) -> None:
-    from tests.test_cli_agent import BUGGY, TEST
-    from tests.test_cli_prompt import environment
+def test_p_yolo_leaves_checkpoints_that_undo_the_run(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_cli_agent import BUGGY, qwen
 
     (project / "calc.py").write_text(BUGGY)
-    (project / "test_calc.py").write_text(TEST)
     before = tree(project)
     check = f"{sys.executable} -c 'import calc; assert calc.add(2, 3) == 5'"
     edit = {"file_path": "calc.py", "old_string": "a - b", "new_string": "a + b"}
@@ -308,21 +308,12 @@ def test_p_yolo_leaves_checkpoints_that_undo_the_run(project: Path, home: Path) 
         Turn([], [Call("run_shell_command", {"command": check})]),
         Turn(["Fixed."]),
     ]
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")  # the check leaves no __pycache__
     with openai_server(script=script) as server:
-        env = dict(environment(server.base_url), QWEN_TUI_HOME=str(home))
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        result = subprocess.run(
-            [sys.executable, "-m", "qwen_tui", "-p", "fix it", "--approval-mode", "yolo"],
-            cwd=project,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            timeout=120,
-        )
+        result = qwen(project, server, "--approval-mode", "yolo")
     assert result.returncode == 0, result.stderr
     assert (project / "calc.py").read_text().endswith("a + b\n")
-    checkpoints = Checkpoints(home, Workspace.at(project))
+    checkpoints = Checkpoints(Path(os.environ["QWEN_TUI_HOME"]), Workspace.at(project))
     labels = [c.label for c in checkpoints.list()]
     assert labels == [f"run_shell_command {check}", "edit calc.py"]
     report = checkpoints.undo()
@@ -370,3 +361,20 @@ def test_the_apps_own_folder_inside_the_workspace_is_not_recorded(tmp_path: Path
     second = checkpoints.snapshot("two")
     recorded = git_shadow(checkpoints, "ls-tree", "-r", "--name-only", second.id)
     assert recorded.split() == [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.txt")]
+
+
+def test_the_users_git_config_does_not_apply(
+    project: Path, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "gitconfig"
+    config.write_text(
+        "[core]\n\tautocrlf = true\n[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = false\n"
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".gitconfig").write_text(config.read_text())
+    checkpoints = Checkpoints(home, Workspace.at(project))
+    checkpoints.snapshot("edit notes.txt")
+    (project / "notes.txt").write_bytes(b"changed\n")
+    checkpoints.undo()
+    assert (project / "notes.txt").read_bytes() == CRLF

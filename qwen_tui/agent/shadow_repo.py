@@ -92,7 +92,12 @@ class ShadowRepo:
     def __init__(self, folder: Path, root: Path) -> None:
         self.folder = folder
         self.root = root
-        self._environment = git_environment()
+        # Older git ignores GIT_CONFIG_GLOBAL; a home of its own keeps ~/.gitconfig out.
+        self._environment = {
+            **git_environment(),
+            "HOME": str(folder.parent),
+            "XDG_CONFIG_HOME": str(folder.parent),
+        }
         self._git = shutil.which("git", path=self._environment.get("PATH"))
 
     def ensure(self) -> None:
