@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -145,7 +145,7 @@ class ChatService:
         *,
         model: str | None = None,
         tools: Sequence[dict[str, Any]] | None = None,
-    ) -> AsyncIterator[ChatEvent]:
+    ) -> AsyncGenerator[ChatEvent, None]:
         """Ask for an answer and yield its events as they arrive.
 
         ``tools`` (OpenAI function definitions) are offered to the model; the calls it

@@ -31,17 +31,15 @@ import functools
 import json
 import os
 import sys
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TextIO, cast
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from qwen_tui.config import LoadedSettings
 from qwen_tui.text import neutralise, neutralise_json
 
 if TYPE_CHECKING:
     from qwen_tui.account import Account
-    from qwen_tui.agent.events import AgentEvent
     from qwen_tui.agent.loop import Agent
     from qwen_tui.chat.service import ChatService
 
@@ -345,7 +343,7 @@ async def _run(
     try:
         for attempt in range(HEADLESS_WAITS.attempts + 1):
             failure = None
-            events = cast("AsyncGenerator[AgentEvent, None]", agent.run(history))
+            events = agent.run(history)
             try:
                 async for event in events:
                     if isinstance(event, TextDelta):
@@ -449,6 +447,7 @@ def _agent_for(
 ) -> Agent:
     """The agent of this run: its workspace, approval mode, rules and asker."""
     from qwen_tui.agent.approval import APPROVAL_MODES, ApprovalPolicy
+    from qwen_tui.agent.instructions import system_prompt
     from qwen_tui.agent.loop import Agent
     from qwen_tui.headless.agent_output import TerminalAsker
     from qwen_tui.tools import Toolbox, Workspace
@@ -467,4 +466,5 @@ def _agent_for(
         policy,
         ask=TerminalAsker(err) if options.can_ask else None,
         max_turns=options.max_turns or tools.max_turns,
+        system_prompt=system_prompt(workspace, mode),
     )
