@@ -177,14 +177,10 @@ class Agent:
             outcome = _Outcome("auto", False, f"Error: {error.strerror or error}")
         if outcome.started:
             yield ToolStarted(call, title)
+        seconds = time.monotonic() - started
+        self.chat.record_tool(call.name, outcome.decision, seconds, outcome.ok)
         yield ToolFinished(
-            call,
-            title,
-            outcome.decision,
-            outcome.ok,
-            outcome.output,
-            outcome.diff,
-            time.monotonic() - started,
+            call, title, outcome.decision, outcome.ok, outcome.output, outcome.diff, seconds
         )
 
     async def _decide_and_run(

@@ -32,7 +32,7 @@ from qwen_tui.chat.think import ThinkSplitter
 from qwen_tui.config.debug_log import LOGGER_NAME, remember_secret
 from qwen_tui.providers.http_policy import LOOPBACK_DIRECT
 from qwen_tui.providers.registry import ActiveProvider, openai_client_kwargs
-from qwen_tui.telemetry.events import ApiRequest, ErrorReport
+from qwen_tui.telemetry.events import ApiRequest, ErrorReport, ToolUsed
 from qwen_tui.telemetry.recorder import NullTelemetry, TelemetryRecorder
 
 if TYPE_CHECKING:
@@ -221,6 +221,17 @@ class ChatService:
                 finished=finished,
             )
         )
+
+    def record_tool(self, tool: str, decision: str, seconds: float, success: bool) -> None:
+        """Count one tool call of the coding agent, under the same consent and sign-in
+        rule as every other event (see :meth:`_collecting`): its tool and decision from
+        closed lists, its duration and success; nothing of what it read or did."""
+        if self._collecting():
+            self.telemetry.record(
+                lambda: ToolUsed(
+                    tool=tool, decision=decision, duration_ms=seconds * 1000, success=success
+                )
+            )
 
     def _record_failure(self, failure: ChatFailure) -> None:
         if self._collecting():
