@@ -282,6 +282,7 @@ async def _run(
     options: AgentOptions,
 ) -> int:
     from qwen_tui.agent.events import AgentStopped, ToolFinished, ToolStarted, ToolsUnavailable
+    from qwen_tui.agent.mentions import expand_mentions
     from qwen_tui.chat.events import (
         ChatFailure,
         Finished,
@@ -336,7 +337,10 @@ async def _run(
         _say(err, f"error: {error}")
         await service.aclose()
         return EXIT_USAGE
-    history = [ChatMessage("user", prompt)]
+    expanded = expand_mentions(prompt, agent.toolbox.workspace)
+    for note in expanded.notes:
+        _say(err, f"qwen-tui: {note}")
+    history = [ChatMessage("user", expanded.text)]
     stream = StreamJson(out, raw) if output == "stream-json" else None
     failure: ChatFailure | None = None
     waited = 0.0
