@@ -279,15 +279,18 @@ def _workspace_files(workspace: Workspace, home: Path) -> tuple[list[str], tuple
     the home folder): the history would otherwise record itself, and credentials."""
     files: list[str] = []
     left_out: list[str] = []
-    root = workspace.root
-    for path in walk_files(workspace, root):
-        if path.is_relative_to(home):
+    own = (
+        f"{home.relative_to(workspace.root).as_posix()}/"
+        if home.is_relative_to(workspace.root)
+        else None
+    )
+    for path, relative in walk_files(workspace, workspace.root):
+        if own is not None and (relative + "/").startswith(own):
             continue
         try:
-            size = path.lstat().st_size
+            size = os.lstat(path).st_size
         except OSError:
             continue
-        relative = path.relative_to(root).as_posix()
         (left_out if size > SIZE_CAP else files).append(relative)
     return files, tuple(left_out)
 

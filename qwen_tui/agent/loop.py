@@ -11,8 +11,9 @@ File work runs in a thread, so a big read or write never holds up the screen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +90,7 @@ class Agent:
     refused_without_asking: bool = field(default=False, init=False)
     """Set when a call needed approval and there was no one to ask (exit code 4)."""
 
-    async def run(self, history: list[ChatMessage]) -> AsyncIterator[AgentEvent]:
+    async def run(self, history: list[ChatMessage]) -> AsyncGenerator[AgentEvent, None]:
         """Answer the last user message of ``history``, appending what is said.
 
         ``history`` grows by the answers and tool results (each also yielded as a
@@ -103,20 +104,21 @@ class Agent:
             turns += 1
             answer = _Answer()
             failure: ChatFailure | None = None
-            async for event in self._ask_model(history):
-                if isinstance(event, TextDelta):
-                    answer.text.append(event.text)
-                elif isinstance(event, ReasoningDelta):
-                    answer.reasoning.append(event.text)
-                elif isinstance(event, UsageReport):
-                    answer.usage = Usage(event.prompt_tokens, event.completion_tokens)
-                elif isinstance(event, ToolCallsRequested):
-                    answer.calls = event.calls
-                elif isinstance(event, Finished):
-                    answer.finished = True
-                elif isinstance(event, ChatFailure):
-                    failure = event
-                yield event
+            async with contextlib.aclosing(self._ask_model(history)) as asked:
+                async for event in asked:
+                    if isinstance(event, TextDelta):
+                        answer.text.append(event.text)
+                    elif isinstance(event, ReasoningDelta):
+                        answer.reasoning.append(event.text)
+                    elif isinstance(event, UsageReport):
+                        answer.usage = Usage(event.prompt_tokens, event.completion_tokens)
+                    elif isinstance(event, ToolCallsRequested):
+                        answer.calls = event.calls
+                    elif isinstance(event, Finished):
+                        answer.finished = True
+                    elif isinstance(event, ChatFailure):
+                        failure = event
+                    yield event
             message = answer.message(self.chat.model, failure)
             if message is not None:
                 history.append(message)
@@ -129,10 +131,11 @@ class Agent:
                 return
             for call in answer.calls:
                 finished: ToolFinished | None = None
-                async for step in self._run_call(call):
-                    yield step
-                    if isinstance(step, ToolFinished):
-                        finished = step
+                async with contextlib.aclosing(self._run_call(call)) as steps:
+                    async for step in steps:
+                        yield step
+                        if isinstance(step, ToolFinished):
+                            finished = step
                 assert finished is not None
                 result = ChatMessage(
                     "tool",
@@ -143,21 +146,25 @@ class Agent:
                 history.append(result)
                 yield MessageAdded(result)
 
-    async def _ask_model(self, history: list[ChatMessage]) -> AsyncIterator[Any]:
+    async def _ask_model(self, history: list[ChatMessage]) -> AsyncGenerator[Any, None]:
         messages = api_messages(history, system_prompt=self.system_prompt)
         tools = [spec.schema() for spec in SPECS] if self.tools_supported else None
         buffered: list[Any] = []
-        async for event in self.chat.stream(messages, tools=tools):
-            if tools and _refuses_tools(event, buffered):
-                self.tools_supported = False
-                yield ToolsUnavailable(TOOLS_REFUSED)
-                async for retry in self.chat.stream(messages):
-                    yield retry
+        async with contextlib.aclosing(self.chat.stream(messages, tools=tools)) as events:
+            async for event in events:
+                if tools and _refuses_tools(event, buffered):
+                    self.tools_supported = False
+                    break
+                buffered.append(event)
+                yield event
+            else:
                 return
-            buffered.append(event)
-            yield event
+        yield ToolsUnavailable(TOOLS_REFUSED)
+        async with contextlib.aclosing(self.chat.stream(messages)) as retry:
+            async for event in retry:
+                yield event
 
-    async def _run_call(self, call: ToolCall) -> AsyncIterator[AgentEvent]:
+    async def _run_call(self, call: ToolCall) -> AsyncGenerator[AgentEvent, None]:
         started = time.monotonic()
         title = call.name
         try:
@@ -170,14 +177,10 @@ class Agent:
             outcome = _Outcome("auto", False, f"Error: {error.strerror or error}")
         if outcome.started:
             yield ToolStarted(call, title)
+        seconds = time.monotonic() - started
+        self.chat.record_tool(call.name, outcome.decision, seconds, outcome.ok)
         yield ToolFinished(
-            call,
-            title,
-            outcome.decision,
-            outcome.ok,
-            outcome.output,
-            outcome.diff,
-            time.monotonic() - started,
+            call, title, outcome.decision, outcome.ok, outcome.output, outcome.diff, seconds
         )
 
     async def _decide_and_run(
