@@ -29,17 +29,13 @@ from qwen_tui.agent.events import (
     ToolStarted,
     ToolsUnavailable,
 )
+from qwen_tui.chat.answer import AnswerAccumulator
 from qwen_tui.chat.conversation import api_messages
 from qwen_tui.chat.events import (
     ChatFailure,
-    Finished,
-    ReasoningDelta,
-    TextDelta,
     ToolCall,
-    ToolCallsRequested,
-    UsageReport,
 )
-from qwen_tui.chat.messages import ChatMessage, Usage
+from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.tools.catalogue import BY_NAME, SPECS, Toolbox, parse_arguments
 from qwen_tui.tools.errors import ToolError
 
@@ -102,24 +98,14 @@ class Agent:
                 yield AgentStopped("turn_limit", turns)
                 return
             turns += 1
-            answer = _Answer()
-            failure: ChatFailure | None = None
+            answer = AnswerAccumulator()
             async with contextlib.aclosing(self._ask_model(history)) as asked:
                 async for event in asked:
-                    if isinstance(event, TextDelta):
-                        answer.text.append(event.text)
-                    elif isinstance(event, ReasoningDelta):
-                        answer.reasoning.append(event.text)
-                    elif isinstance(event, UsageReport):
-                        answer.usage = Usage(event.prompt_tokens, event.completion_tokens)
-                    elif isinstance(event, ToolCallsRequested):
-                        answer.calls = event.calls
-                    elif isinstance(event, Finished):
-                        answer.finished = True
-                    elif isinstance(event, ChatFailure):
-                        failure = event
+                    if not isinstance(event, ToolsUnavailable):
+                        answer.feed(event)
                     yield event
-            message = answer.message(self.chat.model, failure)
+            failure = answer.failure
+            message = answer.message(self.chat.model)
             if message is not None:
                 history.append(message)
                 yield MessageAdded(message)
@@ -242,30 +228,6 @@ class _Outcome:
     output: str
     diff: str | None = None
     started: bool = False
-
-
-@dataclass
-class _Answer:
-    text: list[str] = field(default_factory=list)
-    reasoning: list[str] = field(default_factory=list)
-    usage: Usage | None = None
-    calls: tuple[ToolCall, ...] = ()
-    finished: bool = False
-
-    def message(self, model: str | None, failure: ChatFailure | None) -> ChatMessage | None:
-        text = "".join(self.text)
-        if not text and not self.calls and not self.reasoning and failure is None:
-            return None
-        return ChatMessage(
-            "assistant",
-            text,
-            reasoning="".join(self.reasoning),
-            partial=not self.finished,
-            model=model,
-            usage=self.usage,
-            error=None if failure is None else failure.message,
-            tool_calls=self.calls if self.finished else (),
-        )
 
 
 def _refuses_tools(event: object, before: list[Any]) -> bool:
