@@ -102,7 +102,9 @@ def done(screen: ChatScreen) -> bool:
     return not screen._answering
 
 
-async def test_an_edit_is_written_exactly_after_yes(server: OpenAIServer, project: Path) -> None:
+async def test_an_edit_is_written_exactly_after_yes(
+    server: OpenAIServer, project: Path, isolated_home: Path
+) -> None:
     server.options.script = edit_script()
     async with agent_app(project).run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
@@ -121,6 +123,9 @@ async def test_an_edit_is_written_exactly_after_yes(server: OpenAIServer, projec
         assert tools(screen)[0].title_text == "read_file calc.py"
         assert not screen.query(ApprovalPrompt)
         assert server.tool_results()["call_edit"] == "Changed calc.py (+1 -1 lines)."
+        assert list((isolated_home / "history").iterdir())  # the undo checkpoint
+        sent = server.requests[-1].json()["messages"][0]
+        assert sent["role"] == "system" and str(project) in sent["content"]
         records = [json.loads(line) for line in screen.session.path.read_text().splitlines()]
         roles = [r["role"] for r in records if "role" in r]
         assert roles == ["user", "assistant", "tool", "assistant", "tool", "assistant"]

@@ -110,12 +110,14 @@ class ChatAgent(ChatCommands):
 
     def build_agent(self, chat: ChatService, active: ActiveProvider) -> None:
         """The agent for a new connection: the workspace, the settings' rules (once;
-        this session's "always" answers stay), the turn limit.
+        this session's "always" answers stay), the turn limit, and the undo checkpoint
+        taken before every change (as in ``-p``).
 
         Raises:
             ToolError: the workspace folder cannot be used.
         """
         from qwen_tui.agent.approval import ApprovalPolicy
+        from qwen_tui.agent.checkpoints import Checkpoints
         from qwen_tui.agent.loop import Agent
         from qwen_tui.tools import Toolbox, Workspace
 
@@ -133,6 +135,7 @@ class ChatAgent(ChatCommands):
             Toolbox(workspace, secrets=lambda: [*services.known_secrets(), key]),
             self.policy,
             ask=self._ask,
+            before_change=Checkpoints(services.loaded.home, workspace).before_change,
             max_turns=tools.max_turns,
             tools_supported=self.agent.tools_supported if self.agent else True,
         )
@@ -213,8 +216,14 @@ class ChatAgent(ChatCommands):
         Whatever happens (finish, failure, Esc), what arrived stays on screen and is
         written to the session, marked partial unless the server finished it.
         """
+        from qwen_tui.agent.instructions import system_prompt
+
         assert self.chat is not None and self.agent is not None
         agent = self.agent
+        # Read anew each time: the mode may have changed, and QWEN.md may have.
+        agent.system_prompt = await asyncio.to_thread(
+            system_prompt, agent.toolbox.workspace, self.mode
+        )
         session = self.session  # /clear or /resume may switch sessions meanwhile
         widget = AssistantMessage(model=agent.chat.model)
         await self.query_one(Transcript).mount(widget)
