@@ -18,7 +18,7 @@ from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
 from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from tests.credentials_fixtures import MemoryKeyring
-from tests.servers.openai_server import OpenAIServer, openai_server
+from tests.servers.openai_server import OpenAIServer, RecordedRequest, openai_server
 from tests.ui_helpers import holds_for, make_app, wait_until
 from tests.waiting import PATIENCE, POLL
 
@@ -34,6 +34,18 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
         monkeypatch.setenv("OPENAI_API_KEY", KEY)
         monkeypatch.setenv("OPENAI_MODEL", "test-model")
         yield running
+
+
+def conversation(request: RecordedRequest) -> list[dict[str, Any]]:
+    """The messages a chat request sent, after the agent's system prompt."""
+    messages: list[dict[str, Any]] = request.json()["messages"]
+    assert messages[0]["role"] == "system"
+    return messages[1:]
+
+
+def prompt_words(request: RecordedRequest) -> int:
+    """The prompt tokens the test server counts for a request: its words."""
+    return sum(len(str(m.get("content") or "").split()) for m in request.json()["messages"])
 
 
 def chat_app() -> QwenTuiApp:
@@ -107,10 +119,10 @@ async def test_streamed_markdown_answer_is_shown_saved_and_counted(
         (answer,) = answers(screen)
         assert answer.text == "".join(CODE_ANSWER)
         assert notice(answer) == ""
-        assert "1→5 tok" in status(screen)
-        assert "session 1→5 tok" in status(screen)
-    body = server.requests[-1].json()
-    assert body["messages"] == [{"role": "user", "content": "hello"}]
+        prompt_tokens = prompt_words(server.requests[-1])
+        assert f"{prompt_tokens}→5 tok" in status(screen)
+        assert f"session {prompt_tokens}→5 tok" in status(screen)
+    assert conversation(server.requests[-1]) == [{"role": "user", "content": "hello"}]
     path = next((isolated_home / "sessions").glob("*.jsonl"))
     assert KEY not in path.read_text()
     saved = messages_of(session_records(isolated_home))
@@ -119,7 +131,7 @@ async def test_streamed_markdown_answer_is_shown_saved_and_counted(
         ("assistant", "".join(CODE_ANSWER)),
     ]
     assert "partial" not in saved[1]
-    assert saved[1]["usage"] == {"prompt_tokens": 1, "completion_tokens": 5}
+    assert saved[1]["usage"] == {"prompt_tokens": prompt_tokens, "completion_tokens": 5}
 
 
 # ----- 2. Esc stops a stream --------------------------------------------------------------
@@ -158,7 +170,7 @@ async def test_escape_stops_a_slow_stream_keeps_the_partial_answer_and_ctrl_r_as
         await wait_until(pilot, lambda: answer_done(screen, 2))
         assert answers(screen)[0].text == stopped_at
         assert answers(screen)[1].text == "The end."
-    retry = server.requests[-1].json()["messages"]
+    retry = conversation(server.requests[-1])
     assert retry == [{"role": "user", "content": "tell me a long story"}]
     saved = messages_of(session_records(isolated_home))
     assert [(m["role"], m.get("partial", False)) for m in saved] == [
@@ -242,7 +254,7 @@ async def test_fault_keeps_the_app_and_partial_answer_and_ctrl_r_resends(
         assert answers(screen)[1].text == "Hello, world!"
         assert notice(answers(screen)[1]) == ""
     assert chat_requests(server) == 2
-    assert server.requests[-1].json()["messages"] == [{"role": "user", "content": "hello"}]
+    assert conversation(server.requests[-1]) == [{"role": "user", "content": "hello"}]
 
 
 async def test_rate_limit_with_retry_after_waits_and_retries_by_itself(
@@ -338,9 +350,7 @@ async def test_ctrl_j_makes_a_multi_line_prompt_sent_as_one_message(
         await pilot.press("enter")
         await wait_until(pilot, lambda: answer_done(screen))
         assert [str(u.render()) for u in screen.query(UserMessage)] == ["line one\nline two"]
-    assert server.requests[-1].json()["messages"] == [
-        {"role": "user", "content": "line one\nline two"}
-    ]
+    assert conversation(server.requests[-1]) == [{"role": "user", "content": "line one\nline two"}]
 
 
 # ----- 5. slash commands ------------------------------------------------------------------
@@ -424,7 +434,7 @@ async def test_clear_starts_a_new_session_and_resume_opens_the_old_one(
         await send(pilot, screen, "more")
         await wait_until(pilot, lambda: answer_done(screen, 2))
     assert second_id != first_id
-    body = server.requests[-1].json()["messages"]
+    body = conversation(server.requests[-1])
     assert [m["content"] for m in body] == ["first conversation", "Hello, world!", "more"]
 
 
@@ -506,7 +516,7 @@ async def test_continue_opens_the_latest_session(server: OpenAIServer, isolated_
         assert screen.query_one(PromptInput).text == "remember me"
         await send(pilot, screen, "and now?")
         await wait_until(pilot, lambda: answer_done(screen, 2))
-    assert [m["content"] for m in server.requests[-1].json()["messages"]] == [
+    assert [m["content"] for m in conversation(server.requests[-1])] == [
         "remember me",
         "Hello, world!",
         "and now?",
@@ -543,7 +553,7 @@ async def test_clear_while_streaming_keeps_the_partial_answer_in_its_own_session
         server.options.chunk_delay = 0
         await send(pilot, screen, "new topic")
         await wait_until(pilot, lambda: answer_done(screen))
-    assert server.requests[-1].json()["messages"] == [{"role": "user", "content": "new topic"}]
+    assert conversation(server.requests[-1]) == [{"role": "user", "content": "new topic"}]
     files = list((isolated_home / "sessions").glob("*.jsonl"))
     assert len(files) == 2
 
