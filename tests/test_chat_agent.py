@@ -345,3 +345,31 @@ async def test_the_setting_gives_the_starting_mode_and_the_flag_wins(
     async with agent_app(project, mode="plan").run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
         assert screen.mode == "plan" and "mode plan" in status(screen)
+
+
+async def test_tool_output_is_shown_literally(server: OpenAIServer, project: Path) -> None:
+    (project / "evil.txt").write_text(
+        "[bold red]loud[/] \x1b]52;c;aGk=\x07 [@click=app.quit]x[/]\n"
+    )
+    server.options.script = [
+        Turn([], [Call("read_file", {"file_path": "evil.txt"})]),
+        Turn(["Read."]),
+    ]
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "read it")
+        await wait_until(pilot, lambda: done(screen) and len(tools(screen)) == 1)
+        body = str(tools(screen)[0].query(".tool-body").first(Static).render())
+        assert "[bold red]loud[/]" in body and "[@click=app.quit]" in body
+        assert "\x1b" not in body and "\x07" not in body and "␛]52" in body
+
+
+async def test_shift_tab_leaves_the_mode_alone_while_the_menu_is_open(
+    server: OpenAIServer, project: Path
+) -> None:
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await pilot.press("/")
+        await wait_until(pilot, lambda: screen.query_one(PromptInput).menu_open)
+        await pilot.press("shift+tab")
+        assert screen.mode == "default"
