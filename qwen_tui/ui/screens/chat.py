@@ -59,8 +59,12 @@ def preload_for_answers() -> None:
 
 def _import_connect_modules() -> None:
     """What :meth:`ChatScreen.connect` imports, imported where it does not block."""
+    import qwen_tui.agent.checkpoints
+    import qwen_tui.agent.instructions
+    import qwen_tui.agent.loop
     import qwen_tui.chat.service
-    import qwen_tui.credentials  # noqa: F401
+    import qwen_tui.credentials
+    import qwen_tui.tools  # noqa: F401
 
 
 class SystemNote(Static):
