@@ -180,6 +180,7 @@ class ChatScreen(ChatAgent):
 
     async def _connect(self) -> None:
         await self.services.settings_loaded()
+        self.load_mode()
         # Import the credential store (keyring) and the chat service in a thread too:
         # on the event loop they would hold up the frames after the first one.
         await asyncio.to_thread(_import_connect_modules)

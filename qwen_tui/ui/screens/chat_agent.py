@@ -124,10 +124,8 @@ class ChatAgent(ChatCommands):
         services = self.services
         tools = services.loaded.settings.tools
         if self.policy is None:
-            if not self._mode_chosen:
-                self.mode = _mode(tools.approval_mode) or self.mode
+            self.load_mode()
             self.policy = ApprovalPolicy.from_settings(self.mode, tools.allowed, tools.denied)
-            self._set_status()
         workspace = Workspace.at(services.workspace or Path.cwd())
         key = active.api_key or ""
         self.agent = Agent(
@@ -139,6 +137,14 @@ class ChatAgent(ChatCommands):
             max_turns=tools.max_turns,
             tools_supported=self.agent.tools_supported if self.agent else True,
         )
+
+    def load_mode(self) -> None:
+        """Take the starting mode from ``tools.approvalMode`` once the settings are
+        loaded, unless ``--approval-mode`` or the user already chose one."""
+        if not self._mode_chosen:
+            self._mode_chosen = True
+            self.mode = _mode(self.services.loaded.settings.tools.approval_mode) or self.mode
+            self._set_status()
 
     def set_mode(self, mode: ApprovalMode) -> None:
         """Switch the approval mode; the next call is decided by it."""
