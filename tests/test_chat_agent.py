@@ -111,14 +111,15 @@ async def test_an_edit_is_written_exactly_after_yes(
         await send(pilot, screen, "fix add")
         await wait_until(pilot, lambda: approval(screen) is not None)
         prompt = approval(screen)
-        assert prompt is not None and prompt.has_focus
+        assert prompt is not None
+        await wait_until(pilot, lambda: prompt.has_focus)
         body = str(prompt.query(".approval-body").first(Static).render())
         assert "-    return a - b" in body and "+    return a + b" in body
         assert (project / "calc.py").read_text() == BUGGY  # nothing written before the yes
         await pilot.press("y")
         await wait_until(pilot, lambda: done(screen))
         assert (project / "calc.py").read_text() == FIXED
-        assert screen.query_one(PromptInput).has_focus
+        await wait_until(pilot, lambda: screen.query_one(PromptInput).has_focus)
         assert [w.state for w in tools(screen)] == ["done", "done"]
         assert tools(screen)[0].title_text == "read_file calc.py"
         assert not screen.query(ApprovalPrompt)
@@ -151,7 +152,7 @@ async def test_no_with_a_reason_tells_the_model_and_changes_nothing(
         sent = server.tool_results()["call_edit"]
         assert "The user refused this call." in sent and "keep it" in sent
         assert tools(screen)[-1].state == "refused"
-        assert screen.query_one(PromptInput).has_focus
+        await wait_until(pilot, lambda: screen.query_one(PromptInput).has_focus)
 
 
 async def test_plan_mode_changes_nothing_and_asks_nothing(
@@ -271,7 +272,7 @@ async def test_esc_on_the_approval_refuses_and_stops(server: OpenAIServer, proje
         await pilot.press("escape")
         await wait_until(pilot, lambda: done(screen))
         assert not (project / "made").exists()
-        assert screen.query_one(PromptInput).has_focus
+        await wait_until(pilot, lambda: screen.query_one(PromptInput).has_focus)
 
 
 async def test_a_model_without_tools_is_said_once(server: OpenAIServer, project: Path) -> None:
