@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,6 +103,11 @@ def done(screen: ChatScreen) -> bool:
     return not screen._answering
 
 
+def answered(screen: ChatScreen, prompts: int) -> bool:
+    """Whether the answer to the ``prompts``-th prompt is in (one message each)."""
+    return done(screen) and len(screen.session.messages) == 2 * prompts
+
+
 async def test_an_edit_is_written_exactly_after_yes(
     server: OpenAIServer, project: Path, isolated_home: Path
 ) -> None:
@@ -176,14 +182,15 @@ async def test_shift_tab_cycles_the_mode_and_approval_mode_sets_it(
     async with agent_app(project).run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
         assert "mode default" in status(screen)
-        await pilot.press("shift+tab")
-        assert screen.mode == "auto-edit" and "mode auto-edit" in status(screen)
-        await pilot.press("shift+tab")
-        assert screen.mode == "yolo"
-        assert "⚠ yolo" in status(screen)
-        assert screen.query_one("#status-line").has_class("yolo")
-        await pilot.press("shift+tab")
-        assert screen.mode == "plan"
+        seen = []
+        for _ in range(3):
+            await pilot.press("shift+tab")
+            warned = screen.query_one("#status-line").has_class("yolo")
+            seen.append((screen.mode, status(screen), warned))
+        assert [mode for mode, _, _ in seen] == ["auto-edit", "yolo", "plan"]
+        assert [warned for _, _, warned in seen] == [False, True, False]
+        assert "mode auto-edit" in seen[0][1] and "⚠ yolo" in seen[1][1]
+        assert "mode plan" in seen[2][1]
         await send(pilot, screen, "/approval-mode auto-edit")
         await wait_until(pilot, lambda: screen.mode == "auto-edit")
         assert "mode auto-edit" in status(screen)
@@ -281,9 +288,7 @@ async def test_a_model_without_tools_is_said_once(server: OpenAIServer, project:
         screen = await connected(pilot)
         for count in (1, 2):
             await send(pilot, screen, f"hello {count}")
-            await wait_until(
-                pilot, lambda n=count: done(screen) and len(screen.session.messages) == 2 * n
-            )
+            await wait_until(pilot, functools.partial(answered, screen, count))
         notes = [str(note.render()) for note in screen.query(SystemNote)]
         assert len([note for note in notes if "does not accept tools" in note]) == 1
 
