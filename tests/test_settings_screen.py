@@ -30,7 +30,8 @@ KEY = "sk-settings-screen-1234"
 
 
 def settings_json(home: Path) -> dict[str, Any]:
-    return json.loads((home / "settings.json").read_text())
+    data: dict[str, Any] = json.loads((home / "settings.json").read_text())
+    return data
 
 
 def choose_provider(home: Path, provider: str, keyring: MemoryKeyring, **model: Any) -> None:
