@@ -23,6 +23,7 @@ from qwen_tui.providers.qwen_oauth import (
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
 from tests.servers.openai_server import closed_port
+from tests.waiting import wait_until
 
 
 def tokens_from(server: DeviceFlowServer, *, expires_in: float) -> OAuthTokens:
@@ -278,10 +279,7 @@ def test_two_processes_refresh_once_and_never_reuse_a_rotated_token(
                     ),
                 )
             )
-        deadline = time.monotonic() + 60
-        while not all(ready.exists() for ready, _ in workers):
-            assert time.monotonic() < deadline, "workers did not start"
-            time.sleep(0.01)
+        wait_until(lambda: all(ready.exists() for ready, _ in workers), "workers did not start")
         barrier.write_text("go")
         results = []
         for _, process in workers:
