@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
@@ -32,10 +33,10 @@ def tokens_from(server: DeviceFlowServer, *, expires_in: float) -> OAuthTokens:
 
 
 def make_manager(
-    server: DeviceFlowServer, home: Path, store: CredentialStore | None = None, **kwargs: object
+    server: DeviceFlowServer, home: Path, store: CredentialStore | None = None, **kwargs: Any
 ) -> TokenManager:
     store = store or CredentialStore(home, backend=MemoryKeyring())
-    return TokenManager(store, server.oauth_settings(), home, **kwargs)  # type: ignore[arg-type]
+    return TokenManager(store, server.oauth_settings(), home, **kwargs)
 
 
 # ------------------------------------------------------------------------ the tokens

@@ -97,7 +97,7 @@ async def chat_once(pilot: Pilot[Any]) -> ChatScreen:
     for command in ("/stats", "/help"):
         screen.query_one(PromptInput).load_text(command)
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_until(pilot, lambda: screen.query_one(PromptInput).text == "")
     return screen
 
 
