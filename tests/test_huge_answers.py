@@ -38,7 +38,7 @@ from qwen_tui.ui.widgets.transcript import Transcript
 from tests.credentials_fixtures import MemoryKeyring
 from tests.loop_lag import LoopLag
 from tests.servers.openai_server import OpenAIServer, openai_server
-from tests.ui_helpers import make_app, wait_until
+from tests.ui_helpers import holds_for, make_app, wait_until
 from tests.waiting import async_wait_until
 
 KEY = "sk-huge-answers-key"
@@ -220,9 +220,14 @@ async def test_page_up_and_escape_take_effect_while_a_5_mb_chunk_is_drawn(
         await wait_until(pilot, lambda: answer.body.caught_up, timeout=60)
         assert answer.text == text
         assert "Stopped" in str(answer._notice.render())
-        await pilot.pause()
-        assert not transcript.following
-        assert transcript.scroll_y <= transcript.max_scroll_y - 10
+        await holds_for(
+            pilot,
+            lambda: (
+                not transcript.following and transcript.scroll_y <= transcript.max_scroll_y - 10
+            ),
+            0.3,
+            "the view left the place the user paged to",
+        )
 
 
 async def test_a_50000_character_line_reaches_the_screen_without_stalling(

@@ -71,7 +71,7 @@ async def open_sign_in(pilot: Pilot[Any]) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
     app.screen.query_one("#method-qwen", RadioButton).value = True
-    await pilot.pause()
+    await wait_until(pilot, lambda: app.screen.query_one("#qwen-panel").display)
     await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(app.screen, WelcomeScreen))
 
