@@ -186,8 +186,7 @@ async def test_theme_applies_at_once_and_is_kept_for_the_next_start(
     assert settings_json(isolated_home)["ui"]["theme"] == "textual-light"
     again = make_app(keyring_backend=keyring)
     async with again.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert again.theme == "textual-light"
+        await wait_until(pilot, lambda: again.theme == "textual-light")
 
 
 async def test_language_switches_the_privacy_text_at_once(

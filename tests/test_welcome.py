@@ -54,13 +54,11 @@ async def test_first_start_shows_welcome_and_env_configuration_skips_it(
 ) -> None:
     app = make_app(keyring_backend=MemoryKeyring())
     async with app.run_test() as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, WelcomeScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     app = make_app(keyring_backend=MemoryKeyring())
     async with app.run_test() as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, ChatScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
 
 
 async def test_verify_then_save_stores_key_in_keyring_only(isolated_home: Path) -> None:
