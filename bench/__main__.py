@@ -29,6 +29,7 @@ from bench.startup import CHAT_MILESTONES, Milestone, save_sign_in, time_milesto
 from bench.stream import bench_stream
 from bench.stream import raw_client_read as raw_client
 from bench.tmux import stop_server
+from bench.tools import bench_round_trip, bench_search
 from bench.transcript import bench_transcript
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -233,6 +234,9 @@ def main() -> None:
     parser.add_argument(
         "--huge-runs", type=int, default=3, help="runs of the 5 MB and long-line cases (0: skip)"
     )
+    parser.add_argument(
+        "--tool-runs", type=int, default=5, help="runs of the coding agent's cases (0: skip)"
+    )
     args = parser.parse_args()
     compile_bytecode()
     rows: list[tuple[str, str, str]] = []
@@ -295,6 +299,14 @@ def main() -> None:
             ):
                 against = ratio(values, baseline, name) if baseline else ""
                 rows.append((label, fmt(values), against))
+        if args.tool_runs:
+            agent, bare = bench_round_trip(args.tool_runs, work)
+            rows.append(
+                ("one tool round trip (read_file)", fmt(agent), added(agent, bare, "server"))
+            )
+            rows.append(("one tool round trip: the server's own time", fmt(bare), ""))
+            for label, values, baseline, name in bench_search(args.tool_runs, work):
+                rows.append((label, fmt(values), ratio(values, baseline, name)))
     print(
         f"\nqwen-tui benchmarks — {platform.node()} ({os.cpu_count()} cores), "
         f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "

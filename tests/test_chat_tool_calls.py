@@ -105,3 +105,37 @@ def test_tool_messages_survive_the_session_file_round_trip() -> None:
         assert ChatMessage.from_record(record) == message
     broken = answer.to_record() | {"toolCalls": [{"id": 1}, "junk"]}
     assert ChatMessage.from_record(broken).tool_calls == ()
+
+
+def test_the_accumulator_builds_the_message_the_conversation_keeps() -> None:
+    from qwen_tui.chat.answer import AnswerAccumulator
+    from qwen_tui.chat.events import ChatFailure, ReasoningDelta, UsageReport
+
+    call = ToolCall("c1", "glob", "{}")
+    done = AnswerAccumulator()
+    for event in (
+        ReasoningDelta("thinking"),
+        TextDelta("Let me "),
+        TextDelta("look."),
+        UsageReport(10, 3),
+        ToolCallsRequested((call,)),
+        Finished("tool_calls"),
+    ):
+        done.feed(event)
+    message = done.message("m1")
+    assert message is not None and done.finished
+    assert (message.content, message.reasoning, message.partial) == (
+        "Let me look.",
+        "thinking",
+        False,
+    )
+    assert message.tool_calls == (call,) and message.model == "m1"
+    assert message.usage is not None and message.usage.prompt_tokens == 10
+
+    broken = AnswerAccumulator()
+    broken.feed(TextDelta("half"))
+    broken.feed(ChatFailure("interrupted", "The connection closed."))
+    cut = broken.message("m1")
+    assert cut is not None and cut.partial and cut.error == "The connection closed."
+    assert not broken.finished and cut.tool_calls == ()
+    assert AnswerAccumulator().message("m1") is None

@@ -159,3 +159,22 @@ def test_bad_flags_are_usage_errors(project: Path) -> None:
         assert qwen(project, server, "--approval-mode", "sometimes").returncode == 2
         missing = qwen(project, server, "--workspace", str(project / "nope"))
     assert missing.returncode == 2 and "not a folder" in missing.stderr
+
+
+def test_a_mentioned_file_is_sent_with_the_prompt(project: Path, tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("do-not-send\n")
+    with openai_server(chat_pieces=["Seen."]) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "qwen_tui", "-p", "Explain @calc.py and @../secret.txt"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env=environment(server.base_url),
+            timeout=120,
+        )
+        sent = server.requests[-1].json()["messages"][-1]["content"]
+    assert result.returncode == 0, result.stderr
+    assert "Content of @calc.py:\n" + BUGGY.rstrip() in sent
+    assert "do-not-send" not in sent
+    assert "@../secret.txt is outside the workspace" in result.stderr

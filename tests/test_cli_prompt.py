@@ -75,7 +75,9 @@ def test_answer_goes_to_stdout_and_nothing_else() -> None:
         (body,) = chat_requests(server)
         assert body["model"] == "test-model"
         assert body["stream"] is True
-        assert body["messages"] == [{"role": "user", "content": "say hi"}]
+        system, *asked = body["messages"]
+        assert system["role"] == "system" and "qwen-tui" in system["content"]
+        assert asked == [{"role": "user", "content": "say hi"}]
         assert server.requests[-1].authorization == f"Bearer {KEY}"
 
 
@@ -107,7 +109,7 @@ def test_prompt_from_stdin_only() -> None:
         assert result.returncode == 0, result.stderr
         assert result.stdout == "ok\n"
         (body,) = chat_requests(server)
-        assert body["messages"] == [{"role": "user", "content": "what is 2+2?"}]
+        assert body["messages"][1:] == [{"role": "user", "content": "what is 2+2?"}]
 
 
 def test_stdin_is_context_before_the_prompt() -> None:
@@ -117,7 +119,7 @@ def test_stdin_is_context_before_the_prompt() -> None:
         )
         assert result.returncode == 0, result.stderr
         (body,) = chat_requests(server)
-        (message,) = body["messages"]
+        _system, message = body["messages"]
         content = message["content"]
         assert "line one\nline two" in content
         assert "summarise this" in content
@@ -127,13 +129,16 @@ def test_stdin_is_context_before_the_prompt() -> None:
 def test_json_output() -> None:
     with openai_server(chat_pieces=["4"]) as server:
         result = run("-p", "2+2", "--output", "json", env=environment(server.base_url))
+        (body,) = chat_requests(server)
+    # The test server counts a prompt's words as its tokens: the system message's too.
+    prompt_tokens = sum(len(m["content"].split()) for m in body["messages"])
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     document = json.loads(result.stdout)
     assert document["text"] == "4"
     assert document["model"] == "test-model"
     assert document["finish_reason"] == "stop"
-    assert document["usage"] == {"prompt_tokens": 1, "completion_tokens": 1}
+    assert document["usage"] == {"prompt_tokens": prompt_tokens, "completion_tokens": 1}
     assert document["error"] is None
     assert result.stdout.count("\n") == 1
 
@@ -335,7 +340,7 @@ def test_stdin_that_is_not_utf8_is_sent_with_replacements() -> None:
         (body,) = chat_requests(server)
     stderr = result.stderr.decode()
     assert result.returncode == 0, stderr
-    assert body["messages"][0]["content"] == "caf\ufffd\n\nx"
+    assert body["messages"][-1]["content"] == "caf\ufffd\n\nx"
     assert "standard input is not valid UTF-8" in stderr
     assert "malformed" not in stderr and "server" not in stderr
 
@@ -351,7 +356,7 @@ def test_prompt_argument_that_is_not_utf8() -> None:
         )
         (body,) = chat_requests(server)
     assert result.returncode == 0, result.stderr
-    assert body["messages"][0]["content"] == "caf\ufffd"
+    assert body["messages"][-1]["content"] == "caf\ufffd"
     assert b"-p text is not valid UTF-8" in result.stderr
 
 
@@ -373,7 +378,7 @@ def test_stdin_at_the_limit_is_sent() -> None:
         result = run(stdin="a" * STDIN_LIMIT, env=environment(server.base_url))
         (body,) = chat_requests(server)
     assert result.returncode == 0, result.stderr
-    assert len(body["messages"][0]["content"]) == STDIN_LIMIT
+    assert len(body["messages"][-1]["content"]) == STDIN_LIMIT
 
 
 @pytest.mark.parametrize("url", ["example.com/v1", "localhost:8080/v1"])

@@ -121,6 +121,8 @@ def vocabulary() -> set[str]:
         schema.ProviderId,
         schema.ErrorKind,
         schema.AppMode,
+        schema.ToolName,
+        schema.ToolDecisionName,
     ):
         words.update(get_args(closed))
     return words
@@ -297,6 +299,81 @@ def test_no_prompt_answer_or_error_text_ever_reaches_an_event(
     assert len(sent) == 3 and logged == sent
     assert_allow_listed(sent)
     assert_no_text_of([prompt, *pieces, "".join(pieces), *reasoning, error_text], sent)
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(path=TEXT, content=TEXT, pattern=TEXT, command=TEXT, secret_text=TEXT)
+def test_no_tool_argument_or_result_ever_reaches_an_event(
+    collector: OTLPCollector,
+    path: str,
+    content: str,
+    pattern: str,
+    command: str,
+    secret_text: str,
+) -> None:
+    """Tool calls are counted by tool and decision only: paths, file contents, search
+    patterns, commands and what came back stay out (plan mode: nothing runs)."""
+    from qwen_tui.agent.approval import ApprovalPolicy
+    from qwen_tui.agent.loop import Agent
+    from qwen_tui.chat.messages import ChatMessage
+    from qwen_tui.tools import Toolbox, Workspace
+    from tests.servers.openai_server import Call, Turn
+
+    with tempfile.TemporaryDirectory() as folder:
+        home, project = Path(folder) / "home", Path(folder) / "project"
+        project.mkdir()
+        (project / "notes.txt").write_text(secret_text)
+        telemetry = telemetry_for(home, collector)
+        seen = len(collector.requests)
+        script = [
+            Turn(
+                [],
+                [
+                    Call("read_file", {"file_path": "notes.txt"}),
+                    Call("read_file", {"file_path": path}),
+                    Call("grep_search", {"pattern": pattern}),
+                    Call("write_file", {"file_path": path, "content": content}),
+                    Call("run_shell_command", {"command": command}),
+                    Call(path[:30] or "x", {"anything": content}),
+                ],
+            ),
+            Turn(["done"]),
+        ]
+        with openai_server(api_key=KEY, script=script) as server:
+            service = ChatService(qwen_active(server), timeout=10, telemetry=telemetry)
+            agent = Agent(service, Toolbox(Workspace.at(project)), ApprovalPolicy("plan"))
+
+            async def run() -> None:
+                async for _ in agent.run([ChatMessage("user", "look around")]):
+                    pass
+                await service.aclose()
+
+            asyncio.run(run())
+        telemetry.close()
+        sent = [
+            record
+            for request in collector.requests[seen:]
+            for resource in request.json()["resourceLogs"]
+            for scope in resource["scopeLogs"]
+            for record in scope["logRecords"]
+        ]
+    tools = [attributes(r) for r in sent if r["body"]["stringValue"] == "qwen_tui.tool_used"]
+    assert [t["tool"] for t in tools] == [
+        "read_file",
+        "read_file",
+        "grep_search",
+        "write_file",
+        "run_shell_command",
+        "other",
+    ]
+    assert [t["decision"] for t in tools][3:5] == ["refused", "refused"]
+    assert all(isinstance(t["success"], bool) for t in tools)
+    assert_allow_listed(sent)
+    assert_no_text_of([path, content, pattern, command, secret_text], sent)
 
 
 # ------------------------------------------------------------------------ -p

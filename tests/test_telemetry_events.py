@@ -44,6 +44,14 @@ def test_command_names_are_the_slash_commands() -> None:
     assert set(get_args(schema.CommandName)) == {c.name for c in COMMANDS} | {"other"}
 
 
+def test_tool_names_and_decisions_are_the_agents() -> None:
+    from qwen_tui.agent.events import ToolDecision
+    from qwen_tui.tools import SPECS
+
+    assert set(get_args(schema.ToolName)) == {spec.name for spec in SPECS} | {"other"}
+    assert set(get_args(schema.ToolDecisionName)) == set(get_args(ToolDecision)) | {"other"}
+
+
 def test_error_kinds_are_the_chat_failure_kinds() -> None:
     assert set(get_args(schema.ErrorKind)) == set(get_args(FailureKind)) | {"other"}
 
@@ -246,7 +254,7 @@ def test_crash_names_are_checked_against_the_loaded_code() -> None:
 
 def test_every_event_type_has_a_distinct_name() -> None:
     names = [event_type.name for event_type in EVENT_TYPES]
-    assert len(set(names)) == len(names) == 8
+    assert len(set(names)) == len(names) == 9
 
 
 # ------------------------------------------------------------------------ crashes
@@ -413,6 +421,8 @@ def test_every_event_field_and_value_is_documented(heading: str) -> None:
         schema.ProviderId,
         schema.ErrorKind,
         schema.AppMode,
+        schema.ToolName,
+        schema.ToolDecisionName,
     ):
         for value in get_args(closed):
             assert f"`{value}`" in section, value

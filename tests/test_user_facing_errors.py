@@ -8,12 +8,24 @@ import pkgutil
 
 from qwen_tui.text import UserFacingError
 
-BACKEND_LAYERS = ("text", "net", "config", "credentials", "telemetry", "providers", "chat")
+BACKEND_LAYERS = (
+    "text",
+    "net",
+    "config",
+    "credentials",
+    "telemetry",
+    "tools",
+    "providers",
+    "account",
+    "chat",
+    "agent",
+)
 
 INTERNAL = {
     "qwen_tui.credentials._threads.CallTimedOut": "caught by the store, which words it",
     "qwen_tui.credentials.store._KeyringFailed": "the reason is recorded before it is raised",
     "qwen_tui.chat.sse.StreamError": "the server's own words, turned into a ChatFailure",
+    "qwen_tui.config.first_look._Unsure": "never leaves first_look: the settings load in full",
 }
 """Exceptions that never reach a person as they are, and why."""
 

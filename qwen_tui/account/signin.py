@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from qwen_tui.account.run import Account
+from qwen_tui.text import UserFacingError
 
 if TYPE_CHECKING:
     from qwen_tui.credentials import CredentialStore, StoreLocation
@@ -26,7 +27,7 @@ AskFileStore = Callable[[str], Awaitable[bool]]
 T = TypeVar("T")
 
 
-class FileStoreDeclined(Exception):
+class FileStoreDeclined(UserFacingError):
     """No keyring works and the file store was declined: nothing was stored.
 
     ``str()`` is why the keyring could not be used.

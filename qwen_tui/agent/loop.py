@@ -11,8 +11,9 @@ File work runs in a thread, so a big read or write never holds up the screen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -28,17 +29,13 @@ from qwen_tui.agent.events import (
     ToolStarted,
     ToolsUnavailable,
 )
+from qwen_tui.chat.answer import AnswerAccumulator
 from qwen_tui.chat.conversation import api_messages
 from qwen_tui.chat.events import (
     ChatFailure,
-    Finished,
-    ReasoningDelta,
-    TextDelta,
     ToolCall,
-    ToolCallsRequested,
-    UsageReport,
 )
-from qwen_tui.chat.messages import ChatMessage, Usage
+from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.tools.catalogue import BY_NAME, SPECS, Toolbox, parse_arguments
 from qwen_tui.tools.errors import ToolError
 
@@ -73,7 +70,7 @@ class Agent:
         policy: the approval mode and rules (changed by the user between turns).
         ask: how to ask the user; ``None`` when no one can answer (refused, exit 4).
         before_change: awaited before each changing call with its title (the undo
-            checkpoint).
+            checkpoint); a :class:`ToolError` from it stops the call, unrun.
         max_turns: model requests per user prompt before the loop stops.
         system_prompt: sent first (project instructions).
     """
@@ -89,7 +86,7 @@ class Agent:
     refused_without_asking: bool = field(default=False, init=False)
     """Set when a call needed approval and there was no one to ask (exit code 4)."""
 
-    async def run(self, history: list[ChatMessage]) -> AsyncIterator[AgentEvent]:
+    async def run(self, history: list[ChatMessage]) -> AsyncGenerator[AgentEvent, None]:
         """Answer the last user message of ``history``, appending what is said.
 
         ``history`` grows by the answers and tool results (each also yielded as a
@@ -101,23 +98,14 @@ class Agent:
                 yield AgentStopped("turn_limit", turns)
                 return
             turns += 1
-            answer = _Answer()
-            failure: ChatFailure | None = None
-            async for event in self._ask_model(history):
-                if isinstance(event, TextDelta):
-                    answer.text.append(event.text)
-                elif isinstance(event, ReasoningDelta):
-                    answer.reasoning.append(event.text)
-                elif isinstance(event, UsageReport):
-                    answer.usage = Usage(event.prompt_tokens, event.completion_tokens)
-                elif isinstance(event, ToolCallsRequested):
-                    answer.calls = event.calls
-                elif isinstance(event, Finished):
-                    answer.finished = True
-                elif isinstance(event, ChatFailure):
-                    failure = event
-                yield event
-            message = answer.message(self.chat.model, failure)
+            answer = AnswerAccumulator()
+            async with contextlib.aclosing(self._ask_model(history)) as asked:
+                async for event in asked:
+                    if not isinstance(event, ToolsUnavailable):
+                        answer.feed(event)
+                    yield event
+            failure = answer.failure
+            message = answer.message(self.chat.model)
             if message is not None:
                 history.append(message)
                 yield MessageAdded(message)
@@ -129,10 +117,11 @@ class Agent:
                 return
             for call in answer.calls:
                 finished: ToolFinished | None = None
-                async for step in self._run_call(call):
-                    yield step
-                    if isinstance(step, ToolFinished):
-                        finished = step
+                async with contextlib.aclosing(self._run_call(call)) as steps:
+                    async for step in steps:
+                        yield step
+                        if isinstance(step, ToolFinished):
+                            finished = step
                 assert finished is not None
                 result = ChatMessage(
                     "tool",
@@ -143,21 +132,25 @@ class Agent:
                 history.append(result)
                 yield MessageAdded(result)
 
-    async def _ask_model(self, history: list[ChatMessage]) -> AsyncIterator[Any]:
+    async def _ask_model(self, history: list[ChatMessage]) -> AsyncGenerator[Any, None]:
         messages = api_messages(history, system_prompt=self.system_prompt)
         tools = [spec.schema() for spec in SPECS] if self.tools_supported else None
         buffered: list[Any] = []
-        async for event in self.chat.stream(messages, tools=tools):
-            if tools and _refuses_tools(event, buffered):
-                self.tools_supported = False
-                yield ToolsUnavailable(TOOLS_REFUSED)
-                async for retry in self.chat.stream(messages):
-                    yield retry
+        async with contextlib.aclosing(self.chat.stream(messages, tools=tools)) as events:
+            async for event in events:
+                if tools and _refuses_tools(event, buffered):
+                    self.tools_supported = False
+                    break
+                buffered.append(event)
+                yield event
+            else:
                 return
-            buffered.append(event)
-            yield event
+        yield ToolsUnavailable(TOOLS_REFUSED)
+        async with contextlib.aclosing(self.chat.stream(messages)) as retry:
+            async for event in retry:
+                yield event
 
-    async def _run_call(self, call: ToolCall) -> AsyncIterator[AgentEvent]:
+    async def _run_call(self, call: ToolCall) -> AsyncGenerator[AgentEvent, None]:
         started = time.monotonic()
         title = call.name
         try:
@@ -170,14 +163,10 @@ class Agent:
             outcome = _Outcome("auto", False, f"Error: {error.strerror or error}")
         if outcome.started:
             yield ToolStarted(call, title)
+        seconds = time.monotonic() - started
+        self.chat.record_tool(call.name, outcome.decision, seconds, outcome.ok)
         yield ToolFinished(
-            call,
-            title,
-            outcome.decision,
-            outcome.ok,
-            outcome.output,
-            outcome.diff,
-            time.monotonic() - started,
+            call, title, outcome.decision, outcome.ok, outcome.output, outcome.diff, seconds
         )
 
     async def _decide_and_run(
@@ -220,7 +209,10 @@ class Agent:
                 self.policy.allow_for_session(rule)
             decision = "approved"
         if self.before_change is not None:
-            await self.before_change(title)
+            try:
+                await self.before_change(title)
+            except ToolError as error:
+                return _Outcome(decision, False, f"Error: {error} The change was not made.")
         if change is not None:
             output = await asyncio.to_thread(change.apply)
             return _Outcome(decision, True, output, change.diff(), started=True)
@@ -236,30 +228,6 @@ class _Outcome:
     output: str
     diff: str | None = None
     started: bool = False
-
-
-@dataclass
-class _Answer:
-    text: list[str] = field(default_factory=list)
-    reasoning: list[str] = field(default_factory=list)
-    usage: Usage | None = None
-    calls: tuple[ToolCall, ...] = ()
-    finished: bool = False
-
-    def message(self, model: str | None, failure: ChatFailure | None) -> ChatMessage | None:
-        text = "".join(self.text)
-        if not text and not self.calls and not self.reasoning and failure is None:
-            return None
-        return ChatMessage(
-            "assistant",
-            text,
-            reasoning="".join(self.reasoning),
-            partial=not self.finished,
-            model=model,
-            usage=self.usage,
-            error=None if failure is None else failure.message,
-            tool_calls=self.calls if self.finished else (),
-        )
 
 
 def _refuses_tools(event: object, before: list[Any]) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from qwen_tui.chat.think import ThinkSplitter
 from qwen_tui.config.debug_log import LOGGER_NAME, remember_secret
 from qwen_tui.providers.http_policy import LOOPBACK_DIRECT
 from qwen_tui.providers.registry import ActiveProvider, openai_client_kwargs
-from qwen_tui.telemetry.events import ApiRequest, ErrorReport
+from qwen_tui.telemetry.events import ApiRequest, ErrorReport, ToolUsed
 from qwen_tui.telemetry.recorder import NullTelemetry, TelemetryRecorder
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ class ChatService:
         *,
         model: str | None = None,
         tools: Sequence[dict[str, Any]] | None = None,
-    ) -> AsyncIterator[ChatEvent]:
+    ) -> AsyncGenerator[ChatEvent, None]:
         """Ask for an answer and yield its events as they arrive.
 
         ``tools`` (OpenAI function definitions) are offered to the model; the calls it
@@ -221,6 +221,17 @@ class ChatService:
                 finished=finished,
             )
         )
+
+    def record_tool(self, tool: str, decision: str, seconds: float, success: bool) -> None:
+        """Count one tool call of the coding agent, under the same consent and sign-in
+        rule as every other event (see :meth:`_collecting`): its tool and decision from
+        closed lists, its duration and success; nothing of what it read or did."""
+        if self._collecting():
+            self.telemetry.record(
+                lambda: ToolUsed(
+                    tool=tool, decision=decision, duration_ms=seconds * 1000, success=success
+                )
+            )
 
     def _record_failure(self, failure: ChatFailure) -> None:
         if self._collecting():

@@ -31,17 +31,15 @@ import functools
 import json
 import os
 import sys
-from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TextIO, cast
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from qwen_tui.config import LoadedSettings
 from qwen_tui.text import neutralise, neutralise_json
 
 if TYPE_CHECKING:
     from qwen_tui.account import Account
-    from qwen_tui.agent.events import AgentEvent
     from qwen_tui.agent.loop import Agent
     from qwen_tui.chat.service import ChatService
 
@@ -284,6 +282,7 @@ async def _run(
     options: AgentOptions,
 ) -> int:
     from qwen_tui.agent.events import AgentStopped, ToolFinished, ToolStarted, ToolsUnavailable
+    from qwen_tui.agent.mentions import expand_mentions
     from qwen_tui.chat.events import (
         ChatFailure,
         Finished,
@@ -338,14 +337,17 @@ async def _run(
         _say(err, f"error: {error}")
         await service.aclose()
         return EXIT_USAGE
-    history = [ChatMessage("user", prompt)]
+    expanded = expand_mentions(prompt, agent.toolbox.workspace)
+    for note in expanded.notes:
+        _say(err, f"qwen-tui: {note}")
+    history = [ChatMessage("user", expanded.text)]
     stream = StreamJson(out, raw) if output == "stream-json" else None
     failure: ChatFailure | None = None
     waited = 0.0
     try:
         for attempt in range(HEADLESS_WAITS.attempts + 1):
             failure = None
-            events = cast("AsyncGenerator[AgentEvent, None]", agent.run(history))
+            events = agent.run(history)
             try:
                 async for event in events:
                     if isinstance(event, TextDelta):
@@ -447,8 +449,11 @@ def _end_line(answer: _Answer, out: TextIO) -> None:
 def _agent_for(
     service: ChatService, account: Account, options: AgentOptions, key: str | None, err: TextIO
 ) -> Agent:
-    """The agent of this run: its workspace, approval mode, rules and asker."""
+    """The agent of this run: its workspace, approval mode, rules and asker, and the
+    undo checkpoint taken before every change."""
     from qwen_tui.agent.approval import APPROVAL_MODES, ApprovalPolicy
+    from qwen_tui.agent.checkpoints import Checkpoints
+    from qwen_tui.agent.instructions import system_prompt
     from qwen_tui.agent.loop import Agent
     from qwen_tui.headless.agent_output import TerminalAsker
     from qwen_tui.tools import Toolbox, Workspace
@@ -466,5 +471,7 @@ def _agent_for(
         Toolbox(workspace, secrets=lambda: [*account.known_secrets(), key or ""]),
         policy,
         ask=TerminalAsker(err) if options.can_ask else None,
+        before_change=Checkpoints(account.loaded.home, workspace).before_change,
         max_turns=options.max_turns or tools.max_turns,
+        system_prompt=system_prompt(workspace, mode),
     )

@@ -18,6 +18,7 @@ from qwen_tui.telemetry.events import (
     Event,
     ScreenOpened,
     StackFrame,
+    ToolUsed,
 )
 from qwen_tui.telemetry.gate import collection_allowed, new_install_id
 from qwen_tui.telemetry.recorder import NullTelemetry, Telemetry, TelemetryRecorder
@@ -37,6 +38,7 @@ __all__ = [
     "StackFrame",
     "Telemetry",
     "TelemetryRecorder",
+    "ToolUsed",
     "collection_allowed",
     "crash_report",
     "new_install_id",

@@ -99,6 +99,22 @@ ErrorKind = Literal[
 ]
 """``qwen_tui.chat.events.FailureKind`` plus ``other``."""
 
+ToolName = Literal[
+    "read_file",
+    "list_directory",
+    "glob",
+    "grep_search",
+    "edit",
+    "write_file",
+    "run_shell_command",
+    "other",
+]
+"""The coding agent's tools (``qwen_tui.tools.catalogue.SPECS``) plus ``other``: a name
+the model made up is never sent."""
+
+ToolDecisionName = Literal["approved", "auto", "refused", "other"]
+"""How a tool call was let through (``qwen_tui.agent.events.ToolDecision``)."""
+
 AppMode = Literal["tui", "headless"]
 Severity = Literal["INFO", "WARN", "ERROR", "FATAL"]
 
@@ -253,6 +269,18 @@ class ErrorReport(Event):
     status: HttpStatus = None
 
 
+class ToolUsed(Event):
+    """The coding agent ran (or refused) a tool call: which tool, how it was decided,
+    how long it took, whether it worked. Never a path, an argument, a command, file
+    contents or output."""
+
+    name: ClassVar[str] = "tool_used"
+    tool: Annotated[ToolName, closed(ToolName)]
+    decision: Annotated[ToolDecisionName, closed(ToolDecisionName)]
+    duration_ms: Duration
+    success: Flag
+
+
 class StackFrame(_Frozen):
     """One of the app's own frames: module, function and line, nothing else.
 
@@ -310,6 +338,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     AuthMethodChosen,
     ApiRequest,
     ErrorReport,
+    ToolUsed,
     Crash,
 )
 """Every event there is."""

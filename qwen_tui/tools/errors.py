@@ -7,8 +7,10 @@ replace_all"), and nothing was changed when it is raised.
 
 from __future__ import annotations
 
+from qwen_tui.text import UserFacingError
 
-class ToolError(Exception):
+
+class ToolError(UserFacingError):
     """A refused or failed tool call; ``str(error)`` is what the model is told."""
 
 

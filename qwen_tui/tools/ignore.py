@@ -28,31 +28,34 @@ class IgnoreRules:
 
     def ignored(self, path: Path, *, is_dir: bool) -> bool:
         """Whether ``path`` (inside the root) is excluded from listing and search."""
-        relative = path.relative_to(self.root)
-        if not relative.parts:
+        return self.ignored_relative(path.relative_to(self.root).as_posix(), is_dir=is_dir)
+
+    def ignored_relative(self, relative: str, *, is_dir: bool) -> bool:
+        """:meth:`ignored` for a ``/``-separated path relative to the root.
+
+        Strings rather than ``Path`` objects: a walk over ten thousand files asks this
+        for each of them, and pathlib's parsing would be most of the walk's time.
+        """
+        if relative in ("", "."):
             return False
-        if ALWAYS_SKIPPED.intersection(relative.parts):
+        parts = relative.split("/")
+        if not ALWAYS_SKIPPED.isdisjoint(parts):
             return True
         suffix = "/" if is_dir else ""
-        if self._qwen is not None:
-            verdict = self._qwen.check_file(relative.as_posix() + suffix).include
-            if verdict:
-                return True
+        if self._qwen is not None and self._qwen.check_file(relative + suffix).include:
+            return True
         decided: bool | None = None
-        folder = self.root
-        for depth in range(len(relative.parts)):
-            spec = self._folder_spec(folder)
+        for depth in range(len(parts)):
+            spec = self._folder_spec("/".join(parts[:depth]))
             if spec is not None:
-                below = Path(*relative.parts[depth:]).as_posix() + suffix
-                verdict = spec.check_file(below).include
+                verdict = spec.check_file("/".join(parts[depth:]) + suffix).include
                 if verdict is not None:
                     decided = verdict
-            folder = folder / relative.parts[depth]
         return bool(decided)
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one per workspace, lives as long
-    def _folder_spec(self, folder: Path) -> pathspec.GitIgnoreSpec | None:
-        gitignore = folder / ".gitignore"
+    def _folder_spec(self, folder: str) -> pathspec.GitIgnoreSpec | None:
+        gitignore = self.root / folder / ".gitignore"
         return _spec(gitignore) if gitignore.is_file() else None
 
 

@@ -8,7 +8,9 @@ which keeps a search over ten thousand files well under a second. Big files
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from qwen_tui.tools.errors import ToolError
@@ -36,14 +38,16 @@ def glob(workspace: Workspace, pattern: str, path: str | None = None) -> str:
         raise ToolError("pattern is empty; give a glob such as **/*.py.")
     folder = _folder(workspace, path)
     regex = glob_regex(pattern.lstrip("/") if not pattern.startswith("**") else pattern)
+    base = workspace.relative(folder)
+    skip = 0 if base == "." else len(base) + 1
     found: list[tuple[float, str]] = []
-    for file in walk_files(workspace, folder):
-        if regex.match(file.relative_to(folder).as_posix()):
+    for file, relative in walk_files(workspace, folder):
+        if regex.match(relative[skip:]):
             try:
-                modified = file.stat().st_mtime
+                modified = os.stat(file).st_mtime
             except OSError:
                 continue
-            found.append((modified, workspace.relative(file)))
+            found.append((modified, relative))
     if not found:
         return f"No files match {pattern} in {workspace.relative(folder)}."
     found.sort(key=lambda item: (-item[0], item[1]))
@@ -75,20 +79,24 @@ def grep_search(
     cap = limit or DEFAULT_GREP_LIMIT
     start = _folder(workspace, path)
     wanted = glob_regex(glob if "/" in (glob or "") else f"**/{glob}") if glob else None
-    files = [start] if start.is_file() else walk_files(workspace, start)
+    files: Iterable[tuple[str, str]] = (
+        [(str(start), workspace.relative(start))]
+        if start.is_file()
+        else walk_files(workspace, start)
+    )
     hits: list[str] = []
     matched_files = 0
     skipped = 0
     more = False
-    for file in files:
-        relative = workspace.relative(file)
+    for file, relative in files:
         if wanted is not None and not wanted.match(relative):
             continue
         try:
-            if file.stat().st_size > MAX_SEARCHED_BYTES:
-                skipped += 1
-                continue
-            data = file.read_bytes()
+            with open(file, "rb") as handle:
+                if os.fstat(handle.fileno()).st_size > MAX_SEARCHED_BYTES:
+                    skipped += 1
+                    continue
+                data = handle.read()
         except OSError:
             continue
         if is_binary(data):

@@ -1,0 +1,92 @@
+"""``@path`` in a prompt: the file (or a folder's listing) is sent along with it.
+
+A mention is ``@`` at the start of the prompt or after a space, followed by a path
+inside the workspace (a space in the path written as ``\\ ``). It is read with the same
+tool and the same limits as the model's own ``read_file`` and ``list_directory``, so
+an attachment can never reach outside the workspace or past a size cap either. What
+is not a path in the workspace (``@here``, an e-mail address, ``@../secret``) is left
+as typed, with a note saying why, and nothing is attached for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from qwen_tui.tools import reading
+from qwen_tui.tools.errors import OutsideWorkspace, ToolError
+from qwen_tui.tools.workspace import Workspace
+
+_MENTION = re.compile(r"(?:(?<=\s)|^)@((?:\\ |[^\s])+)")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One attached file or folder: its path in the workspace and what was read."""
+
+    path: str
+    text: str
+    is_folder: bool
+
+
+@dataclass
+class Expanded:
+    """A prompt with its mentions read.
+
+    Attributes:
+        text: what is sent: the prompt as typed, then each attachment.
+        attachments: what was attached.
+        notes: mentions that were not attached, and why (for the user).
+    """
+
+    text: str
+    attachments: list[Attachment] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def mentioned_paths(prompt: str) -> list[str]:
+    """The paths mentioned in ``prompt``, in order, each once."""
+    seen: list[str] = []
+    for match in _MENTION.finditer(prompt):
+        path = match.group(1).replace("\\ ", " ").rstrip(".,;:!?)")
+        if path and path not in seen:
+            seen.append(path)
+    return seen
+
+
+def expand_mentions(prompt: str, workspace: Workspace) -> Expanded:
+    """Read every ``@path`` of ``prompt`` (see the module docstring)."""
+    expanded = Expanded(prompt)
+    for path in mentioned_paths(prompt):
+        try:
+            resolved = workspace.resolve(path)
+        except OutsideWorkspace:
+            expanded.notes.append(f"@{path} is outside the workspace; it was not attached.")
+            continue
+        except ToolError as error:
+            expanded.notes.append(f"@{path}: {error}")
+            continue
+        if not resolved.exists():
+            continue  # not a path at all (a handle, a decorator): nothing to say
+        shown = workspace.relative(resolved)
+        try:
+            if resolved.is_dir():
+                text = reading.list_directory(workspace, shown)
+            else:
+                text = reading.read_file(workspace, shown)
+        except ToolError as error:
+            expanded.notes.append(f"@{path}: {error}")
+            continue
+        expanded.attachments.append(Attachment(shown, text, resolved.is_dir()))
+    if expanded.attachments:
+        blocks = [
+            f"Content of @{a.path}{' (a folder)' if a.is_folder else ''}:\n{a.text.rstrip()}"
+            for a in expanded.attachments
+        ]
+        expanded.text = (
+            prompt
+            + "\n\n--- Attached by the user ---\n\n"
+            + "\n\n".join(blocks)
+            + "\n\n--- End of attachments ---"
+        )
+    return expanded
