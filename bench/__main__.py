@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from bench.answers import answer_pieces
@@ -256,7 +257,7 @@ def main() -> None:
                 opened, memory, paging = bench_transcript(
                     args.runs,
                     work,
-                    lambda home, url=server.base_url: chat_env(home, url),
+                    partial(chat_env, base_url=server.base_url),
                     tree_rss_mb,
                     messages=messages,
                 )

@@ -19,8 +19,9 @@ import importlib
 import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from bench.answers import END_MARK, answer_pieces, huge_answer, long_line
 from bench.tmux import TmuxSession, tmux
@@ -45,10 +46,11 @@ def last_word(
     runs: int,
     env_for: Callable[[str, Path], dict[str, str]],
     work: Path,
-    raw_client_read: Callable[[str], Awaitable[float]],
+    raw_client_read: Callable[[str], Coroutine[Any, Any, float]],
 ) -> tuple[list[float], list[float]]:
     """Enter → :data:`END_MARK` on screen in qwen-tui, and the raw client's read."""
-    tui, raw = [], []
+    tui: list[float] = []
+    raw: list[float] = []
     with openai_server(api_key="sk-bench", chat_pieces=pieces) as server:
         for index in range(runs):
             raw.append(asyncio.run(raw_client_read(server.base_url)))
@@ -155,7 +157,7 @@ def bench_huge(
     runs: int,
     work: Path,
     env_for: Callable[[str, Path], dict[str, str]],
-    raw_client_read: Callable[[str], Awaitable[float]],
+    raw_client_read: Callable[[str], Coroutine[Any, Any, float]],
 ) -> list[tuple[str, list[float], list[float], str]]:
     """Rows of (measure, values, baseline values, baseline name)."""
     rows = []

@@ -13,6 +13,7 @@ once the provider and key are resolved and an answer can be asked for.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,18 +40,26 @@ CHAT_MILESTONES: list[Milestone] = [
 
 
 def save_sign_in(home: Path, base_url: str, key: str) -> None:
-    """Leave ``home`` as an API-key sign-in leaves it, with qwen-tui's own writers."""
+    """Leave ``home`` as an API-key sign-in leaves it, through qwen-tui's own account:
+    with no keyring, the key goes to the file store, as ``auth login
+    --allow-file-store`` sends it, and the consent is saved for the launches."""
     from keyring.backends.fail import Keyring
 
-    from qwen_tui.config import load_settings, update_settings_file
-    from qwen_tui.credentials import CredentialStore
-    from qwen_tui.providers.signin import registry_for, save_api_key_sign_in
+    from qwen_tui.account import Account, sign_in_with_key
+    from qwen_tui.config import load_settings
 
-    loaded = load_settings({}, home=home, cwd=home, user_home=home)
-    store = CredentialStore(home, allow_file_store=True, backend=Keyring())
-    provider = registry_for(loaded).get("openai")
-    save_api_key_sign_in(loaded, store, provider, base_url, key, MODEL)
-    update_settings_file(loaded.settings_file, {"credentials": {"allowFileStore": True}})
+    account = Account(
+        load_settings({}, home=home, cwd=home, user_home=home),
+        keyring_backend=Keyring(),
+        file_store_for_run=True,
+    )
+    provider = account.registry.get("openai")
+    asyncio.run(sign_in_with_key(account, provider, base_url, key, MODEL, _no_file_store))
+
+
+async def _no_file_store(reason: str) -> bool:
+    """Never asked: the file store is allowed for the run."""
+    return False
 
 
 def time_milestones(

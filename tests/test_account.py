@@ -27,7 +27,8 @@ def account(keyring_backend: Any = None) -> Account:
 
 
 def saved(home: Path) -> dict[str, Any]:
-    return json.loads((home / "settings.json").read_text())
+    data: dict[str, Any] = json.loads((home / "settings.json").read_text())
+    return data
 
 
 def test_each_update_is_saved_in_camel_case_reloaded_and_announced(isolated_home: Path) -> None:

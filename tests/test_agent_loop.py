@@ -9,6 +9,7 @@ import pytest
 
 from qwen_tui.agent.approval import ApprovalMode, ApprovalPolicy
 from qwen_tui.agent.events import (
+    AgentEvent,
     AgentStopped,
     ApprovalAnswer,
     ApprovalRequest,
@@ -16,7 +17,7 @@ from qwen_tui.agent.events import (
     ToolFinished,
     ToolsUnavailable,
 )
-from qwen_tui.agent.loop import NO_ONE_TO_ASK, Agent
+from qwen_tui.agent.loop import NO_ONE_TO_ASK, Agent, Asker
 from qwen_tui.chat.events import TextDelta
 from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.tools import Toolbox, Workspace
@@ -56,14 +57,14 @@ async def run(
     root: Path,
     mode: ApprovalMode = "default",
     *,
-    ask: object = None,
+    ask: Asker | None = None,
     max_turns: int = 50,
-) -> tuple[Agent, list[object], list[ChatMessage]]:
+) -> tuple[Agent, list[AgentEvent], list[ChatMessage]]:
     agent = Agent(
         service_for(server.base_url),
         Toolbox(Workspace.at(root)),
         ApprovalPolicy(mode),
-        ask=ask,  # type: ignore[arg-type]
+        ask=ask,
         max_turns=max_turns,
     )
     history = [ChatMessage("user", "fix add")]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qwen_tui.agent.approval import ApprovalPolicy
-from qwen_tui.agent.events import AgentStopped, ToolFinished
+from qwen_tui.agent.events import AgentEvent, AgentStopped, ToolFinished
 from qwen_tui.agent.loop import Agent
 from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.tools import Toolbox, Workspace
@@ -47,12 +47,12 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     }
 
 
-async def run_task(root: Path, task: AgentTask) -> list[object]:
+async def run_task(root: Path, task: AgentTask) -> list[AgentEvent]:
     with openai_server(api_key=KEY, script=list(task.script)) as server:
         agent = Agent(
             service_for(server.base_url),
             Toolbox(Workspace.at(root)),
-            ApprovalPolicy.from_settings(task.mode, [], task.denied),  # type: ignore[arg-type]
+            ApprovalPolicy.from_settings(task.mode, [], task.denied),
         )
         history = [ChatMessage("user", f"Please fix: {task.name}")]
         events = [event async for event in agent.run(history)]

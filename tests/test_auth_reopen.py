@@ -49,6 +49,7 @@ async def test_the_first_start_still_opens_on_the_first_preset() -> None:
     async with app.run_test(size=(110, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         screen = app.screen
+        assert isinstance(screen, WelcomeScreen)
         first = screen._providers[0]
         assert screen.query_one("#provider", Select).value == first.id
         assert screen.query_one("#base-url", Input).value == first.base_url

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 from textual import events
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Input, Static
 
 from qwen_tui.providers import ProviderError
 from qwen_tui.providers.api_keys import clean_api_key, key_problem
 from qwen_tui.ui.screens.welcome import WelcomeScreen
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.openai_server import openai_server
-from tests.ui_helpers import make_app, wait_until
+from tests.ui_helpers import choose_custom_provider, make_app, wait_until
 
 # Each key has two halves that identify it; neither may appear anywhere.
 HEAD, TAIL = "sk-Hq7Zt2Wm", "Pv4Ls9Nx3Kc"
@@ -84,8 +84,7 @@ async def test_welcome_screen_refuses_each_bad_key(isolated_home: Path) -> None:
         async with app.run_test(size=(110, 45)) as pilot:
             screen = app.screen
             assert isinstance(screen, WelcomeScreen)
-            screen.query_one("#provider", Select).value = "custom"
-            await pilot.pause()
+            await choose_custom_provider(pilot, screen)
             screen.query_one("#base-url", Input).value = server.base_url
             for key, found in BAD_KEYS.values():
                 screen.query_one("#api-key", Input).value = key
@@ -115,8 +114,7 @@ async def test_welcome_screen_survives_any_error_in_the_check(isolated_home: Pat
         screen = app.screen
         assert isinstance(screen, WelcomeScreen)
         app.services.registry.verify_key = explode  # type: ignore[method-assign]
-        screen.query_one("#provider", Select).value = "custom"
-        await pilot.pause()
+        await choose_custom_provider(pilot, screen)
         screen.query_one("#base-url", Input).value = "http://127.0.0.1:9/v1"
         screen.query_one("#api-key", Input).value = key
         await pilot.pause()
@@ -238,8 +236,7 @@ async def test_a_pasted_key_with_a_line_break_is_refused_not_cut(isolated_home: 
         async with app.run_test(size=(110, 45)) as pilot:
             screen = app.screen
             assert isinstance(screen, WelcomeScreen)
-            screen.query_one("#provider", Select).value = "custom"
-            await pilot.pause()
+            await choose_custom_provider(pilot, screen)
             screen.query_one("#base-url", Input).value = server.base_url
             field = screen.query_one("#api-key", Input)
             field.focus()

@@ -9,9 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from qwen_tui.chat.blocks import BlockScanner
-from qwen_tui.chat.failures import failure_from_status, parse_retry_after, redact
+from qwen_tui.chat.failures import failure_from_status
 from qwen_tui.chat.sse import StreamError, iter_chunks
 from qwen_tui.chat.think import ThinkSplitter
+from qwen_tui.net.retry_after import parse_retry_after
+from qwen_tui.text.redact import redact
 from qwen_tui.ui.failure_text import failure_text
 
 

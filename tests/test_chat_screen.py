@@ -428,8 +428,10 @@ async def test_clear_starts_a_new_session_and_resume_opens_the_old_one(
         await pilot.press("enter")
         await wait_until(pilot, lambda: pilot.app.screen is screen)
         await wait_until(pilot, lambda: screen.session.id == first_id)
-        await pilot.pause()
-        assert [str(u.render()) for u in screen.query(UserMessage)] == ["first conversation"]
+        await wait_until(
+            pilot,
+            lambda: [str(u.render()) for u in screen.query(UserMessage)] == ["first conversation"],
+        )
         assert [a.text for a in answers(screen)] == ["Hello, world!"]
         await send(pilot, screen, "more")
         await wait_until(pilot, lambda: answer_done(screen, 2))
@@ -542,10 +544,8 @@ async def test_clear_while_streaming_keeps_the_partial_answer_in_its_own_session
         await wait_until(pilot, lambda: bool(answers(screen)) and "w1" in answers(screen)[0].text)
         old = screen.session
         await pilot.press("ctrl+n")
-        await wait_until(pilot, lambda: not screen._answering)
-        await pilot.pause()
-        assert screen.session is not old
-        assert not screen.query(UserMessage) and not answers(screen)
+        await wait_until(pilot, lambda: not screen._answering and screen.session is not old)
+        await wait_until(pilot, lambda: not screen.query(UserMessage) and not answers(screen))
         assert screen.session.messages == []
         assert [m.role for m in old.messages] == ["user", "assistant"]
         assert old.messages[-1].partial

@@ -99,8 +99,8 @@ def assert_mentions_fix(message: str) -> None:
 @pytest.mark.parametrize(
     ("backend", "words"),
     [
-        (FailKeyring(), "No keyring service is running"),  # type: ignore[no-untyped-call]
-        (NullKeyring(), "turned off"),  # type: ignore[no-untyped-call]
+        (FailKeyring(), "No keyring service is running"),
+        (NullKeyring(), "turned off"),
         (CryptFileLike(), "asks for its password on the terminal"),
         (PlainTextLike(), "plain-text file"),
     ],
@@ -312,7 +312,7 @@ def test_names_and_secrets_must_not_be_empty(home: Path) -> None:
 
 @pytest.fixture
 def file_store(home: Path) -> CredentialStore:
-    return CredentialStore(home, allow_file_store=True, backend=NullKeyring())  # type: ignore[no-untyped-call]
+    return CredentialStore(home, allow_file_store=True, backend=NullKeyring())
 
 
 def test_file_is_0600_in_a_0700_folder(file_store: CredentialStore, home: Path) -> None:

@@ -96,7 +96,7 @@ class TestSecretServiceContract(StoreContract):
 
     @pytest.fixture
     def backend(self) -> SecretServiceKeyring:
-        return SecretServiceKeyring()  # type: ignore[no-untyped-call]
+        return SecretServiceKeyring()
 
     def test_location_names_secret_service(self, store: CredentialStore) -> None:
         found = store.probe()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import logging
 import stat
@@ -80,14 +81,20 @@ def test_the_filter_masks_arguments_and_tracebacks() -> None:
     assert record.exc_text is not None and "noted-secret-value-42" not in record.exc_text
 
 
+def _subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    """The parser of subcommand ``name``: argparse keeps it in its subparsers action."""
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    found: argparse.ArgumentParser = action.choices[name]
+    return found
+
+
 def test_help_lists_the_provider_ids_and_plain_metavars() -> None:
     assert set(BUILT_IN_PROVIDERS) == set(ProviderRegistry([]).ids())
     help_text = build_parser().format_help()
     for provider in BUILT_IN_PROVIDERS:
         assert provider in help_text
     assert "--provider ID" in help_text
-    login_help = build_parser()._subparsers._group_actions[0].choices["auth"]  # type: ignore[union-attr]
-    login = login_help._subparsers._group_actions[0].choices["login"]
+    login = _subcommand(_subcommand(build_parser(), "auth"), "login")
     text = login.format_help()
     assert "LOGIN_" not in text
     assert "--provider ID" in text and "--base-url URL" in text and "--model MODEL" in text

@@ -79,6 +79,11 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "'\\''") + "'"
 
 
+def _showing(text: str) -> Callable[[str], bool]:
+    """Whether a screen shows ``text``, bound now, so that a loop can wait on it."""
+    return lambda screen: text in screen
+
+
 @pytest.fixture
 def tmux_available() -> None:
     if shutil.which("tmux") is None:
@@ -172,7 +177,7 @@ def test_privacy_and_settings_from_the_keyboard_in_a_real_terminal(
         for _ in range(3):
             tmux.type("Left")
             try:
-                tmux.wait_for(lambda s, w=wanted: w in s, timeout=10)
+                tmux.wait_for(_showing(wanted), timeout=10)
                 break
             except AssertionError:
                 tmux.press_and_wait("BTab")

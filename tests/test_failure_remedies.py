@@ -6,7 +6,7 @@ from typing import get_args
 
 import pytest
 
-from qwen_tui.chat.events import ChatFailure, Remedy
+from qwen_tui.chat.events import ChatFailure, FailureKind, Remedy
 from qwen_tui.chat.failures import failure_from_status
 from qwen_tui.chat.retry import HEADLESS_WAITS, INTERACTIVE_WAITS, WaitPolicy
 from qwen_tui.headless.failure_text import CLI_REMEDIES
@@ -56,8 +56,8 @@ def test_command_line_wording() -> None:
     assert cli_text(plain) == tui_text(plain) == plain.message
 
 
-def limited(seconds: float | None, kind: str = "rate_limit") -> ChatFailure:
-    return ChatFailure(kind, "Rate limited (429).", retry_after=seconds, status=429)  # type: ignore[arg-type]
+def limited(seconds: float | None, kind: FailureKind = "rate_limit") -> ChatFailure:
+    return ChatFailure(kind, "Rate limited (429).", retry_after=seconds, status=429)
 
 
 def test_wait_policy_waits_only_when_the_server_said_how_long() -> None:

@@ -22,7 +22,9 @@ from qwen_tui.config.model import SettingsData, UiSettings
 
 OPENAI_FLAGS = {"security": {"auth": {"selected_type": "openai"}}, "model": {"provider": "x"}}
 
-_VALUES = st.sampled_from(["openai", "qwen-oauth", None, "OpenAI", " openai", 3, [], {}, True])
+_VALUES: st.SearchStrategy[object] = st.sampled_from(
+    ["openai", "qwen-oauth", None, "OpenAI", " openai", 3, [], {}, True]
+)
 _THEMES = st.sampled_from(["nord", "textual-light", DEFAULT_THEME, "", None, 7, ["nord"]])
 
 

@@ -27,16 +27,16 @@ def answers(monkeypatch: pytest.MonkeyPatch, typed: list[str]) -> list[str]:
     return prompts
 
 
-def test_the_flag_answers_yes_without_asking(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_flag_answers_yes_without_asking(monkeypatch: pytest.MonkeyPatch) -> None:
     prompts = answers(monkeypatch, [])
-    assert asyncio.run(file_store_asker(True)("no keyring")) is True
+    assert await file_store_asker(True)("no keyring") is True
     assert prompts == []
 
 
-def test_a_script_without_a_terminal_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_script_without_a_terminal_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     prompts = answers(monkeypatch, ["y"])
     monkeypatch.setattr("sys.stdin", io.StringIO())
-    assert asyncio.run(file_store_asker(False)("no keyring")) is False
+    assert await file_store_asker(False)("no keyring") is False
     assert prompts == []
 
 

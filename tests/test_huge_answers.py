@@ -38,7 +38,8 @@ from qwen_tui.ui.widgets.transcript import Transcript
 from tests.credentials_fixtures import MemoryKeyring
 from tests.loop_lag import LoopLag
 from tests.servers.openai_server import OpenAIServer, openai_server
-from tests.ui_helpers import make_app, wait_until
+from tests.ui_helpers import holds_for, make_app, wait_until
+from tests.waiting import async_wait_until
 
 KEY = "sk-huge-answers-key"
 SIZE = (100, 36)
@@ -91,6 +92,11 @@ def ask_without_waiting(pilot: Pilot[Any], screen: ChatScreen) -> asyncio.Task[N
     return asyncio.create_task(pilot.press("enter"))
 
 
+async def _often() -> None:
+    """A look every 2 ms, without waiting for the app to settle as a pilot's pause does."""
+    await asyncio.sleep(0.002)
+
+
 async def key_effect(pilot: Pilot[Any], key: str, effect: Callable[[], bool]) -> float:
     """Seconds from pressing ``key`` until ``effect()`` holds, checked every 2 ms (not
     after the app has settled, as a pilot's press returns); fails after
@@ -98,9 +104,7 @@ async def key_effect(pilot: Pilot[Any], key: str, effect: Callable[[], bool]) ->
     loop = asyncio.get_running_loop()
     pressed = loop.time()
     pressing = asyncio.create_task(pilot.press(key))
-    while not effect():
-        assert loop.time() - pressed < KEY_BOUND, f"{key} had no effect in time"
-        await asyncio.sleep(0.002)
+    await async_wait_until(effect, f"{key} had no effect in time", KEY_BOUND, pause=_often)
     took = loop.time() - pressed
     await pressing
     return took
@@ -119,11 +123,7 @@ def arrived(screen: ChatScreen, size: int) -> bool:
 async def until_arrived(screen: ChatScreen, size: int) -> AssistantMessage:
     """Wait for the whole answer to have arrived, checking often and without waiting
     for frames (a pilot's pause does), so that a key can be pressed while it is drawn."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
-    while not arrived(screen, size):
-        assert loop.time() < deadline, "the answer never arrived"
-        await asyncio.sleep(0.002)
+    await async_wait_until(lambda: arrived(screen, size), "the answer never arrived", pause=_often)
     answer = answer_of(screen)
     assert answer is not None
     return answer
@@ -187,8 +187,8 @@ async def test_ctrl_q_quits_at_once_while_a_5_mb_answer_is_drawn(server: OpenAIS
         assert END_MARK not in screen_text(app)  # still being drawn
         pressed = loop.time()
         await pilot.press("ctrl+q")
-        while app.is_running and loop.time() - pressed < 30:  # noqa: ASYNC110
-            await asyncio.sleep(0.01)  # the app is gone: no pilot to wait with
+        # The app is gone: no pilot to wait with.
+        await async_wait_until(lambda: not app.is_running, "Ctrl+Q did not quit", 30)
         quit_after = loop.time() - pressed
         await pressing
     print(f"5 MB answer: Ctrl+Q → exit {quit_after * 1000:.0f} ms")
@@ -220,9 +220,14 @@ async def test_page_up_and_escape_take_effect_while_a_5_mb_chunk_is_drawn(
         await wait_until(pilot, lambda: answer.body.caught_up, timeout=60)
         assert answer.text == text
         assert "Stopped" in str(answer._notice.render())
-        await pilot.pause()
-        assert not transcript.following
-        assert transcript.scroll_y <= transcript.max_scroll_y - 10
+        await holds_for(
+            pilot,
+            lambda: (
+                not transcript.following and transcript.scroll_y <= transcript.max_scroll_y - 10
+            ),
+            0.3,
+            "the view left the place the user paged to",
+        )
 
 
 async def test_a_50000_character_line_reaches_the_screen_without_stalling(

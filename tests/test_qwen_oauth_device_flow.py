@@ -7,6 +7,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -38,12 +39,12 @@ class FakeClock:
 
 
 def make_flow(
-    server: DeviceFlowServer, clock: FakeClock | None = None, **kwargs: object
+    server: DeviceFlowServer, clock: FakeClock | None = None, **kwargs: Any
 ) -> DeviceFlow:
     if clock is not None:
         server.clock = clock
-        return DeviceFlow(server.oauth_settings(), sleep=clock.sleep, clock=clock, **kwargs)  # type: ignore[arg-type]
-    return DeviceFlow(server.oauth_settings(), **kwargs)  # type: ignore[arg-type]
+        return DeviceFlow(server.oauth_settings(), sleep=clock.sleep, clock=clock, **kwargs)
+    return DeviceFlow(server.oauth_settings(), **kwargs)
 
 
 def token_polls(server: DeviceFlowServer) -> list[dict[str, str]]:

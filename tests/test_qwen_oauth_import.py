@@ -24,7 +24,7 @@ from qwen_tui.providers.qwen_oauth import (
 )
 from tests.account_helpers import refuse_file_store
 from tests.credentials_fixtures import MemoryKeyring
-from tests.waiting import wait_until
+from tests.waiting import holds_for, wait_until
 
 QWEN_CODE_FILE = {
     "access_token": "qc-access-123456",
@@ -145,5 +145,4 @@ def test_open_browser_refuses_without_display_or_with_odd_urls(tmp_path: Path) -
     assert open_browser("https://x.example", environ={"PATH": path}, platform="linux") is False
     for url in ("file:///etc/passwd", "javascript:alert(1)", "not a url"):
         assert open_browser(url, environ={"DISPLAY": ":0", "PATH": path}, platform="linux") is False
-    time.sleep(0.1)
-    assert not record.exists()
+    holds_for(lambda: not record.exists(), 0.1, "a browser was opened")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
@@ -23,6 +24,7 @@ from qwen_tui.providers.qwen_oauth import (
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.device_flow_server import DeviceFlowServer, device_flow_server
 from tests.servers.openai_server import closed_port
+from tests.waiting import wait_until
 
 
 def tokens_from(server: DeviceFlowServer, *, expires_in: float) -> OAuthTokens:
@@ -31,10 +33,10 @@ def tokens_from(server: DeviceFlowServer, *, expires_in: float) -> OAuthTokens:
 
 
 def make_manager(
-    server: DeviceFlowServer, home: Path, store: CredentialStore | None = None, **kwargs: object
+    server: DeviceFlowServer, home: Path, store: CredentialStore | None = None, **kwargs: Any
 ) -> TokenManager:
     store = store or CredentialStore(home, backend=MemoryKeyring())
-    return TokenManager(store, server.oauth_settings(), home, **kwargs)  # type: ignore[arg-type]
+    return TokenManager(store, server.oauth_settings(), home, **kwargs)
 
 
 # ------------------------------------------------------------------------ the tokens
@@ -187,7 +189,7 @@ async def test_revoked_refresh_token_asks_to_sign_in_again_and_keeps_tokens(
     assert caught.value.kind == "invalid_grant"
     assert "/auth" in caught.value.message
     assert "sign in again" in caught.value.message.lower()
-    assert tokens.refresh_token not in caught.value.message
+    assert tokens.refresh_token is not None and tokens.refresh_token not in caught.value.message
     assert manager.current() == tokens  # not deleted: the UI decides
 
 
@@ -278,10 +280,7 @@ def test_two_processes_refresh_once_and_never_reuse_a_rotated_token(
                     ),
                 )
             )
-        deadline = time.monotonic() + 60
-        while not all(ready.exists() for ready, _ in workers):
-            assert time.monotonic() < deadline, "workers did not start"
-            time.sleep(0.01)
+        wait_until(lambda: all(ready.exists() for ready, _ in workers), "workers did not start")
         barrier.write_text("go")
         results = []
         for _, process in workers:

@@ -122,8 +122,12 @@ async def test_approve_stores_one_keyring_entry_and_opens_the_chat(
         use_server(monkeypatch, server)
         app = make_app(keyring_backend=keyring)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
-            assert server.requests == [], "no network before the user chose Qwen OAuth"
+            await holds_for(
+                pilot,
+                lambda: server.requests == [],
+                0.3,
+                "no network before the user chose Qwen OAuth",
+            )
             screen = await choose_qwen(pilot)
             await until_state(pilot, screen, "waiting")
             device = next(iter(server.devices.values()))
@@ -185,7 +189,7 @@ async def test_no_browser_means_the_link_is_shown_and_c_copies_it(
             assert browser == []
             assert "Press c to copy the link" in text_of(screen, "#signin-browser")
             await pilot.press("c")
-            await pilot.pause()
+            await wait_until(pilot, lambda: bool(copied))
             assert copied == [screen.authorization.browser_url if screen.authorization else ""]
 
 

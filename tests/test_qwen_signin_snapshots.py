@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import RadioButton
 
 from qwen_tui.providers.qwen_oauth import DeviceFlow
 from qwen_tui.ui.screens import qwen_signin
@@ -69,8 +70,8 @@ def app_for(server: DeviceFlowServer) -> Any:
 async def open_sign_in(pilot: Pilot[Any]) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
-    app.screen.query_one("#method-qwen").value = True
-    await pilot.pause()
+    app.screen.query_one("#method-qwen", RadioButton).value = True
+    await wait_until(pilot, lambda: app.screen.query_one("#qwen-panel").display)
     await pilot.press("enter")
     await wait_until(pilot, lambda: not isinstance(app.screen, WelcomeScreen))
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.command import CommandList
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, Select, Static, Switch, TabbedContent
 
 from qwen_tui.config import update_settings_file
@@ -18,6 +19,7 @@ from qwen_tui.privacy.terms import QWEN_PRIVACY_URL, QWEN_TERMS_URL
 from qwen_tui.ui.app import QwenTuiApp
 from qwen_tui.ui.screens.chat import ChatScreen
 from qwen_tui.ui.screens.settings import SettingsScreen
+from qwen_tui.ui.screens.welcome import WelcomeScreen
 from qwen_tui.ui.widgets.link import Link
 from qwen_tui.ui.widgets.privacy_panel import PrivacyPanel
 from qwen_tui.ui.widgets.prompt_input import PromptInput
@@ -30,7 +32,8 @@ KEY = "sk-settings-screen-1234"
 
 
 def settings_json(home: Path) -> dict[str, Any]:
-    return json.loads((home / "settings.json").read_text())
+    data: dict[str, Any] = json.loads((home / "settings.json").read_text())
+    return data
 
 
 def choose_provider(home: Path, provider: str, keyring: MemoryKeyring, **model: Any) -> None:
@@ -112,7 +115,7 @@ def tab_content_focused(screen: Any) -> bool:
     return not any(widget.focusable for widget in pane.query("*"))
 
 
-def active_tab(screen: SettingsScreen) -> str:
+def active_tab(screen: Screen[Any]) -> str:
     return screen.query_one("#settings-tabs", TabbedContent).active
 
 
@@ -144,9 +147,9 @@ async def test_settings_command_f2_and_escape(isolated_home: Path, keyring: Memo
         await pilot.press("f2")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
         await pilot.press("ctrl+pagedown")
-        await wait_until(pilot, lambda: active_tab(app.screen) == "model")  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: active_tab(app.screen) == "model")
         await pilot.press("ctrl+pagedown")
-        await wait_until(pilot, lambda: active_tab(app.screen) == "privacy")  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: active_tab(app.screen) == "privacy")
 
 
 async def test_palette_lists_settings_and_privacy(
@@ -159,13 +162,12 @@ async def test_palette_lists_settings_and_privacy(
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Settings" in titles and "Privacy" in titles
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*"privacy")
         await wait_until(pilot, lambda: palette_highlights(app, "Privacy"))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        await pilot.pause()
-        assert active_tab(app.screen) == "privacy"  # type: ignore[arg-type]
+        await wait_until(pilot, lambda: active_tab(app.screen) == "privacy")
 
 
 # ----- general ----------------------------------------------------------------------------
@@ -184,8 +186,7 @@ async def test_theme_applies_at_once_and_is_kept_for_the_next_start(
     assert settings_json(isolated_home)["ui"]["theme"] == "textual-light"
     again = make_app(keyring_backend=keyring)
     async with again.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert again.theme == "textual-light"
+        await wait_until(pilot, lambda: again.theme == "textual-light")
 
 
 async def test_language_switches_the_privacy_text_at_once(
@@ -229,7 +230,7 @@ async def test_model_and_timeout_are_saved_and_used_without_a_restart(
         chat = await connected_chat(pilot)
         screen = await open_settings(pilot)
         await pilot.press("ctrl+pagedown")
-        await pilot.pause()
+        await wait_until(pilot, lambda: active_tab(screen) == "model")
         model = screen.query_one("#model-name", Input)
         model.focus()
         model.value = "m2"
@@ -333,10 +334,10 @@ async def test_panel_follows_a_provider_change(isolated_home: Path, keyring: Mem
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_settings(pilot, "/privacy")
         assert "openai.com" in link(screen, "#terms-link").url
-        await pilot.press("ctrl+pageup", "ctrl+pageup")
-        await pilot.pause()
+        await pilot.press("ctrl+pageup")
+        await wait_until(pilot, lambda: active_tab(screen) == "model")
         await pilot.click("#switch-provider")
-        await wait_until(pilot, lambda: app.screen is not screen)
+        await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
         # What the welcome screen does once a key is saved, then back to the settings.
         choose_qwen_oauth(isolated_home)
         app.services.reload()

@@ -9,7 +9,7 @@ import pytest
 from rich.text import Text
 from textual.pilot import Pilot
 
-from qwen_tui.privacy import texts_for
+from qwen_tui.privacy import Language, texts_for
 from qwen_tui.ui.screens.chat import ChatScreen
 from qwen_tui.ui.screens.settings import SettingsScreen
 from qwen_tui.ui.screens.usage_question import UsageStatisticsQuestion
@@ -76,14 +76,16 @@ def test_privacy_in_russian(snap_compare: Any, isolated_home: Path) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
-def test_usage_statistics_question(snap_compare: Any, isolated_home: Path, language: str) -> None:
+def test_usage_statistics_question(
+    snap_compare: Any, isolated_home: Path, language: Language
+) -> None:
     keyring = MemoryKeyring()
     choose_provider(isolated_home, "openrouter", keyring)
     app = make_app(keyring_backend=keyring)
 
     async def ask(pilot: Pilot[Any]) -> None:
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, ChatScreen))
-        question = UsageStatisticsQuestion(texts_for(language))  # type: ignore[arg-type]
+        question = UsageStatisticsQuestion(texts_for(language))
         pilot.app.push_screen(question)
         await wait_until(pilot, lambda: pilot.app.screen is question and question.is_mounted)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import RadioButton, Static
 
 from tests.credentials_fixtures import MemoryKeyring
 from tests.ui_helpers import make_app, wait_until
@@ -31,7 +31,7 @@ def test_welcome_screen(snap_compare: Any) -> None:
 def test_welcome_screen_qwen_oauth(snap_compare: Any) -> None:
     async def choose_qwen(pilot: Pilot[Any]) -> None:
         await _local_probe_done(pilot)
-        pilot.app.screen.query_one("#method-qwen").value = True
+        pilot.app.screen.query_one("#method-qwen", RadioButton).value = True
         await pilot.pause()
 
     assert snap_compare(

@@ -7,6 +7,8 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
+
 from qwen_tui.config import load_settings, update_settings_file
 
 NOT_UTF8 = b'{"model": {"name": "caf\xe9"}, "ui": {"language": "ru"}}\n'
@@ -65,12 +67,12 @@ def test_an_existing_home_open_to_others_is_made_private(isolated_home: Path) ->
 
 
 def test_a_home_that_is_the_users_own_home_is_left_alone_with_a_warning(
-    tmp_path: Path, monkeypatch: object
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user_home = tmp_path / "user-home"  # $HOME in every test
     user_home.mkdir(mode=0o755)
     user_home.chmod(0o755)
-    monkeypatch.setenv("QWEN_TUI_HOME", str(user_home))  # type: ignore[attr-defined]
+    monkeypatch.setenv("QWEN_TUI_HOME", str(user_home))
 
     loaded = load_settings()
 

@@ -256,7 +256,7 @@ def test_a_chat_session_with_consent_sends_request_and_error_events(
     assert read_records(telemetry.log_file) == records
 
 
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40)
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40)
 
 
 @settings(

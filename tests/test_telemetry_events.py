@@ -71,15 +71,15 @@ def test_auth_methods_are_the_settings_values() -> None:
     ("event", "field", "expected"),
     [
         (CommandUsed(command="model"), "command", "model"),
-        (CommandUsed(command="/model gpt-4o"), "command", "other"),  # type: ignore[arg-type]
-        (CommandUsed(command="my secret prompt"), "command", "other"),  # type: ignore[arg-type]
+        (CommandUsed(command="/model gpt-4o"), "command", "other"),
+        (CommandUsed(command="my secret prompt"), "command", "other"),
         (ScreenOpened(screen="privacy"), "screen", "privacy"),
-        (ScreenOpened(screen="/home/alice/code.py"), "screen", "other"),  # type: ignore[arg-type]
+        (ScreenOpened(screen="/home/alice/code.py"), "screen", "other"),
         (AuthMethodChosen(method="openai"), "method", "openai"),
-        (AuthMethodChosen(method="sk-abc123"), "method", "other"),  # type: ignore[arg-type]
+        (AuthMethodChosen(method="sk-abc123"), "method", "other"),
         (ErrorReport(kind="quota", status=429), "kind", "quota"),
-        (ErrorReport(kind="KeyError: 'x'"), "kind", "other"),  # type: ignore[arg-type]
-        (AppStart(mode="nonsense", startup_ms=1), "mode", "tui"),  # type: ignore[arg-type]
+        (ErrorReport(kind="KeyError: 'x'"), "kind", "other"),
+        (AppStart(mode="nonsense", startup_ms=1), "mode", "tui"),
     ],
 )
 def test_identifiers_outside_their_set_become_other(event: Any, field: str, expected: str) -> None:
@@ -88,7 +88,7 @@ def test_identifiers_outside_their_set_become_other(event: Any, field: str, expe
 
 def test_a_user_provider_id_is_reported_as_custom() -> None:
     event = ApiRequest(
-        provider="alice-company-llm",  # type: ignore[arg-type]
+        provider="alice-company-llm",
         latency_ms=1,
         ttft_ms=None,
         prompt_tokens=1,
@@ -112,7 +112,7 @@ def test_numbers_are_checked_and_rounded() -> None:
     with pytest.raises(ValidationError):
         ApiRequest(
             provider="qwen",
-            latency_ms="12",  # type: ignore[arg-type]
+            latency_ms="12",
             ttft_ms=None,
             prompt_tokens=1,
             completion_tokens=1,
@@ -129,7 +129,7 @@ def test_numbers_are_checked_and_rounded() -> None:
             ttft_ms=None,
             prompt_tokens=1,
             completion_tokens=1,
-            finished="yes",  # type: ignore[arg-type]
+            finished="yes",
         )
     assert ErrorReport(kind="server", status=99999).status is None
     assert ErrorReport(kind="server", status=503).status == 503
@@ -172,7 +172,7 @@ def test_wrongly_typed_numbers_and_flags_are_refused(field: str, value: object) 
 @pytest.mark.parametrize("status", ["503", True, 503.0])
 def test_a_status_that_is_not_an_integer_is_refused(status: object) -> None:
     with pytest.raises(ValidationError):
-        ErrorReport(kind="server", status=status)  # type: ignore[arg-type]
+        ErrorReport(kind="server", status=status)
 
 
 @pytest.mark.parametrize("status", [-1, 0, 99, 600, 99999])
@@ -197,7 +197,7 @@ def test_names_longer_than_the_limit_are_other() -> None:
 
 
 def test_what_is_not_a_frame_becomes_an_empty_frame() -> None:
-    crash = Crash(exception="KeyError", stack=("/home/alice/app.py:3", {"module": "x"}))  # type: ignore[arg-type]
+    crash = Crash(exception="KeyError", stack=("/home/alice/app.py:3", {"module": "x"}))
     assert crash.stack == (StackFrame(module="other", function="other", line=0),) * 2
 
 
@@ -215,7 +215,7 @@ def _allowed(annotation: Any) -> bool:
         return True
     if get_origin(annotation) is Literal:
         return all(isinstance(value, str) for value in get_args(annotation))
-    return annotation == tuple[StackFrame, ...]
+    return bool(annotation == tuple[StackFrame, ...])
 
 
 @pytest.mark.parametrize("event_type", EVENT_TYPES, ids=lambda t: t.name)

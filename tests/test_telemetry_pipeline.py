@@ -40,7 +40,7 @@ class Factory:
 
     def __call__(self) -> Event:
         self.calls += 1
-        return CommandUsed(command=self.command)  # type: ignore[arg-type]
+        return CommandUsed(command=self.command)
 
 
 @pytest.fixture
@@ -311,7 +311,7 @@ def test_switching_off_stops_the_retries_of_the_batch_in_flight(
     collector.options.status, collector.options.retry_after = 503, "2"
     telemetry = telemetry_for(isolated_home, collector.url)
     telemetry.record(Factory())
-    assert collector.wait_until(lambda: bool(collector.requests) and collector.requests[0].status)
+    assert collector.wait_until(lambda: bool(collector.requests and collector.requests[0].status))
     telemetry.configure(enabled=False)
     started = time.monotonic()
     telemetry.flush(timeout=PATIENCE)

@@ -31,6 +31,7 @@ from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.device_flow_server import device_flow_server
 from tests.servers.openai_server import OpenAIServer, openai_server
 from tests.servers.otlp_collector import OTLPCollector, otlp_collector
+from tests.test_settings_screen import tab_content_focused
 from tests.ui_helpers import make_app, wait_until
 
 SIZE = (100, 36)
@@ -97,7 +98,7 @@ async def chat_once(pilot: Pilot[Any]) -> ChatScreen:
     for command in ("/stats", "/help"):
         screen.query_one(PromptInput).load_text(command)
         await pilot.press("enter")
-        await pilot.pause()
+        await wait_until(pilot, lambda: screen.query_one(PromptInput).text == "")
     return screen
 
 
@@ -177,7 +178,7 @@ async def test_the_switch_works_without_a_restart(qwen_session: Session) -> None
         assert app.services.telemetry.recent() == []
         await app.run_action("privacy")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        await pilot.pause()
+        await wait_until(pilot, lambda: tab_content_focused(app.screen))
         settings = app.screen
         switch = settings.query_one("#usage-stats", Switch)
         switch.focus()
@@ -190,7 +191,7 @@ async def test_the_switch_works_without_a_restart(qwen_session: Session) -> None
         assert collector.wait_until(lambda: bool(collector.accepted()))
         await app.run_action("privacy")
         await wait_until(pilot, lambda: isinstance(app.screen, SettingsScreen))
-        await pilot.pause()
+        await wait_until(pilot, lambda: tab_content_focused(app.screen))
         switch = app.screen.query_one("#usage-stats", Switch)
         switch.focus()
         await pilot.press("enter")  # off again

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import termios
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from qwen_tui.ui.screens.chat import ChatScreen
 from qwen_tui.ui.screens.pickers import OptionPicker
 from qwen_tui.ui.widgets.messages import AssistantMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
+from tests import waiting
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.openai_server import OpenAIServer, ScriptedError, openai_server
 from tests.ui_helpers import make_app, wait_until
@@ -257,11 +257,15 @@ class PtyApp:
             return bytes(self.output).decode("utf-8", errors="replace")
 
     def wait_for(self, needle: str, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while needle not in self.text():
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise AssertionError(f"never saw {needle!r}; output:\n{self.text()[-3000:]!r}")
-            time.sleep(0.05)
+        """Until ``needle`` is on screen; fail at once if the program ends first."""
+
+        def never_seen() -> str:
+            return f"never saw {needle!r}; output:\n{self.text()[-3000:]!r}"
+
+        waiting.wait_until(
+            lambda: needle in self.text() or self.process.poll() is not None, never_seen, timeout
+        )
+        assert needle in self.text(), never_seen()
 
     def type(self, keys: str) -> None:
         os.write(self._master, keys.encode())

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.waiting import async_holds_for, async_wait_until
+from tests.waiting import async_holds_for, async_wait_until, holds_for
 
 
 async def test_wait_until_returns_once_the_condition_holds() -> None:
@@ -23,3 +23,12 @@ async def test_holds_for_watches_the_whole_window() -> None:
     broken_at = time.monotonic() + 0.05
     with pytest.raises(AssertionError, match="broke"):
         await async_holds_for(lambda: time.monotonic() < broken_at, 5, "broke")
+
+
+def test_holds_for_off_the_loop_watches_the_whole_window() -> None:
+    started = time.monotonic()
+    holds_for(lambda: True, 0.1)
+    assert time.monotonic() - started >= 0.1
+    broken_at = time.monotonic() + 0.05
+    with pytest.raises(AssertionError, match="broke"):
+        holds_for(lambda: time.monotonic() < broken_at, 5, "broke")

@@ -18,7 +18,13 @@ from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
 from qwen_tui.ui.screens.welcome import WelcomeScreen
 from tests.credentials_fixtures import MemoryKeyring, RaisingKeyring
 from tests.servers.openai_server import openai_server
-from tests.ui_helpers import closed_local_ports, make_app, wait_until
+from tests.ui_helpers import (
+    choose_custom_provider,
+    closed_local_ports,
+    holds_for,
+    make_app,
+    wait_until,
+)
 
 KEY = "sk-test-key"
 
@@ -27,12 +33,11 @@ def text_of(screen: WelcomeScreen, selector: str) -> str:
     return str(screen.query_one(selector, Static).render())
 
 
-async def fill_custom(screen: WelcomeScreen, pilot: object, base_url: str, key: str) -> None:
-    screen.query_one("#provider", Select).value = "custom"
-    await pilot.pause()  # type: ignore[attr-defined]
+async def fill_custom(screen: WelcomeScreen, pilot: Pilot[Any], base_url: str, key: str) -> None:
+    await choose_custom_provider(pilot, screen)
     screen.query_one("#base-url", Input).value = base_url
     screen.query_one("#api-key", Input).value = key
-    await pilot.pause()  # type: ignore[attr-defined]
+    await pilot.pause()
 
 
 async def save_without_keyring(pilot: Pilot[Any], screen: WelcomeScreen, base_url: str) -> None:
@@ -45,17 +50,15 @@ async def save_without_keyring(pilot: Pilot[Any], screen: WelcomeScreen, base_ur
 
 
 async def test_first_start_shows_welcome_and_env_configuration_skips_it(
-    monkeypatch: object,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = make_app(keyring_backend=MemoryKeyring())
     async with app.run_test() as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, WelcomeScreen)
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: isinstance(app.screen, WelcomeScreen))
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
     app = make_app(keyring_backend=MemoryKeyring())
     async with app.run_test() as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, ChatScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
 
 
 async def test_verify_then_save_stores_key_in_keyring_only(isolated_home: Path) -> None:
@@ -77,8 +80,9 @@ async def test_verify_then_save_stores_key_in_keyring_only(isolated_home: Path) 
             chat = app.screen
             # Connected: the chat is ready, and still on top: no statistics question came.
             await wait_until(pilot, lambda: getattr(chat, "chat", None) is not None)
-            await pilot.pause()
-            assert app.screen is chat, "no statistics question for an API key"
+            await holds_for(
+                pilot, lambda: app.screen is chat, 0.3, "no statistics question for an API key"
+            )
         assert server.requests[0].authorization == f"Bearer {KEY}"
     assert list(keyring.items) == [("qwen-tui", "provider:custom")]
     bound = {"qwen-tui": 1, "origin": url_origin(server.base_url), "secret": KEY}

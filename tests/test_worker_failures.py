@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Input, Static
 
 from qwen_tui import account
 from qwen_tui.providers import signin
@@ -16,7 +16,7 @@ from qwen_tui.ui.screens.qwen_signin import QwenSignInScreen
 from qwen_tui.ui.screens.welcome import WelcomeScreen
 from tests.credentials_fixtures import MemoryKeyring
 from tests.servers.openai_server import openai_server
-from tests.ui_helpers import make_app, wait_until
+from tests.ui_helpers import choose_custom_provider, make_app, wait_until
 
 KEY = "sk-worker-test-key-0123"
 
@@ -40,8 +40,7 @@ async def test_welcome_save_that_fails_unexpectedly_leaves_the_form_usable(
         async with app.run_test(size=(110, 45)) as pilot:
             screen = app.screen
             assert isinstance(screen, WelcomeScreen)
-            screen.query_one("#provider", Select).value = "custom"
-            await pilot.pause()
+            await choose_custom_provider(pilot, screen)
             screen.query_one("#base-url", Input).value = server.base_url
             screen.query_one("#api-key", Input).value = KEY
             await pilot.pause()

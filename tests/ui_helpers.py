@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.pilot import Pilot
+from textual.widgets import Input, Select
 
 from qwen_tui.config import load_settings
 from qwen_tui.ui.app import QwenTuiApp
 from qwen_tui.ui.services import AppServices
 from tests.servers.openai_server import closed_port
-from tests.waiting import PATIENCE, POLL, async_holds_for, async_wait_until
+from tests.waiting import PATIENCE, POLL, Message, async_holds_for, async_wait_until
+
+if TYPE_CHECKING:
+    from qwen_tui.ui.screens.welcome import WelcomeScreen
 
 LOCAL_PRESETS = ("ollama", "lmstudio", "llamacpp", "vllm")
 
@@ -53,6 +57,20 @@ async def wait_until(
     await async_wait_until(predicate, timeout=timeout, pause=lambda: pilot.pause(POLL))
 
 
-async def holds_for(pilot: Pilot[Any], predicate: Callable[[], bool], seconds: float) -> None:
-    """Let the app run for ``seconds``; fail as soon as ``predicate`` stops holding."""
-    await async_holds_for(predicate, seconds, pause=lambda: pilot.pause(POLL))
+async def holds_for(
+    pilot: Pilot[Any],
+    predicate: Callable[[], bool],
+    seconds: float,
+    message: Message = "condition broke within the window",
+) -> None:
+    """Let the app run for ``seconds``; fail with ``message`` as soon as ``predicate``
+    stops holding."""
+    await async_holds_for(predicate, seconds, message, pause=lambda: pilot.pause(POLL))
+
+
+async def choose_custom_provider(pilot: Pilot[Any], screen: WelcomeScreen) -> None:
+    """Pick the custom provider on the welcome screen and wait until the choice has
+    emptied the base URL field (every preset has a URL), so that a URL set next is not
+    overwritten by it."""
+    screen.query_one("#provider", Select).value = "custom"
+    await wait_until(pilot, lambda: screen.query_one("#base-url", Input).value == "")

@@ -37,6 +37,21 @@ def wait_until(
         time.sleep(POLL)
 
 
+def holds_for(
+    predicate: Callable[[], bool],
+    seconds: float,
+    message: Message = "condition broke within the window",
+) -> None:
+    """``async_holds_for`` for a test off the event loop: what must not happen meanwhile
+    in another thread or process (a browser opened, a file written)."""
+    deadline = time.monotonic() + seconds
+    while predicate():
+        if time.monotonic() > deadline:
+            return
+        time.sleep(POLL)
+    raise AssertionError(_text(message))
+
+
 def _poll() -> Awaitable[None]:
     return asyncio.sleep(POLL)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from qwen_tui.agent.approval import ApprovalMode
 from tests.servers.openai_server import Call, Turn
 
 TEST_FILE = "test_task.py"
@@ -23,7 +24,7 @@ class AgentTask:
     name: str
     files: dict[str, str | bytes]
     script: list[Turn]
-    mode: str = "yolo"
+    mode: ApprovalMode = "yolo"
     denied: list[str] = field(default_factory=list)
 
 
