@@ -96,14 +96,19 @@ class ChatAgent(ChatCommands):
         self._turn: _Turn | None = None
 
     # ----- what the chat screen provides -------------------------------------------
+    # The transcript's notes, the status line, the session file and the worker belong
+    # to the screen; the answer only uses them.
 
     def note(self, text: str, *, severity: str = "info") -> None:
+        """Add a line from the app to the transcript (the screen's)."""
         raise NotImplementedError
 
     def _set_status(self, state: str | None = None) -> None:
+        """Redraw the status line (the screen's)."""
         raise NotImplementedError
 
     def _save(self, message: ChatMessage, session: Session | None = None) -> None:
+        """Append to the session file (the screen's)."""
         raise NotImplementedError
 
     # ----- the agent ---------------------------------------------------------------
@@ -211,6 +216,7 @@ class ChatAgent(ChatCommands):
             self.action_stop()
 
     def action_stop(self) -> None:
+        """Stop the answer in flight (the screen's: it owns the worker)."""
         raise NotImplementedError
 
     # ----- one answer --------------------------------------------------------------
