@@ -14,7 +14,8 @@ from textual.widgets import Input, Static
 
 from qwen_tui.config import load_settings
 from qwen_tui.ui.app import QwenTuiApp
-from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
+from qwen_tui.ui.screens.chat import ChatScreen
+from qwen_tui.ui.screens.chat_view import SystemNote
 from qwen_tui.ui.services import AppServices
 from qwen_tui.ui.widgets.approval import ApprovalPrompt
 from qwen_tui.ui.widgets.messages import AssistantMessage

@@ -14,7 +14,8 @@ from textual.widgets import OptionList, Static
 
 from qwen_tui.ui.app import QwenTuiApp
 from qwen_tui.ui.commands import find_command
-from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
+from qwen_tui.ui.screens.chat import ChatScreen
+from qwen_tui.ui.screens.chat_view import SystemNote
 from qwen_tui.ui.widgets.messages import AssistantMessage, UserMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from tests.credentials_fixtures import MemoryKeyring

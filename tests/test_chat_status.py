@@ -11,7 +11,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
+from qwen_tui.ui.screens.chat import ChatScreen
+from qwen_tui.ui.screens.chat_view import SystemNote
 from qwen_tui.ui.widgets.messages import AssistantMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.transcript import Transcript

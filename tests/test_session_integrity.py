@@ -14,7 +14,8 @@ import pytest
 
 from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.chat.sessions import SessionError, SessionStore
-from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
+from qwen_tui.ui.screens.chat import ChatScreen
+from qwen_tui.ui.screens.chat_view import SystemNote
 from tests.credentials_fixtures import MemoryKeyring
 from tests.ui_helpers import make_app, wait_until
 

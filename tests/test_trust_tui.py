@@ -17,7 +17,8 @@ from qwen_tui.config.trust import trust_file
 from qwen_tui.credentials import CredentialStore
 from qwen_tui.providers.registry import url_origin
 from qwen_tui.ui.app import QwenTuiApp
-from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
+from qwen_tui.ui.screens.chat import ChatScreen
+from qwen_tui.ui.screens.chat_view import SystemNote
 from qwen_tui.ui.screens.trust_question import TrustQuestion
 from qwen_tui.ui.screens.welcome import WelcomeScreen
 from qwen_tui.ui.widgets.messages import AssistantMessage

@@ -11,7 +11,8 @@ from textual.widgets import Button, Input, Static
 from qwen_tui import account
 from qwen_tui.providers import signin
 from qwen_tui.ui.screens import qwen_signin
-from qwen_tui.ui.screens.chat import ChatScreen, SystemNote
+from qwen_tui.ui.screens.chat import ChatScreen
+from qwen_tui.ui.screens.chat_view import SystemNote
 from qwen_tui.ui.screens.qwen_signin import QwenSignInScreen
 from qwen_tui.ui.screens.welcome import WelcomeScreen
 from tests.credentials_fixtures import MemoryKeyring

@@ -21,8 +21,7 @@ from textual.worker import Worker
 from qwen_tui.chat.conversation import last_user_index
 from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.ui.commands import command_argument, find_command, run_command
-from qwen_tui.ui.plain import plain
-from qwen_tui.ui.screens.chat_agent import ChatAgent, mode_label
+from qwen_tui.ui.screens.chat_agent import ChatAgent
 from qwen_tui.ui.screens.chat_commands import ChatCommands
 from qwen_tui.ui.widgets.messages import UserMessage, history_entries
 from qwen_tui.ui.widgets.prompt_input import PromptInput
@@ -33,10 +32,6 @@ if TYPE_CHECKING:
     from qwen_tui.account import SettingsChange
     from qwen_tui.chat.sessions import Session
     from qwen_tui.ui.services import AppServices
-
-BACKGROUND_SAVE = 100_000
-"""A message longer than this (characters, reasoning included) is saved in the
-background (see ``ChatScreen._save``); an ordinary one is on disk before the next key."""
 
 
 def preload_for_answers() -> None:
@@ -67,13 +62,6 @@ def _import_connect_modules() -> None:
     import qwen_tui.tools  # noqa: F401
 
 
-class SystemNote(Static):
-    """A line from the app itself in the transcript (help, stats, problems)."""
-
-    def __init__(self, text: str, *, severity: str = "info") -> None:
-        super().__init__(plain(text), classes=f"system-note {severity}")
-
-
 class ChatScreen(ChatAgent):
     """Where conversations happen once a provider is configured."""
 
@@ -98,7 +86,6 @@ class ChatScreen(ChatAgent):
     def __init__(self, services: AppServices, *, session: Session | None = None) -> None:
         super().__init__(services, session or services.sessions.new(provider=None, model=None))
         self._answer_worker: Worker[None] | None = None
-        self._status_state = ""
         self._preloaded = False
 
     # ----- layout ------------------------------------------------------------------
@@ -140,12 +127,6 @@ class ChatScreen(ChatAgent):
         transcript.resume_following()
         self._last_usage = Usage()
         self._set_status()
-
-    def note(self, text: str, *, severity: str = "info") -> None:
-        """Add a line from the app to the transcript."""
-        transcript = self.query_one(Transcript)
-        transcript.mount(SystemNote(text, severity=severity))
-        transcript.resume_following()
 
     @on(ChatCommands.Note)
     def _command_note(self, message: ChatCommands.Note) -> None:
@@ -230,43 +211,6 @@ class ChatScreen(ChatAgent):
         self.session.set_model(active.provider.id, active.model)
         self._set_status("")
 
-    def _set_status(self, state: str | None = None) -> None:
-        """Show the provider and model, what is happening, and the token counts.
-
-        ``state`` (``None``: keep the last one) is what the screen is doing. The line
-        is fitted to the width: the last answer's counts go first, then the session
-        total, then the provider's name, so the model, the approval mode and the state
-        stay readable on a narrow terminal.
-        """
-        if state is not None:
-            self._status_state = state
-        parts: list[str] = []
-        optional: list[str] = []
-        model = ""
-        if self.chat is not None:
-            active = self.chat.active
-            model = active.model or "default model"
-            parts.append(f"{active.provider.name} · {model}")
-            last = self._last_usage
-            total = sum((m.usage for m in self.session.messages if m.usage is not None), Usage())
-            optional.append(f"last {last.prompt_tokens}→{last.completion_tokens} tok")
-            optional.append(f"session {total.prompt_tokens}→{total.completion_tokens} tok")
-        parts.insert(1 if parts else 0, mode_label(self.mode))
-        if self._status_state:
-            parts.append(self._status_state)
-        width = self.size.width or 80
-        while optional:
-            line = "  │  ".join([*parts[:2], *optional, *parts[2:]])
-            if len(line) < width:
-                break
-            optional.pop(0)
-        line = "  │  ".join([*parts[:2], *optional, *parts[2:]])
-        if model and len(line) >= width:
-            line = "  │  ".join([model, *parts[1:]])
-        status = self.query_one("#status-line", Static)
-        status.update(plain(line))
-        status.set_class(self.mode == "yolo", "yolo")
-
     def on_resize(self) -> None:
         self._set_status()
 
@@ -348,40 +292,6 @@ class ChatScreen(ChatAgent):
             self._answer(), group="answer", exclusive=True, exit_on_error=False
         )
         self.refresh_bindings()
-
-    def _save(self, message: ChatMessage, session: Session | None = None) -> None:
-        """Append to the session file; a full disk is reported, the chat goes on.
-
-        A big message (or any message while one is still being written) is written in
-        the background: scrubbing and writing megabytes would hold up the keys for a
-        few hundred milliseconds. It is part of the conversation at once either way.
-        """
-        from qwen_tui.chat.sessions import SessionError
-
-        target = session or self.session
-        if target.writing or len(message.content) + len(message.reasoning) > BACKGROUND_SAVE:
-            asyncio.wrap_future(target.append_later(message)).add_done_callback(
-                self._saved_in_background
-            )
-            return
-        try:
-            target.append(message)
-        except SessionError as error:
-            self._not_saved(error)
-
-    def _saved_in_background(self, future: asyncio.Future[None]) -> None:
-        from qwen_tui.chat.sessions import SessionError
-
-        if future.cancelled():
-            return
-        error = future.exception()
-        if isinstance(error, SessionError):
-            self._not_saved(error)
-        elif error is not None:
-            raise error
-
-    def _not_saved(self, error: Exception) -> None:
-        self.notify(f"Not saved to disk: {error}", severity="error", timeout=10)
 
     # ----- actions -----------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from qwen_tui.chat.events import (
 from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.chat.retry import INTERACTIVE_WAITS
 from qwen_tui.ui.failure_text import failure_text
-from qwen_tui.ui.screens.chat_commands import ChatCommands
+from qwen_tui.ui.screens.chat_view import ChatView
 from qwen_tui.ui.widgets.messages import AssistantMessage
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.tool_call import ToolCallWidget, finished_state
@@ -60,11 +60,6 @@ MODE_NOTES: dict[ApprovalMode, str] = {
 }
 
 
-def mode_label(mode: ApprovalMode) -> str:
-    """The mode as the status line shows it (yolo with a warning sign)."""
-    return f"⚠ {mode}: nothing is asked" if mode == "yolo" else f"mode {mode}"
-
-
 @dataclass
 class _Turn:
     """One answer in flight: the widget text streams into, and the calls' widgets."""
@@ -80,7 +75,7 @@ class _Turn:
     calls: dict[str, ToolCallWidget] = field(default_factory=dict)
 
 
-class ChatAgent(ChatCommands):
+class ChatAgent(ChatView):
     """The answer worker and the approval mode of the chat screen."""
 
     def __init__(self, services: AppServices, session: Session) -> None:
@@ -92,24 +87,7 @@ class ChatAgent(ChatCommands):
         self._mode_chosen = self.services.approval_mode is not None
         self._tools_note_shown = False
         self._last_failure: ChatFailure | None = None
-        self._last_usage = Usage()
         self._turn: _Turn | None = None
-
-    # ----- what the chat screen provides -------------------------------------------
-    # The transcript's notes, the status line, the session file and the worker belong
-    # to the screen; the answer only uses them.
-
-    def note(self, text: str, *, severity: str = "info") -> None:
-        """Add a line from the app to the transcript (the screen's)."""
-        raise NotImplementedError
-
-    def _set_status(self, state: str | None = None) -> None:
-        """Redraw the status line (the screen's)."""
-        raise NotImplementedError
-
-    def _save(self, message: ChatMessage, session: Session | None = None) -> None:
-        """Append to the session file (the screen's)."""
-        raise NotImplementedError
 
     # ----- the agent ---------------------------------------------------------------
 
@@ -209,15 +187,12 @@ class ChatAgent(ChatCommands):
                 call_widget.show_state("running")
             self._set_status("answering… (Esc to stop)")
 
-    def on_approval_prompt_answered(self, message: ApprovalPrompt.Answered) -> None:
-        """An approval question was answered: the prompt gets the focus back."""
+    async def on_approval_prompt_answered(self, message: ApprovalPrompt.Answered) -> None:
+        """An approval question was answered: the prompt gets the focus back; Esc also
+        stops the turn (the screen's ``stop`` action: it owns the worker)."""
         self.query_one(PromptInput).focus()
         if message.stop_turn:
-            self.action_stop()
-
-    def action_stop(self) -> None:
-        """Stop the answer in flight (the screen's: it owns the worker)."""
-        raise NotImplementedError
+            await self.run_action("stop")
 
     # ----- one answer --------------------------------------------------------------
 
