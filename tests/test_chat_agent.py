@@ -380,3 +380,54 @@ async def test_shift_tab_leaves_the_mode_alone_while_the_menu_is_open(
         await wait_until(pilot, lambda: screen.query_one(PromptInput).menu_open)
         await pilot.press("shift+tab")
         assert screen.mode == "default"
+
+
+def notes(screen: ChatScreen) -> list[str]:
+    return [str(note.render()) for note in screen.query(SystemNote)]
+
+
+async def test_undo_puts_the_project_back_and_rewind_lists_and_redoes(
+    server: OpenAIServer, project: Path, isolated_home: Path
+) -> None:
+    server.options.script = [
+        Turn([], [Call("edit", EDIT, id="call_edit")]),
+        Turn([], [Call("write_file", {"file_path": "new.py", "content": "x = 1\n"})]),
+        Turn(["Done."]),
+    ]
+    async with agent_app(project, mode="auto-edit").run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "fix add and add new.py")
+        await wait_until(pilot, lambda: answered(screen, 1) or len(screen.session.messages) > 5)
+        await wait_until(pilot, lambda: done(screen))
+        assert (project / "calc.py").read_text() == FIXED and (project / "new.py").exists()
+        await send(pilot, screen, "/undo")
+        await wait_until(pilot, lambda: any(n.startswith("Undone:") for n in notes(screen)))
+        assert not (project / "new.py").exists()
+        assert (project / "calc.py").read_text() == FIXED
+        undone = [n for n in notes(screen) if n.startswith("Undone:")][-1]
+        assert "deleted new.py" in undone and "write_file new.py" in undone
+        await send(pilot, screen, "/undo")
+        await wait_until(
+            pilot, lambda: len([n for n in notes(screen) if n.startswith("Undone:")]) == 2
+        )
+        assert (project / "calc.py").read_text() == BUGGY
+        await send(pilot, screen, "/rewind")
+        await wait_until(pilot, lambda: any(n.startswith("Checkpoints,") for n in notes(screen)))
+        listing = [n for n in notes(screen) if n.startswith("Checkpoints,")][-1]
+        assert "edit calc.py" in listing and "before undo" in listing
+        # The last note names the rewind that undoes the undo.
+        last_undo = [n for n in notes(screen) if n.startswith("Undone:")][-1]
+        redo_id = last_undo.rsplit("/rewind ", 1)[1].split()[0]
+        await send(pilot, screen, f"/rewind {redo_id}")
+        await wait_until(pilot, lambda: any(n.startswith("Rewound:") for n in notes(screen)))
+        assert (project / "calc.py").read_text() == FIXED
+
+
+async def test_undo_with_nothing_to_undo_says_so(
+    server: OpenAIServer, project: Path, isolated_home: Path
+) -> None:
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "/undo")
+        await wait_until(pilot, lambda: any("nothing to undo" in n.lower() for n in notes(screen)))
+        assert (project / "calc.py").read_text() == BUGGY

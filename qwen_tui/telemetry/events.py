@@ -36,6 +36,8 @@ CommandName = Literal[
     "clear",
     "resume",
     "approval-mode",
+    "undo",
+    "rewind",
     "stats",
     "copy",
     "privacy",

@@ -38,6 +38,13 @@ COMMANDS: tuple[SlashCommand, ...] = (
         "approval_mode",
         takes_argument=True,
     ),
+    SlashCommand("undo", "Undo the model's last change to the project", "undo"),
+    SlashCommand(
+        "rewind",
+        "List the checkpoints, or go back to one: /rewind ID",
+        "rewind",
+        takes_argument=True,
+    ),
     SlashCommand("stats", "Requests, tokens and time in the API this run", "stats"),
     SlashCommand("copy", "Copy the last answer", "copy_last"),
     SlashCommand(

@@ -39,6 +39,7 @@ from qwen_tui.ui.widgets.transcript import Transcript
 
 if TYPE_CHECKING:
     from qwen_tui.agent.approval import ApprovalMode, ApprovalPolicy
+    from qwen_tui.agent.checkpoints import Checkpoints
     from qwen_tui.agent.events import ApprovalAnswer, ApprovalRequest, ToolFinished
     from qwen_tui.agent.loop import Agent
     from qwen_tui.chat.service import ChatService
@@ -84,6 +85,8 @@ class ChatAgent(ChatView):
         """The approval mode (the policy's, once the agent is built)."""
         self.policy: ApprovalPolicy | None = None
         self.agent: Agent | None = None
+        self.checkpoints: Checkpoints | None = None
+        """The workspace's undo history (once connected)."""
         self._mode_chosen = self.services.approval_mode is not None
         self._tools_note_shown = False
         self._last_failure: ChatFailure | None = None
@@ -111,12 +114,13 @@ class ChatAgent(ChatView):
             self.policy = ApprovalPolicy.from_settings(self.mode, tools.allowed, tools.denied)
         workspace = Workspace.at(services.workspace or Path.cwd())
         key = active.api_key or ""
+        self.checkpoints = Checkpoints(services.loaded.home, workspace)
         self.agent = Agent(
             chat,
             Toolbox(workspace, secrets=lambda: [*services.known_secrets(), key]),
             self.policy,
             ask=self._ask,
-            before_change=Checkpoints(services.loaded.home, workspace).before_change,
+            before_change=self.checkpoints.before_change,
             max_turns=tools.max_turns,
             tools_supported=self.agent.tools_supported if self.agent else True,
         )
@@ -145,6 +149,52 @@ class ChatAgent(ChatView):
             self.set_mode(MODES[(MODES.index(self.mode) + 1) % len(MODES)])
         else:
             self.focus_previous()
+
+    async def action_undo(self) -> None:
+        """``/undo``: put the project back as it was before the model's last change."""
+        from qwen_tui.tools import ToolError
+        from qwen_tui.ui.screens.undo_text import restore_summary
+
+        if self._busy_for("/undo") or self.checkpoints is None:
+            return
+        try:
+            report = await self.checkpoints.undo_async()
+        except ToolError as error:
+            self.note(str(error), severity="warning")
+            return
+        self.note(restore_summary(report))
+
+    async def action_rewind(self, argument: str = "") -> None:
+        """``/rewind [ID]``: list the checkpoints, or go back to one."""
+        from qwen_tui.tools import ToolError
+        from qwen_tui.ui.screens.undo_text import history_listing, restore_summary
+
+        if self._busy_for("/rewind") or self.checkpoints is None:
+            return
+        wanted = argument.strip()
+        try:
+            if not wanted:
+                self.note(history_listing(await self.checkpoints.list_async()))
+                return
+            report = await self.checkpoints.rewind_async(wanted)
+        except ToolError as error:
+            self.note(str(error), severity="warning")
+            return
+        self.note(restore_summary(report, "Rewound"))
+
+    def _busy_for(self, command: str) -> bool:
+        """Whether ``command`` must wait: an answer is running, or nothing is connected
+        yet (said so)."""
+        if self._answer_running():
+            self.note(f"Stop the answer first (Esc), then {command}.", severity="warning")
+            return True
+        if self.checkpoints is None:
+            self.note(f"Nothing to undo yet: {command} works once connected.")
+            return True
+        return False
+
+    def _answer_running(self) -> bool:
+        return self._turn is not None
 
     def action_approval_mode(self, argument: str = "") -> None:
         """``/approval-mode [mode]``: set it, or show the current one and the choices."""
