@@ -431,3 +431,41 @@ async def test_undo_with_nothing_to_undo_says_so(
         await send(pilot, screen, "/undo")
         await wait_until(pilot, lambda: any("nothing to undo" in n.lower() for n in notes(screen)))
         assert (project / "calc.py").read_text() == BUGGY
+
+
+async def test_a_mentioned_file_is_attached_and_an_outside_one_refused(
+    server: OpenAIServer, project: Path, tmp_path: Path, isolated_home: Path
+) -> None:
+    (tmp_path / "secret.txt").write_text("never-sent\n")
+    server.options.chat_pieces = ["Seen."]
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "explain @calc.py and @../secret.txt")
+        await wait_until(pilot, lambda: answered(screen, 1))
+        sent = server.requests[-1].json()["messages"][-1]["content"]
+        assert "Content of @calc.py:\n" + BUGGY.rstrip() in sent
+        assert "never-sent" not in sent
+        shown = notes(screen)
+        assert "Attached: calc.py." in shown
+        assert any("outside the workspace" in n for n in shown)
+
+
+async def test_memory_lists_the_instruction_files_and_init_asks_for_one(
+    server: OpenAIServer, project: Path, isolated_home: Path
+) -> None:
+    server.options.chat_pieces = ["I will look."]
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "/memory")
+        await wait_until(pilot, lambda: any("No instruction files" in n for n in notes(screen)))
+        await send(pilot, screen, "/init")
+        await wait_until(pilot, lambda: answered(screen, 1))
+        asked = server.requests[-1].json()["messages"][-1]["content"]
+        assert "write" in asked and "QWEN.md" in asked
+        (project / "QWEN.md").write_text("Use tabs.\n")
+        await send(pilot, screen, "/memory")
+        await wait_until(pilot, lambda: any("Sent with each task" in n for n in notes(screen)))
+        listing = [n for n in notes(screen) if "Sent with each task" in n][-1]
+        assert "QWEN.md" in listing and "10 characters" in listing
+        await send(pilot, screen, "/init")
+        await wait_until(pilot, lambda: any("already exists" in n for n in notes(screen)))

@@ -31,6 +31,14 @@ on what was asked, check your work (run the tests when there are any), and end w
 short summary of what you changed.
 The approval mode is {mode}.{plan_note}"""
 
+INIT_PROMPT = (
+    "Look at this project (its layout, build and test commands, conventions) and write "
+    "a concise QWEN.md at the workspace root for future tasks: what the project is, how "
+    "to build, test and lint it, the code style, and anything a newcomer must know. "
+    "Read before you write; keep it under 80 lines."
+)
+"""What ``/init`` asks the model to do."""
+
 PLAN_NOTE = (
     " In plan mode nothing can be changed: read and search, then describe the change"
     " you propose, step by step, without making it."

@@ -36,6 +36,8 @@ CommandName = Literal[
     "clear",
     "resume",
     "approval-mode",
+    "memory",
+    "init",
     "undo",
     "rewind",
     "stats",

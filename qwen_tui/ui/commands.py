@@ -38,6 +38,8 @@ COMMANDS: tuple[SlashCommand, ...] = (
         "approval_mode",
         takes_argument=True,
     ),
+    SlashCommand("memory", "The instruction files sent with each task (QWEN.md …)", "memory"),
+    SlashCommand("init", "Ask the model to write a starting QWEN.md for this project", "init"),
     SlashCommand("undo", "Undo the model's last change to the project", "undo"),
     SlashCommand(
         "rewind",

@@ -280,11 +280,59 @@ class ChatScreen(ChatAgent):
         return self._answer_worker is not None and self._answer_worker.is_running
 
     def _send(self, text: str) -> None:
-        self._save(ChatMessage("user", text))
+        """Send a prompt; each ``@path`` in it attaches that file (see
+        :mod:`qwen_tui.agent.mentions`): the transcript shows what was typed, the
+        conversation keeps it with the attachments."""
+        sent = text
+        if "@" in text and self.agent is not None:
+            from qwen_tui.agent.mentions import expand_mentions
+
+            expanded = expand_mentions(text, self.agent.toolbox.workspace)
+            sent = expanded.text
+            for note in expanded.notes:
+                self.note(note, severity="warning")
+            if expanded.attachments:
+                names = ", ".join(a.path for a in expanded.attachments)
+                self.note(f"Attached: {names}.")
+        self._save(ChatMessage("user", sent))
         transcript = self.query_one(Transcript)
         transcript.mount(UserMessage(text))
         transcript.resume_following()
         self._start_answer()
+
+    def action_memory(self) -> None:
+        """``/memory``: which instruction files each task sends, and how big they are."""
+        from qwen_tui.agent.instructions import instruction_files
+
+        if self.agent is None:
+            self.note("Not connected yet: /memory works once connected.")
+            return
+        found = instruction_files(self.agent.toolbox.workspace)
+        if not found:
+            self.note(
+                "No instruction files: QWEN.md or AGENTS.md at the workspace root, or "
+                "~/.qwen/QWEN.md, are sent with each task when they exist. /init asks the "
+                "model to write a QWEN.md."
+            )
+            return
+        lines = ["Sent with each task, in this order:"]
+        lines += [
+            f"  {f.path}  ({len(f.text):,} characters{', cut' if f.cut else ''})" for f in found
+        ]
+        self.note("\n".join(lines))
+
+    def action_init(self) -> None:
+        """``/init``: ask the model to write a starting QWEN.md (with the approval the
+        mode needs, like any other change)."""
+        from qwen_tui.agent.instructions import INIT_PROMPT
+
+        if self.agent is None or self._answering:
+            self.note("/init needs a connection and no answer running.", severity="warning")
+            return
+        if (self.agent.toolbox.workspace.root / "QWEN.md").exists():
+            self.note("QWEN.md already exists; edit it, or ask the model to improve it.")
+            return
+        self._send(INIT_PROMPT)
 
     def _start_answer(self) -> None:
         self._last_failure = None
