@@ -264,6 +264,18 @@ def main() -> None:
             rows.append((f"{messages}-message session: launch → last message", fmt(opened), ""))
             rows.append((f"{messages}-message session: idle memory", fmt(memory, "MB"), ""))
             rows.append((f"{messages}-message session: PageUp/PageDown step", fmt(paging), ""))
+        if args.tool_runs and args.messages:
+            with openai_server(api_key=KEY) as server:
+                opened, memory, paging = bench_transcript(
+                    args.runs,
+                    work,
+                    partial(chat_env, base_url=server.base_url),
+                    tree_rss_mb,
+                    tool_calls=200,
+                )
+            rows.append(("200-tool-call session: launch → last message", fmt(opened), ""))
+            rows.append(("200-tool-call session: idle memory", fmt(memory, "MB"), ""))
+            rows.append(("200-tool-call session: PageUp/PageDown step", fmt(paging), ""))
         if not args.skip_headless:
             with openai_server(api_key=KEY, chat_pieces=answer_pieces(1000)) as server:
                 env = chat_env(work / "headless", server.base_url)

@@ -36,6 +36,25 @@ def write_session(home: Path, messages: int, answer_tokens: int = 2000) -> str:
     return session.id
 
 
+def write_tool_session(home: Path, calls: int) -> str:
+    """Write one task of ``calls`` tool calls (reads, each with its result) and a final
+    answer ending with :data:`LAST_MARK`; returns its id."""
+    from qwen_tui.chat.events import ToolCall
+    from qwen_tui.chat.messages import ChatMessage
+    from qwen_tui.chat.sessions import SessionStore
+
+    store = SessionStore(home)
+    session = store.new(provider="openai", model="test-model")
+    session.append(ChatMessage("user", "Read every module and sum up what each one does."))
+    result = "".join(f"def f{n}(x):\n    return x + {n}\n" for n in range(30))
+    for index in range(calls):
+        call = ToolCall(f"call_{index}", "read_file", f'{{"file_path": "pkg/mod{index}.py"}}')
+        session.append(ChatMessage("assistant", "", model="test-model", tool_calls=(call,)))
+        session.append(ChatMessage("tool", result, tool_call_id=call.id, tool_name="read_file"))
+    session.append(ChatMessage("assistant", f"Every module adds a number. {LAST_MARK}"))
+    return session.id
+
+
 def _transcript_rows(screen: str) -> list[str]:
     """The rows of the transcript: without the header, prompt, status line and footer,
     so that a status update is not taken for the page having moved."""
@@ -64,8 +83,10 @@ def bench_transcript(
     rss_of: Callable[[int], float],
     messages: int = 200,
     steps: int = 8,
+    tool_calls: int = 0,
 ) -> tuple[list[float], list[float], list[float]]:
-    """Open a resumed ``messages``-message session ``runs`` times.
+    """Open a resumed ``messages``-message session (or, with ``tool_calls``, a task of
+    that many tool calls) ``runs`` times.
 
     Returns:
         Seconds from launch to the last message on screen, the idle RSS in MB, and the
@@ -74,7 +95,9 @@ def bench_transcript(
     opened, memory, paging = [], [], []
     for index in range(runs):
         home = work / f"transcript-{messages}-{index}"
-        session_id = write_session(home, messages)
+        session_id = (
+            write_tool_session(home, tool_calls) if tool_calls else write_session(home, messages)
+        )
         command = [sys.executable, "-m", "qwen_tui", "--resume", session_id]
         started = time.perf_counter()
         session = TmuxSession(command, env_for(home))
