@@ -46,6 +46,7 @@ from qwen_tui.ui.widgets.tall import TallContainer, light_dirty_lines
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.markdown import Markdown as RichMarkdown
+    from textual.theme import Theme
 
 PIECE_LINES = 12
 """A finished block joins the previous segment while that segment is shorter than this;
@@ -173,6 +174,11 @@ def rich_markdown() -> type[RichMarkdown]:
 _lexer_ready = False
 
 
+def code_theme(theme: Theme) -> str:
+    """The Pygments theme for code blocks under the app's ``theme``."""
+    return "monokai" if theme.dark else "default"
+
+
 def render_source(
     console: Console, source: str, width: int, style: Style, *, code_theme: str, plain: bool
 ) -> list[Strip]:
@@ -233,20 +239,17 @@ class MarkdownPiece(Widget):
         self,
         text: str = "",
         *,
-        code_theme: str,
         classes: str | None = None,
         lazy: bool = False,
         plain: bool = False,
     ) -> None:
         """Args:
         text: the Markdown source of the first segment.
-        code_theme: Pygments theme for code blocks.
         classes: CSS classes.
         lazy: render the first segment only when painted.
         plain: show the text as it is, wrapped, not as Markdown.
         """
         super().__init__(classes=classes)
-        self._code_theme = code_theme
         self._plain = plain
         self._segments: list[_Segment] = []
         self._tops: list[int] | None = None
@@ -258,6 +261,14 @@ class MarkdownPiece(Widget):
         if text:
             self.add_segment(text, lazy=lazy)
             self.refresh(layout=True)
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        """Render again, in the new colours, whatever is painted from now on."""
+        self._cache.clear()
+        self.refresh()
 
     # ----- content -----------------------------------------------------------------
 
@@ -355,7 +366,7 @@ class MarkdownPiece(Widget):
                 segment.source,
                 self._width,
                 self.rich_style,
-                code_theme=self._code_theme,
+                code_theme=code_theme(self.app.current_theme),
                 plain=self._plain,
             )
         else:
@@ -470,11 +481,8 @@ class StreamingMarkdown(TallContainer, Vertical):
     def _piece_lines(self) -> int:
         return LAZY_PIECE_LINES if self._whole else PIECE_LINES
 
-    def _code_theme(self) -> str:
-        return "monokai" if self.app.current_theme.dark else "default"
-
     def compose(self) -> ComposeResult:
-        self._tail = MarkdownPiece(code_theme=self._code_theme(), classes="tail", plain=self._plain)
+        self._tail = MarkdownPiece(classes="tail", plain=self._plain)
         yield self._tail
 
     def on_mount(self) -> None:
@@ -616,7 +624,7 @@ class StreamingMarkdown(TallContainer, Vertical):
             last.extend_last(block, lazy=lazy)
         else:
             if last is None or last.segment_count >= PIECE_SEGMENTS:
-                last = MarkdownPiece(code_theme=self._code_theme(), plain=self._plain)
+                last = MarkdownPiece(plain=self._plain)
                 self._pieces.append(last)
                 self._unmounted.append(last)
             last.add_segment(block, lazy=lazy)
