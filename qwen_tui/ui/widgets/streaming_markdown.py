@@ -28,6 +28,7 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING
 
 from rich.style import Style
@@ -46,6 +47,7 @@ from qwen_tui.ui.widgets.tall import TallContainer, light_dirty_lines
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.markdown import Markdown as RichMarkdown
+    from rich.theme import Theme as RichTheme
     from textual.theme import Theme
 
 PIECE_LINES = 12
@@ -179,10 +181,49 @@ def code_theme(theme: Theme) -> str:
     return "monokai" if theme.dark else "default"
 
 
+@cache
+def _colourless_styles() -> RichTheme:
+    """Markdown styles told apart without colour.
+
+    Under ``NO_COLOR`` Textual draws every colour as the grey of its brightness, and
+    Rich's magenta headings and dim rules come out as near-black on black.
+    """
+    from rich.theme import Theme as RichTheme
+
+    bold, italic, underline = Style(bold=True), Style(italic=True), Style(underline=True)
+    return RichTheme(
+        {
+            "markdown.h2": Style(bold=True, underline=True),
+            "markdown.h3": bold,
+            "markdown.h4": Style(bold=True, italic=True),
+            "markdown.h5": italic,
+            "markdown.h6": italic,
+            "markdown.h7": italic,
+            "markdown.hr": Style(),
+            "markdown.block_quote": italic,
+            "markdown.list": Style(),
+            "markdown.item.number": Style(),
+            "markdown.link": underline,
+            "markdown.link_url": underline,
+            "markdown.table.border": Style(),
+            "markdown.table.header": bold,
+            "markdown.kbd": bold,
+        }
+    )
+
+
 def render_source(
-    console: Console, source: str, width: int, style: Style, *, code_theme: str, plain: bool
+    console: Console,
+    source: str,
+    width: int,
+    style: Style,
+    *,
+    code_theme: str,
+    plain: bool,
+    colourless: bool = False,
 ) -> list[Strip]:
-    """``source`` as lines ``width`` wide: Markdown, or (``plain``) wrapped text.
+    """``source`` as lines ``width`` wide: Markdown, or (``plain``) wrapped text;
+    ``colourless``: in styles that do without colour (``NO_COLOR``).
 
     Control characters are made visible first; links are not made clickable (a link's
     target is not shown, so a click could go anywhere).
@@ -192,7 +233,11 @@ def render_source(
         Text(safe) if plain else rich_markdown()(safe, code_theme=code_theme, hyperlinks=False)
     )
     options = console.options.update(width=max(width, 1), height=None)
-    lines = console.render_lines(renderable, options, style=style, pad=True)
+    if colourless and not plain:
+        with console.use_theme(_colourless_styles()):
+            lines = console.render_lines(renderable, options, style=style, pad=True)
+    else:
+        lines = console.render_lines(renderable, options, style=style, pad=True)
     return [Strip(line, width) for line in lines]
 
 
@@ -368,6 +413,7 @@ class MarkdownPiece(Widget):
                 self.rich_style,
                 code_theme=code_theme(self.app.current_theme),
                 plain=self._plain,
+                colourless=self.app.no_color,
             )
         else:
             lines = []
