@@ -77,7 +77,10 @@ class SettingsScreen(Screen[None]):
         settings = self.services.loaded.settings
         yield Header(show_clock=False)
         with TabbedContent(initial=self.initial_tab, id="settings-tabs"):
-            with TabPane("General", id="general"), VerticalScroll(classes="settings-pane"):
+            with (
+                TabPane("General", id="general"),
+                VerticalScroll(classes="settings-pane", can_focus=False),
+            ):
                 yield Label("Theme")
                 yield Select(
                     [(name, name) for name in sorted(self.app.available_themes)],
@@ -95,7 +98,10 @@ class SettingsScreen(Screen[None]):
                     compact=True,
                 )
                 yield Static(self._files_text(), id="settings-files", classes="hint")
-            with TabPane("Model", id="model"), VerticalScroll(classes="settings-pane"):
+            with (
+                TabPane("Model", id="model"),
+                VerticalScroll(classes="settings-pane", can_focus=False),
+            ):
                 yield Label("Provider")
                 yield Static(self._provider_text(), id="provider-line")
                 with Horizontal(classes="settings-buttons"):

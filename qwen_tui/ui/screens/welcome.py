@@ -197,6 +197,12 @@ class WelcomeScreen(Screen[bool]):
         # otherwise delay the screen by tens of milliseconds.
         self.call_after_refresh(self._detect_local_servers)
 
+    def on_screen_resume(self) -> None:
+        """Back from the Qwen sign-in: its button says "(Enter)", so Enter must reach it
+        wherever the focus was when the sign-in started (Ctrl+S works from anywhere)."""
+        if self.method == "qwen":
+            self.query_one("#qwen-sign-in", Button).focus()
+
     # ----- provider list -----------------------------------------------------------
 
     def _sign_in_in_use(self) -> _InUse | None:
