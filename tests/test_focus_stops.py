@@ -71,7 +71,7 @@ async def test_enter_starts_the_qwen_sign_in_again_after_escape_from_a_failure(
             screen = await choose_qwen(pilot)
         else:
             await until_screen(pilot, WelcomeScreen)
-            await pilot.press("shift+tab", "enter")
+            await pilot.press("shift+tab", "up", "enter")
             await wait_until(pilot, lambda: app.screen.query_one("#qwen-panel").display)
             await pilot.press("shift+tab")
             await wait_until(pilot, lambda: app.focused is app.screen.query_one("#method"))
@@ -104,3 +104,22 @@ async def test_a_focused_select_stands_out_from_an_unfocused_one(
         unfocused = languages.query_one(SelectCurrent).background_colors[1]
         distance = sum(abs(a - b) for a, b in zip(focused.rgb, unfocused.rgb, strict=True))
         assert distance > 90, (theme, focused, unfocused)
+
+
+async def test_the_method_choice_highlights_the_method_that_is_chosen() -> None:
+    """The highlight bar and the filled dot are on one row, so Enter keeps that method."""
+    from textual.widgets import RadioButton
+
+    from qwen_tui.ui.screens.welcome import WelcomeScreen
+
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until_screen(pilot, WelcomeScreen)
+        screen = app.screen
+        highlighted = [b.id for b in screen.query(RadioButton) if b.has_class("-selected")]
+        pressed = [b.id for b in screen.query(RadioButton) if b.value]
+        assert highlighted == pressed == ["method-openai"]
+        await pilot.press("shift+tab", "enter")
+        await pilot.pause()
+        assert not screen.query_one("#qwen-panel").display
+        assert screen.query_one("#openai-panel").display

@@ -75,6 +75,24 @@ class _InUse:
     model: str | None
 
 
+class MethodChoice(RadioSet):
+    """The sign-in methods, the highlight starting on the chosen one.
+
+    A RadioSet highlights its first button at first, whichever is pressed: the filled
+    dot and the highlight bar would sit on different rows, and Enter would pick the
+    highlighted method, not the one that looks chosen.
+    """
+
+    def on_mount(self) -> None:
+        # After RadioSet's own mount handler, which runs after this one and highlights
+        # the first button.
+        self.call_later(self._highlight_pressed)
+
+    def _highlight_pressed(self) -> None:
+        for _ in range(self.pressed_index):
+            self.action_next_button()
+
+
 class WelcomeScreen(Screen[bool]):
     """Pick a sign-in method and, for an API key, a provider, key and model.
 
@@ -131,7 +149,7 @@ class WelcomeScreen(Screen[bool]):
                 "if you agree) and only to the provider they are for.",
                 id="welcome-lead",
             )
-            with RadioSet(id="method"):
+            with MethodChoice(id="method"):
                 yield RadioButton("Qwen OAuth: sign in with your qwen.ai account", id="method-qwen")
                 yield RadioButton(
                     "OpenAI-compatible API: an API key, or a local server",
