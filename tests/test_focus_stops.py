@@ -116,10 +116,12 @@ async def test_the_method_choice_highlights_the_method_that_is_chosen() -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await until_screen(pilot, WelcomeScreen)
         screen = app.screen
+        await pilot.press("shift+tab")
+        await wait_until(pilot, lambda: app.focused is screen.query_one("#method"))
         highlighted = [b.id for b in screen.query(RadioButton) if b.has_class("-selected")]
         pressed = [b.id for b in screen.query(RadioButton) if b.value]
         assert highlighted == pressed == ["method-openai"]
-        await pilot.press("shift+tab", "enter")
+        await pilot.press("enter")
         await pilot.pause()
         assert not screen.query_one("#qwen-panel").display
         assert screen.query_one("#openai-panel").display

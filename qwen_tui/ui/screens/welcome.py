@@ -76,21 +76,20 @@ class _InUse:
 
 
 class MethodChoice(RadioSet):
-    """The sign-in methods, the highlight starting on the chosen one.
+    """The sign-in methods, the highlight on the chosen one when the list is entered.
 
     A RadioSet highlights its first button at first, whichever is pressed: the filled
     dot and the highlight bar would sit on different rows, and Enter would pick the
-    highlighted method, not the one that looks chosen.
+    highlighted method, not the one that looks chosen. Moving the highlight at mount
+    would restyle the form right after its first frame, so it moves on the first focus;
+    until then the stylesheet draws no highlight.
     """
 
-    def on_mount(self) -> None:
-        # After RadioSet's own mount handler, which runs after this one and highlights
-        # the first button.
-        self.call_later(self._highlight_pressed)
-
-    def _highlight_pressed(self) -> None:
-        for _ in range(self.pressed_index):
-            self.action_next_button()
+    def on_focus(self) -> None:
+        if not self.has_class("-entered"):
+            self.add_class("-entered")
+            for _ in range(self.pressed_index):
+                self.action_next_button()
 
 
 class WelcomeScreen(Screen[bool]):
