@@ -7,6 +7,7 @@ first frame; the TUI, the provider registry and the keyring are imported when ne
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -235,6 +236,12 @@ def _run_app(
     args: argparse.Namespace, flags: dict[str, Any], settings: LoadedSettings | DeferredSettings
 ) -> int:
     """The full-screen app; afterwards, how to get back to the conversation."""
+    from qwen_tui.ui.terminal import refusal, terminal_lack
+
+    lack = terminal_lack(os.environ)
+    if lack is not None:
+        print(refusal(os.environ.get("TERM", ""), lack), file=sys.stderr)
+        return EXIT_USAGE
     from qwen_tui.ui.app import QwenTuiApp
     from qwen_tui.ui.services import AppServices
 

@@ -86,7 +86,7 @@ async def choose_qwen(pilot: Pilot[Any], key: str = "enter") -> QwenSignInScreen
     await until_screen(pilot, WelcomeScreen)
     await pilot.press("shift+tab")  # from the provider list up to the method choice
     assert app.focused is app.screen.query_one("#method")
-    await pilot.press("enter")  # Qwen OAuth is highlighted first
+    await pilot.press("up", "enter")  # the highlight starts on the chosen method
     await wait_until(pilot, lambda: app.screen.query_one("#qwen-panel").display)
     await pilot.press(key)
     await wait_until(pilot, lambda: any(isinstance(s, QwenSignInScreen) for s in app.screen_stack))

@@ -74,12 +74,7 @@ class QwenTuiApp(App[None]):
         if theme in self.available_themes:
             self.theme = theme
         else:
-            self.notify(
-                f"ui.theme {theme!r} is not a theme here; using {self.theme}. "
-                "Pick one in the settings (F2) or the command palette (Ctrl+P).",
-                severity="warning",
-                timeout=15,
-            )
+            self.notify(self._bad_theme_text(theme), severity="warning", timeout=15)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.screen_change_signal.subscribe(self, self._screen_shown)
         pending = self.services.settings_pending
@@ -96,6 +91,23 @@ class QwenTuiApp(App[None]):
             else:
                 self._show_first_screen()
         self.call_after_refresh(self._load_settings if pending else self._record_start)
+
+    def _bad_theme_text(self, theme: str) -> str:
+        """Said as the settings' other bad values are: where, which key, what was found."""
+        import os
+
+        from qwen_tui.config.paths import settings_path
+
+        source = (
+            "QWEN_TUI_UI__THEME"
+            if "QWEN_TUI_UI__THEME" in os.environ
+            else str(settings_path(self.services.first_look.home))
+        )
+        return neutralise(
+            f"{source}: ui.theme is invalid (no theme here has that name; found {theme!r}). "
+            f"That value is ignored: {self.theme} is used. Pick a theme in the settings (F2) "
+            "or the command palette (Ctrl+P)."
+        )
 
     def _report_problems(self) -> None:
         for problem in self.services.loaded.problems:

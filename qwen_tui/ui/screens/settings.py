@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, VerticalScroll
@@ -77,7 +77,10 @@ class SettingsScreen(Screen[None]):
         settings = self.services.loaded.settings
         yield Header(show_clock=False)
         with TabbedContent(initial=self.initial_tab, id="settings-tabs"):
-            with TabPane("General", id="general"), VerticalScroll(classes="settings-pane"):
+            with (
+                TabPane("General", id="general"),
+                VerticalScroll(classes="settings-pane", can_focus=False),
+            ):
                 yield Label("Theme")
                 yield Select(
                     [(name, name) for name in sorted(self.app.available_themes)],
@@ -95,7 +98,10 @@ class SettingsScreen(Screen[None]):
                     compact=True,
                 )
                 yield Static(self._files_text(), id="settings-files", classes="hint")
-            with TabPane("Model", id="model"), VerticalScroll(classes="settings-pane"):
+            with (
+                TabPane("Model", id="model"),
+                VerticalScroll(classes="settings-pane", can_focus=False),
+            ):
                 yield Label("Provider")
                 yield Static(self._provider_text(), id="provider-line")
                 with Horizontal(classes="settings-buttons"):
@@ -252,6 +258,39 @@ class SettingsScreen(Screen[None]):
         else:
             self.query_one("#model-name-error", Static).update("")
             self._provider_settings_changed(f"Model: {name or 'the provider default'}.")
+        if name is not None:
+            self._check_model_listed(name)
+
+    @work(exclusive=True, group="model-check", exit_on_error=False)
+    async def _check_model_listed(self, name: str) -> None:
+        """Warn when the provider does not list ``name``; never refuse it, as some
+        servers serve models they do not list. Asked in a worker: keys go on meanwhile."""
+        import asyncio
+
+        from qwen_tui.providers.signin import resolve_active
+
+        services = self.services
+        try:
+            active = await asyncio.to_thread(
+                resolve_active, services.loaded, services.registry, services.credentials
+            )
+            if active is None:
+                return
+            models = await services.registry.list_models(active.base_url, active.api_key)
+        except Exception:  # no list to check against: the model is saved all the same
+            return
+        if not models or name in models:
+            return
+        if self.query_one("#model-name", Input).value.strip() != name:
+            return  # another model was typed since
+        warning = neutralise(
+            f"{active.provider.name} does not list {name!r}; saved anyway, as some servers "
+            "serve models they do not list. /model in the chat shows the listed ones."
+        )
+        note = self.query_one("#model-name-error", Static)
+        earlier = str(note.render())
+        note.update(Text(f"{earlier}\n{warning}" if earlier else warning))
+        self.notify(warning, severity="warning", timeout=8)
 
     @on(Input.Submitted, "#request-timeout")
     @on(Input.Blurred, "#request-timeout")

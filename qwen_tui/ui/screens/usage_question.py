@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from qwen_tui.privacy import PrivacyTexts, pick_language, statistics_explained, texts_for
+from qwen_tui.privacy import PrivacyTexts, pick_language, texts_for
+from qwen_tui.ui.widgets.privacy_panel import collected_and_never
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -46,7 +46,10 @@ class UsageStatisticsQuestion(ModalScreen[bool | None]):
         with Vertical(id="usage-question", classes="dialog"):
             yield Static(texts.question_title, classes="dialog-title")
             yield Static(texts.question_lead, id="usage-lead")
-            yield Static(Text(statistics_explained(texts)), id="usage-explained")
+            with Vertical(id="usage-explained"):
+                yield Static(texts.stats_what, classes="usage-what")
+                yield from collected_and_never(texts)
+                yield Static(texts.stats_scope, classes="usage-scope")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{texts.question_yes} (y)", id="usage-yes", variant="primary")
                 yield Button(f"{texts.question_no} (n)", id="usage-no")

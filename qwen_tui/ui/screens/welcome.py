@@ -75,6 +75,23 @@ class _InUse:
     model: str | None
 
 
+class MethodChoice(RadioSet):
+    """The sign-in methods, the highlight on the chosen one when the list is entered.
+
+    A RadioSet highlights its first button at first, whichever is pressed: the filled
+    dot and the highlight bar would sit on different rows, and Enter would pick the
+    highlighted method, not the one that looks chosen. Moving the highlight at mount
+    would restyle the form right after its first frame, so it moves on the first focus;
+    until then the stylesheet draws no highlight.
+    """
+
+    def on_focus(self) -> None:
+        if not self.has_class("-entered"):
+            self.add_class("-entered")
+            for _ in range(self.pressed_index):
+                self.action_next_button()
+
+
 class WelcomeScreen(Screen[bool]):
     """Pick a sign-in method and, for an API key, a provider, key and model.
 
@@ -131,7 +148,7 @@ class WelcomeScreen(Screen[bool]):
                 "if you agree) and only to the provider they are for.",
                 id="welcome-lead",
             )
-            with RadioSet(id="method"):
+            with MethodChoice(id="method"):
                 yield RadioButton("Qwen OAuth: sign in with your qwen.ai account", id="method-qwen")
                 yield RadioButton(
                     "OpenAI-compatible API: an API key, or a local server",
@@ -196,6 +213,12 @@ class WelcomeScreen(Screen[bool]):
         # After the first frame: the probe imports httpx and opens sockets, which would
         # otherwise delay the screen by tens of milliseconds.
         self.call_after_refresh(self._detect_local_servers)
+
+    def on_screen_resume(self) -> None:
+        """Back from the Qwen sign-in: its button says "(Enter)", so Enter must reach it
+        wherever the focus was when the sign-in started (Ctrl+S works from anywhere)."""
+        if self.method == "qwen":
+            self.query_one("#qwen-sign-in", Button).focus()
 
     # ----- provider list -----------------------------------------------------------
 

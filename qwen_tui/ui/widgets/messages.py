@@ -116,6 +116,8 @@ class AssistantMessage(TallContainer, Vertical):
         self._notice.update(plain(message))
         self._notice.set_classes(f"answer-notice {severity}")
         self._notice.display = bool(message)
+        # Nothing arrived (a failed attempt): the notice is the whole answer.
+        self.set_class(bool(message) and not self.text and not self.reasoning, "-notice-only")
 
     def on_collapsible_expanded(self) -> None:
         self._reasoning_view.flush()

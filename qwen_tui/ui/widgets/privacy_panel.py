@@ -20,9 +20,18 @@ from textual.widgets import Button, Static, Switch
 from qwen_tui.privacy import PrivacyTexts, ProviderTerms
 from qwen_tui.text import neutralise
 from qwen_tui.ui.plain import plain
+from qwen_tui.ui.widgets.bullets import BulletList
 from qwen_tui.ui.widgets.link import Link
 
 RECENT_EVENTS = 8
+
+
+def collected_and_never(texts: PrivacyTexts) -> ComposeResult:
+    """What usage statistics collect and what they never do, as two bullet lists."""
+    yield Static(Text(texts.collected_heading, style="bold"), classes="list-heading")
+    yield BulletList(texts.collected, id="collected")
+    yield Static(Text(texts.never_heading, style="bold"), classes="list-heading")
+    yield BulletList(texts.never, id="never-collected")
 
 
 class PrivacyPanel(VerticalScroll):
@@ -90,7 +99,7 @@ class PrivacyPanel(VerticalScroll):
             yield Switch(value=bool(self.statistics), id="usage-stats")
             yield Static(texts.stats_switch, classes="switch-label")
         yield Static(plain(self._statistics_state()), id="stats-state", classes="notice")
-        yield Static(self._collected(), id="collected")
+        yield from collected_and_never(texts)
         yield Static(texts.stats_scope, classes="hint")
         with Horizontal(classes="switch-row"):
             yield Static(
@@ -127,18 +136,6 @@ class PrivacyPanel(VerticalScroll):
         if self.terms.auth_method != "qwen-oauth":
             return texts.stats_openai.format(provider=self.terms.provider_name or "the provider")
         return texts.stats_qwen_on if self.statistics else texts.stats_qwen_off
-
-    def _collected(self) -> Text:
-        texts = self.texts
-        text = Text()
-        text.append(texts.collected_heading + "\n", style="bold")
-        for item in texts.collected:
-            text.append(f"  • {item}\n")
-        text.append(texts.never_heading + "\n", style="bold")
-        for item in texts.never:
-            text.append(f"  • {item}\n")
-        text.rstrip()
-        return text
 
     def _sent(self) -> Text:
         if not self.recent:

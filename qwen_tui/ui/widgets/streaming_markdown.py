@@ -28,6 +28,7 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING
 
 from rich.style import Style
@@ -46,6 +47,8 @@ from qwen_tui.ui.widgets.tall import TallContainer, light_dirty_lines
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.markdown import Markdown as RichMarkdown
+    from rich.theme import Theme as RichTheme
+    from textual.theme import Theme
 
 PIECE_LINES = 12
 """A finished block joins the previous segment while that segment is shorter than this;
@@ -173,10 +176,54 @@ def rich_markdown() -> type[RichMarkdown]:
 _lexer_ready = False
 
 
+def code_theme(theme: Theme) -> str:
+    """The Pygments theme for code blocks under the app's ``theme``."""
+    return "monokai" if theme.dark else "default"
+
+
+@cache
+def _colourless_styles() -> RichTheme:
+    """Markdown styles told apart without colour.
+
+    Under ``NO_COLOR`` Textual draws every colour as the grey of its brightness, and
+    Rich's magenta headings and dim rules come out as near-black on black.
+    """
+    from rich.theme import Theme as RichTheme
+
+    bold, italic, underline = Style(bold=True), Style(italic=True), Style(underline=True)
+    return RichTheme(
+        {
+            "markdown.h2": Style(bold=True, underline=True),
+            "markdown.h3": bold,
+            "markdown.h4": Style(bold=True, italic=True),
+            "markdown.h5": italic,
+            "markdown.h6": italic,
+            "markdown.h7": italic,
+            "markdown.hr": Style(),
+            "markdown.block_quote": italic,
+            "markdown.list": Style(),
+            "markdown.item.number": Style(),
+            "markdown.link": underline,
+            "markdown.link_url": underline,
+            "markdown.table.border": Style(),
+            "markdown.table.header": bold,
+            "markdown.kbd": bold,
+        }
+    )
+
+
 def render_source(
-    console: Console, source: str, width: int, style: Style, *, code_theme: str, plain: bool
+    console: Console,
+    source: str,
+    width: int,
+    style: Style,
+    *,
+    code_theme: str,
+    plain: bool,
+    colourless: bool = False,
 ) -> list[Strip]:
-    """``source`` as lines ``width`` wide: Markdown, or (``plain``) wrapped text.
+    """``source`` as lines ``width`` wide: Markdown, or (``plain``) wrapped text;
+    ``colourless``: in styles that do without colour (``NO_COLOR``).
 
     Control characters are made visible first; links are not made clickable (a link's
     target is not shown, so a click could go anywhere).
@@ -186,7 +233,11 @@ def render_source(
         Text(safe) if plain else rich_markdown()(safe, code_theme=code_theme, hyperlinks=False)
     )
     options = console.options.update(width=max(width, 1), height=None)
-    lines = console.render_lines(renderable, options, style=style, pad=True)
+    if colourless and not plain:
+        with console.use_theme(_colourless_styles()):
+            lines = console.render_lines(renderable, options, style=style, pad=True)
+    else:
+        lines = console.render_lines(renderable, options, style=style, pad=True)
     return [Strip(line, width) for line in lines]
 
 
@@ -233,20 +284,17 @@ class MarkdownPiece(Widget):
         self,
         text: str = "",
         *,
-        code_theme: str,
         classes: str | None = None,
         lazy: bool = False,
         plain: bool = False,
     ) -> None:
         """Args:
         text: the Markdown source of the first segment.
-        code_theme: Pygments theme for code blocks.
         classes: CSS classes.
         lazy: render the first segment only when painted.
         plain: show the text as it is, wrapped, not as Markdown.
         """
         super().__init__(classes=classes)
-        self._code_theme = code_theme
         self._plain = plain
         self._segments: list[_Segment] = []
         self._tops: list[int] | None = None
@@ -258,6 +306,14 @@ class MarkdownPiece(Widget):
         if text:
             self.add_segment(text, lazy=lazy)
             self.refresh(layout=True)
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: Theme) -> None:
+        """Render again, in the new colours, whatever is painted from now on."""
+        self._cache.clear()
+        self.refresh()
 
     # ----- content -----------------------------------------------------------------
 
@@ -355,8 +411,9 @@ class MarkdownPiece(Widget):
                 segment.source,
                 self._width,
                 self.rich_style,
-                code_theme=self._code_theme,
+                code_theme=code_theme(self.app.current_theme),
                 plain=self._plain,
+                colourless=self.app.no_color,
             )
         else:
             lines = []
@@ -470,11 +527,8 @@ class StreamingMarkdown(TallContainer, Vertical):
     def _piece_lines(self) -> int:
         return LAZY_PIECE_LINES if self._whole else PIECE_LINES
 
-    def _code_theme(self) -> str:
-        return "monokai" if self.app.current_theme.dark else "default"
-
     def compose(self) -> ComposeResult:
-        self._tail = MarkdownPiece(code_theme=self._code_theme(), classes="tail", plain=self._plain)
+        self._tail = MarkdownPiece(classes="tail", plain=self._plain)
         yield self._tail
 
     def on_mount(self) -> None:
@@ -616,7 +670,7 @@ class StreamingMarkdown(TallContainer, Vertical):
             last.extend_last(block, lazy=lazy)
         else:
             if last is None or last.segment_count >= PIECE_SEGMENTS:
-                last = MarkdownPiece(code_theme=self._code_theme(), plain=self._plain)
+                last = MarkdownPiece(plain=self._plain)
                 self._pieces.append(last)
                 self._unmounted.append(last)
             last.add_segment(block, lazy=lazy)
