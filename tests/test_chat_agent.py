@@ -469,3 +469,16 @@ async def test_memory_lists_the_instruction_files_and_init_asks_for_one(
         assert "QWEN.md" in listing and "10 characters" in listing
         await send(pilot, screen, "/init")
         await wait_until(pilot, lambda: any("already exists" in n for n in notes(screen)))
+
+
+async def test_an_empty_chat_says_what_to_do_until_the_first_prompt(
+    server: OpenAIServer, project: Path, isolated_home: Path
+) -> None:
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await wait_until(pilot, lambda: bool(screen.query(".hint")))
+        hint = str(screen.query_one(".hint", Static).render())
+        assert "asks before it edits a file" in hint and "@path" in hint and "/help" in hint
+        await send(pilot, screen, "hello")
+        await wait_until(pilot, lambda: answered(screen, 1))
+        assert not screen.query(".hint")

@@ -23,6 +23,7 @@ from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.ui.commands import command_argument, find_command, run_command
 from qwen_tui.ui.screens.chat_agent import ChatAgent
 from qwen_tui.ui.screens.chat_commands import ChatCommands
+from qwen_tui.ui.screens.chat_view import SystemNote
 from qwen_tui.ui.widgets.messages import UserMessage, history_entries
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.slash_menu import SlashMenu
@@ -60,6 +61,15 @@ def _import_connect_modules() -> None:
     import qwen_tui.chat.service
     import qwen_tui.credentials
     import qwen_tui.tools  # noqa: F401
+
+
+EMPTY_CHAT_HINT = (
+    "Ask about this project or for a change: the model reads and searches it, and asks "
+    "before it edits a file or runs a command (the approval mode in the status line; "
+    "Shift+Tab changes it). @path attaches a file, /undo takes a change back, /help "
+    "lists the commands."
+)
+"""What an empty conversation shows, until the first prompt."""
 
 
 class ChatScreen(ChatAgent):
@@ -124,6 +134,8 @@ class ChatScreen(ChatAgent):
         transcript = self.query_one(Transcript)
         transcript.clear()
         transcript.show_history(history_entries(messages))
+        if not messages:
+            transcript.mount(SystemNote(EMPTY_CHAT_HINT, severity="hint"))
         transcript.resume_following()
         self._last_usage = Usage()
         self._set_status()
@@ -296,6 +308,8 @@ class ChatScreen(ChatAgent):
                 self.note(f"Attached: {names}.")
         self._save(ChatMessage("user", sent))
         transcript = self.query_one(Transcript)
+        for hint in transcript.query(".hint"):
+            hint.remove()
         transcript.mount(UserMessage(text))
         transcript.resume_following()
         self._start_answer()
