@@ -23,7 +23,7 @@ from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.ui.commands import command_argument, find_command, run_command
 from qwen_tui.ui.screens.chat_agent import ChatAgent
 from qwen_tui.ui.screens.chat_commands import ChatCommands
-from qwen_tui.ui.screens.chat_view import SystemNote
+from qwen_tui.ui.screens.chat_view import ChatHint
 from qwen_tui.ui.widgets.messages import UserMessage, history_entries
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.slash_menu import SlashMenu
@@ -135,7 +135,7 @@ class ChatScreen(ChatAgent):
         transcript.clear()
         transcript.show_history(history_entries(messages))
         if not messages:
-            transcript.mount(SystemNote(EMPTY_CHAT_HINT, severity="hint"))
+            transcript.mount(ChatHint(EMPTY_CHAT_HINT))
         transcript.resume_following()
         self._last_usage = Usage()
         self._set_status()
@@ -308,7 +308,7 @@ class ChatScreen(ChatAgent):
                 self.note(f"Attached: {names}.")
         self._save(ChatMessage("user", sent))
         transcript = self.query_one(Transcript)
-        for hint in transcript.query(".hint"):
+        for hint in transcript.query(ChatHint):
             hint.remove()
         transcript.mount(UserMessage(text))
         transcript.resume_following()

@@ -35,6 +35,13 @@ class SystemNote(Static):
         super().__init__(plain(text), classes=f"system-note {severity}")
 
 
+class ChatHint(Static):
+    """What an empty conversation shows until the first prompt (not a note: it goes)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(plain(text), classes="system-note hint")
+
+
 def mode_label(mode: ApprovalMode) -> str:
     """The mode as the status line shows it (yolo with a warning sign)."""
     return f"⚠ {mode}: nothing is asked" if mode == "yolo" else f"mode {mode}"
