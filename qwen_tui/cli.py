@@ -290,10 +290,10 @@ def _start_debug_log(loaded: Any) -> None:
 
 def _headless_prompt(args: argparse.Namespace, loaded: Any) -> int:
     """``-p``, or a prompt piped in: checks the arguments, reads the prompt, asks once."""
+    from qwen_tui.headless.agent_setup import AgentOptions
     from qwen_tui.headless.prompt import (
         EXIT_INTERRUPTED,
         STOPPED_NOTE,
-        AgentOptions,
         PromptInputError,
         read_prompt,
         run_prompt,

@@ -32,16 +32,14 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from qwen_tui.config import LoadedSettings
+from qwen_tui.headless.agent_setup import AgentOptions
 from qwen_tui.text import neutralise, neutralise_json
 
 if TYPE_CHECKING:
     from qwen_tui.account import Account
-    from qwen_tui.agent.loop import Agent
-    from qwen_tui.chat.service import ChatService
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -145,24 +143,6 @@ class _Answer:
             "prompt_tokens": before["prompt_tokens"] + prompt,
             "completion_tokens": before["completion_tokens"] + completion,
         }
-
-
-@dataclass(frozen=True)
-class AgentOptions:
-    """How the coding agent may work in a ``-p`` run.
-
-    Attributes:
-        approval_mode: ``--approval-mode``; ``None``: the setting when a terminal can be
-            asked, else ``plan``.
-        max_turns: ``--max-turns``; ``None``: the ``tools.maxTurns`` setting.
-        workspace: ``--workspace``; ``None``: the current folder.
-        can_ask: whether stdin and stderr are a terminal to ask on.
-    """
-
-    approval_mode: str | None = None
-    max_turns: int | None = None
-    workspace: Path | None = None
-    can_ask: bool = False
 
 
 def run_prompt(
@@ -295,6 +275,7 @@ async def _run(
     from qwen_tui.chat.service import build_chat_service
     from qwen_tui.credentials import CredentialError
     from qwen_tui.headless.agent_output import StreamJson, shown_output, tool_line, tool_record
+    from qwen_tui.headless.agent_setup import agent_for
     from qwen_tui.headless.failure_text import failure_text
     from qwen_tui.providers import ProviderError, UnknownProvider
     from qwen_tui.providers.signin import resolve_active
@@ -332,7 +313,7 @@ async def _run(
     telemetry.record(lambda: AppStart(mode="headless", startup_ms=process_age_ms()))
     service = build_chat_service(loaded, active, registry, store, telemetry=telemetry)
     try:
-        agent = _agent_for(service, account, options, active.api_key, err)
+        agent = agent_for(service, account, options, active.api_key, err)
     except ToolError as error:
         _say(err, f"error: {error}")
         await service.aclose()
@@ -444,34 +425,3 @@ def _end_line(answer: _Answer, out: TextIO) -> None:
     if answer.line_open:
         out.write("\n")
         answer.line_open = False
-
-
-def _agent_for(
-    service: ChatService, account: Account, options: AgentOptions, key: str | None, err: TextIO
-) -> Agent:
-    """The agent of this run: its workspace, approval mode, rules and asker, and the
-    undo checkpoint taken before every change."""
-    from qwen_tui.agent.approval import APPROVAL_MODES, ApprovalPolicy
-    from qwen_tui.agent.checkpoints import Checkpoints
-    from qwen_tui.agent.instructions import system_prompt
-    from qwen_tui.agent.loop import Agent
-    from qwen_tui.headless.agent_output import TerminalAsker
-    from qwen_tui.tools import Toolbox, Workspace
-
-    tools = account.loaded.settings.tools
-    if options.approval_mode is not None:
-        mode = options.approval_mode
-    else:
-        mode = tools.approval_mode if options.can_ask else "plan"
-    assert mode in APPROVAL_MODES
-    workspace = Workspace.at(options.workspace or Path.cwd())
-    policy = ApprovalPolicy.from_settings(mode, tools.allowed, tools.denied)
-    return Agent(
-        service,
-        Toolbox(workspace, secrets=lambda: [*account.known_secrets(), key or ""]),
-        policy,
-        ask=TerminalAsker(err) if options.can_ask else None,
-        before_change=Checkpoints(account.loaded.home, workspace).before_change,
-        max_turns=options.max_turns or tools.max_turns,
-        system_prompt=system_prompt(workspace, mode),
-    )
