@@ -15,6 +15,7 @@ from qwen_tui.agent.events import (
     ApprovalRequest,
     MessageAdded,
     ToolFinished,
+    ToolStarted,
     ToolsUnavailable,
 )
 from qwen_tui.agent.loop import NO_ONE_TO_ASK, Agent, Asker
@@ -228,3 +229,27 @@ async def test_a_long_tool_result_is_cut_before_it_is_sent(project: Path) -> Non
         sent = server.tool_results(1)["r"]
     assert len(sent) < 61_000 and "characters cut before sending" in sent
     assert json.dumps(sent)  # still plain text
+
+
+async def test_a_call_is_announced_before_it_runs_and_refusals_are_not(project: Path) -> None:
+    script = [
+        Turn([], [Call("run_shell_command", {"command": "touch ran.txt"}, id="sh")]),
+        Turn([], [Call("edit", {"file_path": "calc.py", "old_string": "a", "new_string": "b"})]),
+        Turn(["done"]),
+    ]
+    seen: list[tuple[str, bool]] = []
+    with openai_server(api_key=KEY, script=script) as server:
+        agent = Agent(
+            service_for(server.base_url),
+            Toolbox(Workspace.at(project)),
+            ApprovalPolicy.from_settings("yolo", [], ["edit"]),
+        )
+        async for event in agent.run([ChatMessage("user", "go")]):
+            if isinstance(event, ToolStarted | ToolFinished):
+                seen.append((type(event).__name__, exists(project / "ran.txt")))
+        await agent.chat.aclose()
+    assert seen == [("ToolStarted", False), ("ToolFinished", True), ("ToolFinished", True)]
+
+
+def exists(path: Path) -> bool:
+    return path.exists()

@@ -151,27 +151,33 @@ class Agent:
                 yield event
 
     async def _run_call(self, call: ToolCall) -> AsyncGenerator[AgentEvent, None]:
+        """Decide (and ask), say :class:`ToolStarted` when the call really starts, run it,
+        and end with :class:`ToolFinished` whatever happened."""
         started = time.monotonic()
         title = call.name
         try:
             arguments = parse_arguments(call.name, call.arguments)
             title = call_title(call.name, arguments)
-            outcome = await self._decide_and_run(call, arguments, title)
+            step = await self._decide(call, arguments, title)
+            if isinstance(step, _Outcome):
+                outcome = step
+            else:
+                yield ToolStarted(call, title)
+                outcome = await step.run()
         except ToolError as error:
             outcome = _Outcome("auto", False, f"Error: {error}")
         except OSError as error:
             outcome = _Outcome("auto", False, f"Error: {error.strerror or error}")
-        if outcome.started:
-            yield ToolStarted(call, title)
         seconds = time.monotonic() - started
         self.chat.record_tool(call.name, outcome.decision, seconds, outcome.ok)
         yield ToolFinished(
             call, title, outcome.decision, outcome.ok, outcome.output, outcome.diff, seconds
         )
 
-    async def _decide_and_run(
+    async def _decide(
         self, call: ToolCall, arguments: dict[str, Any], title: str
-    ) -> _Outcome:
+    ) -> _Outcome | _Go:
+        """A refusal (the policy's or the user's), or the call cleared to run."""
         spec = BY_NAME[call.name]
         command = arguments.get("command") if spec.kind == "execute" else None
         verdict = self.policy.decide(call.name, command)
@@ -179,8 +185,12 @@ class Agent:
             return _Outcome("refused", False, self.policy.why_refused(call.name, command))
         toolbox = self.toolbox
         if spec.kind == "read":
-            output = await asyncio.to_thread(toolbox.run_read, call.name, arguments)
-            return _Outcome("auto", True, output, started=True)
+
+            async def read() -> _Outcome:
+                output = await asyncio.to_thread(toolbox.run_read, call.name, arguments)
+                return _Outcome("auto", True, output)
+
+            return _Go(read)
         change = None
         request: ApprovalRequest
         if spec.kind == "edit":
@@ -208,17 +218,28 @@ class Agent:
                 rule = command_prefix(command) if command else Rule(call.name)
                 self.policy.allow_for_session(rule)
             decision = "approved"
-        if self.before_change is not None:
-            try:
-                await self.before_change(title)
-            except ToolError as error:
-                return _Outcome(decision, False, f"Error: {error} The change was not made.")
-        if change is not None:
-            output = await asyncio.to_thread(change.apply)
-            return _Outcome(decision, True, output, change.diff(), started=True)
-        outcome, output = await toolbox.run_shell(arguments)
-        ok = outcome.exit_code == 0 and not outcome.timed_out
-        return _Outcome(decision, ok, output, started=True)
+
+        async def change_or_run() -> _Outcome:
+            if self.before_change is not None:
+                try:
+                    await self.before_change(title)
+                except ToolError as error:
+                    return _Outcome(decision, False, f"Error: {error} The change was not made.")
+            if change is not None:
+                output = await asyncio.to_thread(change.apply)
+                return _Outcome(decision, True, output, change.diff())
+            outcome, output = await toolbox.run_shell(arguments)
+            ok = outcome.exit_code == 0 and not outcome.timed_out
+            return _Outcome(decision, ok, output)
+
+        return _Go(change_or_run)
+
+
+@dataclass(frozen=True)
+class _Go:
+    """A call cleared to run: ``run`` does it."""
+
+    run: Callable[[], Awaitable[_Outcome]]
 
 
 @dataclass
@@ -227,7 +248,6 @@ class _Outcome:
     ok: bool
     output: str
     diff: str | None = None
-    started: bool = False
 
 
 def _refuses_tools(event: object, before: list[Any]) -> bool:
