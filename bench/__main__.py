@@ -35,7 +35,7 @@ from bench.transcript import bench_transcript
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers.openai_server import openai_server  # noqa: E402
+from tests.support.servers.openai_server import openai_server  # noqa: E402
 
 KEY = "sk-bench"
 CLK_TCK = os.sysconf("SC_CLK_TCK")

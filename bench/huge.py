@@ -25,7 +25,7 @@ from typing import Any
 
 from bench.answers import END_MARK, answer_pieces, huge_answer, long_line
 from bench.tmux import TmuxSession, tmux
-from tests.servers.openai_server import openai_server
+from tests.support.servers.openai_server import openai_server
 
 CASES: dict[str, Callable[[], list[str]]] = {
     "5 MB answer in one chunk": lambda: [huge_answer(5_000_000)],
@@ -102,9 +102,9 @@ def quit_latency(
 async def _stall(pieces: list[str], home: Path) -> tuple[float, float]:
     """The longest event-loop stall from Enter to the last word on screen, and the
     seconds that took, in-process."""
-    from tests.credentials_fixtures import MemoryKeyring
-    from tests.loop_lag import LoopLag
-    from tests.ui_helpers import make_app, wait_until
+    from tests.support.credentials_fixtures import MemoryKeyring
+    from tests.support.loop_lag import LoopLag
+    from tests.support.ui_helpers import make_app, wait_until
 
     with openai_server(api_key="sk-bench", chat_pieces=pieces) as server:
         os.environ.update(

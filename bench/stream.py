@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from bench.answers import END_MARK, held_out_pieces
 from bench.tmux import TmuxSession
-from tests.servers.openai_server import openai_server
+from tests.support.servers.openai_server import openai_server
 
 MODEL = "test-model"
 

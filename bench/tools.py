@@ -25,7 +25,7 @@ from qwen_tui.providers import ProviderRegistry
 from qwen_tui.providers.registry import ActiveProvider
 from qwen_tui.tools import Toolbox, Workspace
 from qwen_tui.tools.search import glob, grep_search
-from tests.servers.openai_server import Call, OpenAIServer, Turn, openai_server
+from tests.support.servers.openai_server import Call, OpenAIServer, Turn, openai_server
 
 KEY = "sk-bench"
 FILES = 10_000

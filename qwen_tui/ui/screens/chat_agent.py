@@ -52,7 +52,7 @@ FRAME_SECONDS = 1 / 15
 AUTO_RETRY_ATTEMPTS = INTERACTIVE_WAITS.attempts
 MODES: tuple[ApprovalMode, ...] = ("plan", "default", "auto-edit", "yolo")
 """The approval modes in their Shift+Tab order (``agent.approval.APPROVAL_MODES``, which
-``tests/test_chat_agent.py`` holds this to)."""
+``tests/ui/test_chat_agent.py`` holds this to)."""
 MODE_NOTES: dict[ApprovalMode, str] = {
     "plan": "read and search only; every change is refused",
     "default": "asks before each edit and command",
