@@ -128,6 +128,7 @@ class Agent:
                     _cut(finished.output),
                     tool_call_id=call.id,
                     tool_name=call.name,
+                    diff=finished.diff,
                 )
                 history.append(result)
                 yield MessageAdded(result)

@@ -99,10 +99,12 @@ def test_a_call_without_a_result_is_answered_and_a_stray_result_dropped() -> Non
 def test_tool_messages_survive_the_session_file_round_trip() -> None:
     call = ToolCall("call_9", "edit", '{"file_path": "x"}')
     answer = ChatMessage("assistant", "Editing.", tool_calls=(call,))
-    result = ChatMessage("tool", "Changed x.", tool_call_id="call_9", tool_name="edit")
+    diff = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old\n+new\n"
+    result = ChatMessage("tool", "Changed x.", tool_call_id="call_9", tool_name="edit", diff=diff)
     for message in (answer, result):
         record = json.loads(json.dumps(message.to_record()))
         assert ChatMessage.from_record(record) == message
+    assert result.to_api() == {"role": "tool", "tool_call_id": "call_9", "content": "Changed x."}
     broken = answer.to_record() | {"toolCalls": [{"id": 1}, "junk"]}
     assert ChatMessage.from_record(broken).tool_calls == ()
 

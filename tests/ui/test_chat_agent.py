@@ -247,6 +247,10 @@ async def test_resume_shows_the_tool_calls(server: OpenAIServer, project: Path) 
         titles = [w.title_text for w in tools(screen)]
         assert titles == ["read_file calc.py", "edit calc.py"]
         assert [w.state for w in tools(screen)] == ["done", "done"]
+        shown = str(tools(screen)[1].query(".tool-body").first(Static).render())
+        assert "-    return a - b" in shown and "+    return a + b" in shown  # the diff again
+        read = str(tools(screen)[0].query(".tool-body").first(Static).render())
+        assert "def add" in read  # a read shows its output, as it did live
 
 
 async def test_esc_during_a_long_command_kills_it(server: OpenAIServer, project: Path) -> None:

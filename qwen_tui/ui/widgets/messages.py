@@ -167,16 +167,18 @@ def history_entries(messages: list[ChatMessage]) -> list[HistoryEntry]:
         if message.role == "tool":
             call = calls.get(message.tool_call_id or "")
             if call is not None:
-                entries.append(_tool_entry(call, message.content))
+                entries.append(_tool_entry(call, message.content, message.diff))
         elif (entry := history_entry(message)) is not None:
             entries.append(entry)
     return entries
 
 
-def _tool_entry(call: ToolCall, output: str) -> HistoryEntry:
-    lines = min(output.count("\n") + 1, SHOWN_LINES + 1)
+def _tool_entry(call: ToolCall, output: str, diff: str | None) -> HistoryEntry:
+    shown = diff or output
+    limit = SHOWN_LINES * 2 if diff else SHOWN_LINES
+    lines = min(shown.count("\n") + 1, limit + 1)
     return HistoryEntry(
-        build=lambda: saved_call_widget(call.name, call.arguments, output),
-        estimate=lambda width: 1 + (lines if output else 0),
+        build=lambda: saved_call_widget(call.name, call.arguments, output, diff),
+        estimate=lambda width: 1 + (lines if shown else 0),
         classes="tool-call",
     )

@@ -123,8 +123,11 @@ def finished_state(ok: bool, refused: bool) -> ToolState:
     return "done" if ok else "failed"
 
 
-def saved_call_widget(name: str, arguments: str, output: str) -> ToolCallWidget:
-    """A call and its result read back from a saved session.
+def saved_call_widget(
+    name: str, arguments: str, output: str, diff: str | None = None
+) -> ToolCallWidget:
+    """A call and its result read back from a saved session, with the diff of a change
+    that was written, as it was shown when it ran.
 
     The session keeps no state beside the result text, so the state is read from how
     the loop words a refusal or an error.
@@ -139,5 +142,5 @@ def saved_call_widget(name: str, arguments: str, output: str) -> ToolCallWidget:
     refused = output.startswith(_REFUSALS)
     failed = output.startswith("Error:")
     widget = ToolCallWidget(title, finished_state(not failed, refused))
-    widget.finish(widget.state, output)
+    widget.finish(widget.state, output, diff)
     return widget
