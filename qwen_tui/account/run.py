@@ -221,6 +221,14 @@ class Account:
         """How long a request waits for the server before it is given up."""
         self.update({"model": {"requestTimeout": seconds}})
 
+    def remember_allowed_tool(self, rule: str) -> None:
+        """Add an allow rule (``edit``, ``run_shell_command(git status)``) to
+        ``tools.allowed`` in settings.json, after the rules the file already holds (not
+        those of the environment); ``tools.denied`` still wins over it."""
+        saved = list(self.loaded.file_settings.tools.allowed)
+        if rule not in saved:
+            self.update({"tools": {"allowed": [*saved, rule]}})
+
     def set_statistics(self, enabled: bool) -> None:
         """Record the usage-statistics answer.
 

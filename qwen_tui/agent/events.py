@@ -41,9 +41,10 @@ class ApprovalRequest:
 
 @dataclass(frozen=True)
 class ApprovalAnswer:
-    """The user's answer: once, always (this session), or no with a reason for the model."""
+    """The user's answer: once, always (this session; ``save``: and in settings, which
+    the front end writes), or no with a reason for the model."""
 
-    choice: Literal["once", "always", "no"]
+    choice: Literal["once", "always", "save", "no"]
     reason: str = ""
 
 

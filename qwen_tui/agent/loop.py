@@ -215,7 +215,7 @@ class Agent:
             if answer.choice == "no":
                 reason = f" The user said: {answer.reason}" if answer.reason.strip() else ""
                 return _Outcome("refused", False, f"The user refused this call.{reason}")
-            if answer.choice == "always":
+            if answer.choice in ("always", "save"):
                 rule = command_prefix(command) if command else Rule(call.name)
                 self.policy.allow_for_session(rule)
             decision = "approved"

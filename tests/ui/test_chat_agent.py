@@ -318,6 +318,35 @@ async def test_yes_always_covers_the_rest_of_the_session(
         assert len(server.tool_results()) == 2
 
 
+async def test_always_saved_goes_to_settings_and_holds_in_the_next_session(
+    server: OpenAIServer, project: Path, isolated_home: Path
+) -> None:
+    again = {"command": "echo saved-rule again"}
+    server.options.script = [
+        Turn([], [Call("run_shell_command", {"command": "echo saved-rule"}, id="call_1")]),
+        Turn(["Said."]),
+        Turn([], [Call("run_shell_command", again, id="call_2")]),
+        Turn(["Said again."]),
+    ]
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "say it")
+        await wait_until(pilot, lambda: approval(screen) is not None)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: done(screen) and len(tools(screen)) == 1)
+        assert tools(screen)[0].state == "done"
+        notes = [str(note.render()) for note in screen.query(SystemNote)]
+        assert any("Saved in settings: run_shell_command(echo saved-rule)" in n for n in notes)
+    saved = json.loads((isolated_home / "settings.json").read_text())
+    assert saved["tools"]["allowed"] == ["run_shell_command(echo saved-rule)"]
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "say it again")
+        await wait_until(pilot, lambda: done(screen) and len(tools(screen)) == 1)
+        assert not screen.query(ApprovalPrompt)  # the saved rule: no question
+        assert "saved-rule again" in server.tool_results()["call_2"]
+
+
 async def test_a_broken_answer_after_a_call_keeps_the_call_and_says_so(
     server: OpenAIServer, project: Path
 ) -> None:

@@ -219,7 +219,8 @@ class ChatAgent(ChatView):
         from qwen_tui.agent.approval import command_prefix
         from qwen_tui.ui.widgets.approval import ApprovalPrompt
 
-        rule = " ".join(command_prefix(request.command).prefix) if request.command else None
+        prefix = command_prefix(request.command) if request.command else None
+        rule = " ".join(prefix.prefix) if prefix else None
         prompt = ApprovalPrompt(request, rule=rule)
         call_widget = self._turn.calls.get(request.call.id) if self._turn else None
         if call_widget is not None:
@@ -228,14 +229,29 @@ class ChatAgent(ChatView):
         await transcript.mount(prompt)
         transcript.resume_following()
         prompt.focus()
-        self._set_status("waiting for your answer (y / a / n, Esc stops)")
+        self._set_status("waiting for your answer (y / a / s / n, Esc stops)")
         try:
-            return await prompt.answer
+            answer = await prompt.answer
+            if answer.choice == "save":
+                self._save_rule(str(prefix) if prefix else request.call.name)
+            return answer
         finally:
             prompt.remove()
             if call_widget is not None and call_widget.state == "asking":
                 call_widget.show_state("running")
             self._set_status("answering… (Esc to stop)")
+
+    def _save_rule(self, rule: str) -> None:
+        """``s`` on an approval: the rule goes to settings.json for the next sessions
+        too; if it cannot be saved it still holds for this one, and the note says so."""
+        from qwen_tui.config import SettingsWriteError
+
+        try:
+            self.services.remember_allowed_tool(rule)
+        except SettingsWriteError as error:
+            self.note(f"{error} {rule} is allowed for this session only.", severity="error")
+            return
+        self.note(f"Saved in settings: {rule} runs without asking (tools.allowed).")
 
     async def on_approval_prompt_answered(self, message: ApprovalPrompt.Answered) -> None:
         """An approval question was answered: the prompt gets the focus back; Esc also

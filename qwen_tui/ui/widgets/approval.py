@@ -3,13 +3,15 @@
 It stands under the call's :class:`~qwen_tui.ui.widgets.tool_call.ToolCallWidget` and
 shows exactly what the call will do (an edit's diff, a command with its folder and
 the model's reason) and resolves a future the agent's ``ask`` awaits: ``y`` once,
-``a`` always for this session, ``n`` no with an optional reason for the model, Esc no
-and stop the turn. Everything shown came from the model or the files: literal text.
+``a`` always for this session, ``s`` always and saved in settings (``tools.allowed``),
+``n`` no with an optional reason for the model, Esc no and stop the turn. Everything
+shown came from the model or the files: literal text.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 from rich.text import Text
 from textual import on
@@ -23,8 +25,10 @@ from qwen_tui.agent.events import ApprovalAnswer, ApprovalRequest
 from qwen_tui.text import neutralise
 from qwen_tui.ui.widgets.tool_call import diff_text
 
-KEYS_TEXT = "y yes · a yes, always this session · n no (say why) · Esc no, stop"
-KEYS_TEXT_SHELL = "y yes · a yes, always for “{prefix}” · n no (say why) · Esc no, stop"
+KEYS_TEXT = "y yes · a always this session · s always, saved · n no (say why) · Esc stop"
+KEYS_TEXT_SHELL = (
+    "y yes · a always “{prefix}” this session · s always, saved · n no (say why) · Esc stop"
+)
 
 
 def request_body(request: ApprovalRequest) -> Text:
@@ -46,6 +50,7 @@ class ApprovalPrompt(Vertical, can_focus=True):
     BINDINGS = [
         Binding("y", "answer('once')", "Yes"),
         Binding("a", "answer('always')", "Always"),
+        Binding("s", "answer('save')", "Always, saved"),
         Binding("n", "refuse", "No"),
         Binding("escape", "stop", "No, stop"),
     ]
@@ -76,7 +81,8 @@ class ApprovalPrompt(Vertical, can_focus=True):
         self._reason.display = False
 
     def action_answer(self, choice: str) -> None:
-        self._resolve(ApprovalAnswer("always" if choice == "always" else "once"))
+        kept: dict[str, Literal["always", "save"]] = {"always": "always", "save": "save"}
+        self._resolve(ApprovalAnswer(kept.get(choice, "once")))
 
     def action_refuse(self) -> None:
         """No: ask for a reason the model is told (Enter sends it, empty is none)."""
@@ -98,7 +104,12 @@ class ApprovalPrompt(Vertical, can_focus=True):
         if self.answer.done():
             return
         self.answer.set_result(answer)
-        words = {"once": "allowed once", "always": "allowed for this session", "no": "refused"}
+        words = {
+            "once": "allowed once",
+            "always": "allowed for this session",
+            "save": "allowed, and saved in settings (tools.allowed)",
+            "no": "refused",
+        }
         said = words[answer.choice] + (f": {answer.reason}" if answer.reason else "")
         self._keys.update(Text(neutralise(said), style="italic"))
         self._reason.display = False
