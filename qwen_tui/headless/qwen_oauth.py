@@ -100,14 +100,30 @@ def _offer_import(account: Account, ask: AskFileStore) -> bool | None:
     return True
 
 
+def _answers(account: Account, tokens: OAuthTokens) -> bool:
+    """Whether the API answers a one-token request with the new tokens; says why not."""
+    from qwen_tui.providers import ProviderError
+    from qwen_tui.providers.qwen_oauth.signin import probe_qwen_tokens
+
+    _say("Approved. Asking the model for a one-token answer …")
+    try:
+        asyncio.run(probe_qwen_tokens(account.loaded, account.registry, tokens))
+    except ProviderError as error:
+        _say(f"error: {error.message} Nothing was stored.")
+        return False
+    return True
+
+
 def login_qwen_oauth(args: argparse.Namespace, account: Account) -> int:
     """Sign in with the device flow, store the tokens, select Qwen OAuth."""
     from qwen_tui.account import FileStoreDeclined, can_keep_secrets, sign_in_with_qwen
     from qwen_tui.config import SettingsWriteError
     from qwen_tui.credentials import CredentialError
     from qwen_tui.headless.file_store import file_store_asker
+    from qwen_tui.providers.probe import QWEN_FREE_TIER_ENDED
     from qwen_tui.providers.qwen_oauth.errors import OAuthError
 
+    _say(f"note: {QWEN_FREE_TIER_ENDED}")
     ask = file_store_asker(args.allow_file_store)
     try:
         # Before the user approves: can the tokens be kept at all?
@@ -125,6 +141,8 @@ def login_qwen_oauth(args: argparse.Namespace, account: Account) -> int:
         return EXIT_CANCELLED
     except OAuthError as error:
         _say(f"error: {error.message}")
+        return EXIT_FAILURE
+    if not _answers(account, tokens):
         return EXIT_FAILURE
     try:
         location = asyncio.run(sign_in_with_qwen(account, tokens, ask))
@@ -144,7 +162,10 @@ def status_qwen_oauth(account: Account) -> int:
 
     loaded, registry, store = account.loaded, account.registry, account.credentials
     settings = loaded.settings
+    from qwen_tui.providers.probe import QWEN_FREE_TIER_ENDED
+
     print("Method:   Qwen OAuth (qwen.ai account)")
+    print(f"Note:     {QWEN_FREE_TIER_ENDED}")
     try:
         tokens = token_manager(loaded, store).current()
     except OAuthError as error:

@@ -148,6 +148,10 @@ class ServerOptions:
         script: Turns answered one per chat request, in order (see the module
             docstring); when it runs out, ``chat_pieces`` answer.
         reject_tools: Answer 400 to a request that offers ``tools``.
+        refuse_max_tokens: Answer 400 to ``max_tokens`` and take only
+            ``max_completion_tokens``, as OpenAI's newer models do. Either limit is
+            honoured (one piece of ``chat_pieces`` stands for one token; the answer then
+            ends with ``finish_reason: "length"``).
     """
 
     api_key: str | None = "sk-test-key"
@@ -171,6 +175,7 @@ class ServerOptions:
     prefix: str = "/v1"
     script: list[Turn] = field(default_factory=list)
     reject_tools: bool = False
+    refuse_max_tokens: bool = False
 
 
 @dataclass
@@ -460,6 +465,20 @@ class _Handler(BaseHTTPRequestHandler):
             if isinstance(message, dict)
         )
         pieces = list(options.chat_pieces) if turn is None else list(turn.text)
+        finish_reason = options.finish_reason
+        limit = body.get("max_completion_tokens", body.get("max_tokens"))
+        if options.refuse_max_tokens and "max_tokens" in body:
+            self._error(
+                400,
+                "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                "'max_completion_tokens' instead.",
+                param="max_tokens",
+                code="unsupported_parameter",
+            )
+            return
+        if isinstance(limit, int) and 0 < limit < len(pieces):
+            # One piece stands for one token: the answer stops at the limit.
+            pieces, finish_reason = pieces[:limit], "length"
         usage = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": len(pieces),
@@ -473,7 +492,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "index": 0,
                 "message": message,
                 "logprobs": None,
-                "finish_reason": options.finish_reason,
+                "finish_reason": finish_reason,
             }
             self._json(
                 200,
@@ -492,7 +511,17 @@ class _Handler(BaseHTTPRequestHandler):
             stream_options.get("include_usage")
         )
         calls = [] if turn is None else turn.calls
-        self._stream(completion_id, created, model, pieces, usage, include_usage, options, calls)
+        self._stream(
+            completion_id,
+            created,
+            model,
+            pieces,
+            usage,
+            include_usage,
+            options,
+            calls,
+            finish_reason,
+        )
 
     def _stream(
         self,
@@ -504,6 +533,7 @@ class _Handler(BaseHTTPRequestHandler):
         include_usage: bool,
         options: ServerOptions,
         calls: list[Call] | None = None,
+        finish_reason: str = "stop",
     ) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -573,7 +603,7 @@ class _Handler(BaseHTTPRequestHandler):
                 event(
                     [choice({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})]
                 )
-        event([choice({}, "tool_calls" if calls else options.finish_reason)])
+        event([choice({}, "tool_calls" if calls else finish_reason)])
         if include_usage and options.send_usage:
             event([], usage=usage)
         self._chunk(b"data: [DONE]\n\n")
