@@ -105,6 +105,11 @@ def _error_fields(body: Any) -> tuple[str, str]:
     return "", ""
 
 
+def _sentence(text: str) -> str:
+    """``text`` ending as a sentence does, so that the next sentence reads apart."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
 def _is_alibaba(host: str, provider: Provider) -> bool:
     return host.endswith(_ALIBABA_SUFFIXES) or provider.id.startswith(("dashscope", "coding-plan"))
 
@@ -169,7 +174,7 @@ def _diagnosis(
     host, _ = host_port(asked.base_url)
     code, message = _error_fields(body)
     lowered = f"{code} {message}".lower()
-    said = f" The server said: {detail}" if detail else ""
+    said = f" The server said: {_sentence(detail)}" if detail else ""
     oauth = provider.auth == "qwen-oauth"
     if oauth and (status in (401, 403) or any(m in lowered for m in _ENDED_MARKERS)):
         return (
