@@ -388,6 +388,6 @@ async def probe_model(
             status=answer.status,
         )
     if isinstance(answer.body, dict) and "error" in answer.body:
-        code, message = _error_fields(answer.body)
-        detail = one_line_excerpt(f"{code}: {message}" if code else message, [api_key])
+        _, message = _error_fields(answer.body)
+        detail = one_line_excerpt(message, [api_key])
         raise classify(None, answer.body, asked, detail)

@@ -206,3 +206,19 @@ async def test_a_web_page_is_not_the_api() -> None:
         await probe_model(server.base_url, None, "m", provider=preset("custom"), timeout=5)
     assert caught.value.kind == "not_json"
     assert "web page" in caught.value.message
+
+
+async def test_an_error_sent_as_the_first_event_of_the_stream_is_worded_too(
+    server: OpenAIServer,
+) -> None:
+    server.options.errors[CHAT] = ScriptedError(
+        0,
+        "Free allocated quota exceeded.",
+        type="Throttling.AllocationQuota",
+        code="Throttling.AllocationQuota",
+        in_stream=True,
+    )
+    error = await refusal(server, provider="dashscope-intl")
+    assert error.problem == "quota"
+    assert error.status is None
+    assert "The server said: Free allocated quota exceeded. " in error.message

@@ -85,6 +85,9 @@ class ScriptedError:
         param: ``error.param``.
         headers: extra response headers (e.g. ``{"Retry-After": "1"}``).
         times: answer with the error this many times, then normally (``None``: always).
+        in_stream: answer a streamed request with 200 and the error as the stream's
+            first event (``data: {"error": {...}}``), as OpenAI-compatible servers do
+            for a failure found once the stream has begun; ``status`` is then unused.
     """
 
     status: int
@@ -94,6 +97,7 @@ class ScriptedError:
     param: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = None
+    in_stream: bool = False
 
 
 @dataclass
@@ -323,6 +327,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.wfile.flush()
 
+    def _stream_error(self, scripted: ScriptedError) -> None:
+        """200, then the error as the first and only event of the stream."""
+        error = {
+            "message": scripted.message,
+            "type": scripted.type,
+            "param": scripted.param,
+            "code": scripted.code,
+        }
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self._chunk(b"data: " + json.dumps({"error": error}).encode() + b"\n\n")
+        self._chunk(b"")
+
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
@@ -379,6 +398,9 @@ class _Handler(BaseHTTPRequestHandler):
         if scripted is not None and scripted.times != 0:
             if scripted.times is not None:
                 scripted.times -= 1
+            if scripted.in_stream and _wants_stream(request):
+                self._stream_error(scripted)
+                return
             self._error(
                 scripted.status,
                 scripted.message,
@@ -687,6 +709,14 @@ class OpenAIServer:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
         return context
+
+
+def _wants_stream(request: RecordedRequest) -> bool:
+    try:
+        body = request.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and bool(body.get("stream"))
 
 
 def _make_certificates() -> tuple[bytes, bytes, bytes]:
