@@ -67,6 +67,7 @@ Problem = Literal[
     "forbidden",
     "rate_limited",
     "server",
+    "client_refused",
     "other",
 ]
 """Why the model could not answer the test request."""
@@ -247,6 +248,14 @@ def _diagnosis(
             "http",
             f"{host} had a server error (HTTP {status}) when asked for a test answer.{said} "
             "Try again later.",
+        )
+    if "only available for coding agents" in lowered:
+        return (
+            "client_refused",
+            "forbidden",
+            f"{host} serves the Coding Plan only to the coding tools Alibaba Cloud admits, "
+            f"and refused this one.{said} Use a pay-as-you-go Model Studio key with a Model "
+            "Studio preset instead.",
         )
     shown = f"HTTP {status}" if status is not None else "an error in its answer"
     return (

@@ -101,6 +101,9 @@ MODEL_NOT_SUPPORTED = ScriptedError(
     400, "The model `glm-5` is not supported in your plan.", code="model_not_supported"
 )
 SERVER_ERROR = ScriptedError(500, "The server had an error.", type="server_error")
+CODING_AGENTS_ONLY = ScriptedError(
+    405, "Coding Plan is currently only available for Coding Agents", type="", code=None
+)
 
 
 @pytest.mark.parametrize(
@@ -115,6 +118,7 @@ SERVER_ERROR = ScriptedError(500, "The server had an error.", type="server_error
         ("dashscope-us", ACCESS_DENIED, "forbidden", "service is activated"),
         ("coding-plan-intl", MODEL_NOT_SUPPORTED, "model_not_in_plan", "pick another model"),
         ("openrouter", SERVER_ERROR, "server", "Try again later"),
+        ("coding-plan-cn", CODING_AGENTS_ONLY, "client_refused", "pay-as-you-go Model Studio"),
     ],
     ids=[
         "arrears",
@@ -126,6 +130,7 @@ SERVER_ERROR = ScriptedError(500, "The server had an error.", type="server_error
         "access-denied",
         "model-not-in-plan",
         "server-error",
+        "coding-agents-only",
     ],
 )
 async def test_each_refusal_is_worded_with_what_to_do(
