@@ -75,8 +75,9 @@ async def _device_sign_in(flow: DeviceFlow, *, no_browser: bool) -> OAuthTokens:
     return await flow.poll(auth)
 
 
-def _offer_import(account: Account, ask: AskFileStore) -> bool | None:
-    """Offer a Qwen Code sign-in on a terminal; True if imported, None if not offered."""
+def _offer_import(account: Account, ask: AskFileStore) -> int | None:
+    """Offer a Qwen Code sign-in on a terminal: the exit status when the offer settled
+    the command (imported, or the API refused it), None to go on with a new sign-in."""
     from qwen_tui.account import import_qwen_code
     from qwen_tui.providers.qwen_oauth.import_qwen_code import import_offer, mark_import_offered
 
@@ -93,11 +94,13 @@ def _offer_import(account: Account, ask: AskFileStore) -> bool | None:
         answer = ""
     mark_import_offered(account.loaded.home)
     if answer not in ("y", "yes"):
-        return False
+        return None
+    if not _answers(account, offer.tokens):
+        return EXIT_FAILURE
     location = asyncio.run(import_qwen_code(account, offer, ask))
     _say(f"Imported the Qwen Code sign-in into {location.description}.")
     _say(f"You can now delete {offer.path}.")
-    return True
+    return EXIT_OK
 
 
 def _answers(account: Account, tokens: OAuthTokens) -> bool:
@@ -105,7 +108,7 @@ def _answers(account: Account, tokens: OAuthTokens) -> bool:
     from qwen_tui.providers import ProviderError
     from qwen_tui.providers.qwen_oauth.signin import probe_qwen_tokens
 
-    _say("Approved. Asking the model for a one-token answer …")
+    _say("Asking the model for a one-token answer …")
     try:
         asyncio.run(probe_qwen_tokens(account.loaded, account.registry, tokens))
     except ProviderError as error:
@@ -128,8 +131,9 @@ def login_qwen_oauth(args: argparse.Namespace, account: Account) -> int:
     try:
         # Before the user approves: can the tokens be kept at all?
         asyncio.run(can_keep_secrets(account, ask))
-        if _offer_import(account, ask):
-            return EXIT_OK
+        settled = _offer_import(account, ask)
+        if settled is not None:
+            return settled
     except (CredentialError, FileStoreDeclined, OAuthError, SettingsWriteError) as error:
         _say(f"error: {error}")
         return EXIT_FAILURE

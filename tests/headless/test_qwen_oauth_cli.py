@@ -17,7 +17,7 @@ from tests.support.servers.device_flow_server import (
     device_flow_server,
     device_flow_with_api,
 )
-from tests.support.servers.openai_server import ScriptedError, closed_port
+from tests.support.servers.openai_server import ScriptedError, closed_port, openai_server
 from tests.support.waiting import PATIENCE, wait_until
 
 NO_KEYRING = "keyring.backends.fail.Keyring"
@@ -199,9 +199,15 @@ def test_qr_code_of_the_complete_link_on_a_terminal(capsys: pytest.CaptureFixtur
     assert len(printed) - 1 == (size + 1) // 2  # two modules per line (half blocks)
 
 
-def _run_on_terminal(env: dict[str, str], answer: bytes) -> tuple[int, str]:
+STATISTICS_PROMPT = b"Enter: later]"
+IMPORT_PROMPT = b"Qwen Code will then ask you to sign in again."  # input() prompts on stdout
+
+
+def _run_on_terminal(
+    env: dict[str, str], answer: bytes, prompt: bytes = STATISTICS_PROMPT
+) -> tuple[int, str]:
     """``auth login --method qwen-oauth`` with a pseudo-terminal as stdin and stderr,
-    answering the usage-statistics question with ``answer`` once it is asked."""
+    answering ``prompt`` (the usage-statistics question) with ``answer`` once asked."""
     import pty
     import select
 
@@ -228,7 +234,7 @@ def _run_on_terminal(env: dict[str, str], answer: bytes) -> tuple[int, str]:
                 if not chunk:
                     break
                 seen += chunk
-            if not answered and b"Enter: later]" in seen:
+            if not answered and prompt in seen:
                 os.write(master, answer)
                 answered = True
             if process.poll() is not None and not ready:
@@ -264,6 +270,14 @@ def test_a_value_in_the_environment_counts_as_the_answer(isolated_home: Path) ->
     assert "privacy" not in json.loads((isolated_home / "settings.json").read_text())
 
 
+QWEN_ENDED = ScriptedError(
+    429,
+    "Qwen OAuth free tier quota exceeded. Note: Qwen OAuth free tier will be discontinued "
+    "on 2026-04-15.",
+    code="insufficient_quota",
+)
+
+
 @pytest.mark.parametrize(
     ("status", "message", "code"),
     [
@@ -292,3 +306,20 @@ def test_a_sign_in_the_api_refuses_is_reported_and_not_stored(
     assert "Signed in with Qwen OAuth" not in result.stderr
     assert not (isolated_home / "credentials.json").exists()
     assert not (isolated_home / "settings.json").exists()
+
+
+def test_an_imported_qwen_code_sign_in_is_tried_before_it_is_kept(isolated_home: Path) -> None:
+    qwen_code = Path(os.environ["HOME"]) / ".qwen" / "oauth_creds.json"
+    qwen_code.parent.mkdir(parents=True)
+    with openai_server(api_key="qc-a", errors={"/v1/chat/completions": QWEN_ENDED}) as api:
+        far = 4_000_000_000_000
+        tokens = {"access_token": "qc-a", "refresh_token": "qc-r", "expiry_date": far}
+        qwen_code.write_text(json.dumps({**tokens, "resource_url": api.base_url}))
+        env = environment(QWEN_TUI_PRIVACY__USAGE_STATISTICS_ENABLED="false")
+        status, screen = _run_on_terminal(env, b"y\n", IMPORT_PROMPT)
+        (test_request,) = api.requests
+    assert status == 1, screen
+    assert test_request.authorization == "Bearer qc-a"
+    assert "refuses to answer with this account" in screen
+    assert "Nothing was stored." in screen
+    assert not (isolated_home / "credentials.json").exists()

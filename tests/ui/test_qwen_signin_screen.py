@@ -36,7 +36,7 @@ from tests.support.servers.device_flow_server import (
     device_flow_server,
     device_flow_with_api,
 )
-from tests.support.servers.openai_server import ScriptedError, closed_port
+from tests.support.servers.openai_server import ScriptedError, closed_port, openai_server
 from tests.support.ui_helpers import holds_for, make_app, wait_until
 from tests.support.waiting import PATIENCE
 
@@ -107,10 +107,10 @@ async def until_state(pilot: Pilot[Any], screen: QwenSignInScreen, state: str) -
     await pilot.pause()
 
 
-def write_qwen_code_file() -> Path:
+def write_qwen_code_file(resource_url: str = "portal.qwen.ai") -> Path:
     path = Path.home() / ".qwen" / "oauth_creds.json"
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(QWEN_CODE_FILE))
+    path.write_text(json.dumps({**QWEN_CODE_FILE, "resource_url": resource_url}))
     return path
 
 
@@ -383,9 +383,13 @@ async def test_no_keyring_asks_before_the_file_store(
 async def test_import_offer_yes_imports_and_names_the_file_to_delete(
     monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
-    path = write_qwen_code_file()
     keyring = MemoryKeyring()
-    with device_flow_server(interval=0.2) as server:
+    access_token = str(QWEN_CODE_FILE["access_token"])
+    with (
+        device_flow_server(interval=0.2) as server,
+        openai_server(api_key=access_token, models=["qwen3-coder-plus"]) as api,
+    ):
+        path = write_qwen_code_file(api.base_url)
         use_server(monkeypatch, server)
         app = make_app(keyring_backend=keyring)
         async with app.run_test(size=SIZE) as pilot:
@@ -419,6 +423,8 @@ async def test_import_offer_yes_imports_and_names_the_file_to_delete(
             await pilot.press("enter")
             await until_screen(pilot, ChatScreen)
     assert server.requests == [], "an import needs no sign-in"
+    (test_request,) = api.requests
+    assert test_request.authorization == f"Bearer {access_token}", "tried once before kept"
     stored = json.loads(keyring.items[("qwen-tui", TOKEN_NAME)])
     assert stored["access_token"] == "qc-access-123456"
     assert path.exists(), "the user deletes the plain file, not us"

@@ -46,8 +46,11 @@ def _chosen_model(loaded: LoadedSettings, default: str) -> str | None:
 async def probe_qwen_tokens(
     loaded: LoadedSettings, registry: ProviderRegistry, tokens: OAuthTokens
 ) -> None:
-    """Ask the model the chat would use for one token with freshly issued tokens,
-    before they are stored: a sign-in the API will not answer is reported now.
+    """Ask the model the chat would use for one token with new tokens, before they are
+    stored: a sign-in the API will not answer is reported now.
+
+    Tokens that expire within 30 s (an imported Qwen Code sign-in may be old) are not
+    tried: the chat renews them first, and a refusal of a stale token says nothing.
 
     Raises:
         qwen_tui.providers.probe.ProbeError: the API refused (for Qwen's own server
@@ -56,6 +59,8 @@ async def probe_qwen_tokens(
     """
     from qwen_tui.providers.probe import probe_model
 
+    if tokens.seconds_left() <= 30:
+        return
     provider = registry.get(QWEN_PROVIDER_ID)
     base_url = tokens.api_base_url(loaded.settings.oauth.resource_url)
     model = _chosen_model(loaded, provider.default_model) or provider.default_model

@@ -311,7 +311,7 @@ class QwenSignInScreen(Screen[bool]):
         from qwen_tui.providers.probe import ProbeError
         from qwen_tui.providers.qwen_oauth.signin import probe_qwen_tokens
 
-        self._show("saving", "Approved. Asking the model for a one-token answer…")
+        self._show("saving", "Asking the model for a one-token answer…")
         services = self.services
         try:
             await probe_qwen_tokens(services.loaded, services.registry, tokens)
@@ -358,6 +358,8 @@ class QwenSignInScreen(Screen[bool]):
         self.dismiss(True)
 
     async def _import(self, offer: ImportOffer) -> None:
+        if not await self._answers(offer.tokens):
+            return
         self._show("saving", "Importing the Qwen Code sign-in…")
         location = await self._store(
             "Found the Qwen Code sign-in",
