@@ -123,8 +123,8 @@ def login_qwen_oauth(args: argparse.Namespace, account: Account) -> int:
     from qwen_tui.config import SettingsWriteError
     from qwen_tui.credentials import CredentialError
     from qwen_tui.headless.file_store import file_store_asker
-    from qwen_tui.providers.probe import QWEN_FREE_TIER_ENDED
     from qwen_tui.providers.qwen_oauth.errors import OAuthError
+    from qwen_tui.providers.qwen_tier import QWEN_FREE_TIER_ENDED
 
     _say(f"note: {QWEN_FREE_TIER_ENDED}")
     ask = file_store_asker(args.allow_file_store)
@@ -166,7 +166,7 @@ def status_qwen_oauth(account: Account) -> int:
 
     loaded, registry, store = account.loaded, account.registry, account.credentials
     settings = loaded.settings
-    from qwen_tui.providers.probe import QWEN_FREE_TIER_ENDED
+    from qwen_tui.providers.qwen_tier import QWEN_FREE_TIER_ENDED
 
     print("Method:   Qwen OAuth (qwen.ai account)")
     print(f"Note:     {QWEN_FREE_TIER_ENDED}")

@@ -27,6 +27,7 @@ import httpx
 
 from qwen_tui.providers.catalogue import Provider
 from qwen_tui.providers.errors import ErrorKind, ProviderError
+from qwen_tui.providers.qwen_tier import QWEN_FREE_TIER_ENDED
 from qwen_tui.providers.urls import display_url, host_port, join_url, normalise_base_url
 from qwen_tui.providers.verify import error_detail, make_client, transport_error
 from qwen_tui.providers.web_page import looks_like_web_page
@@ -35,7 +36,6 @@ from qwen_tui.text.redact import one_line_excerpt
 __all__ = [
     "LOCAL_PROBE_SECONDS",
     "PROBE_SECONDS",
-    "QWEN_FREE_TIER_ENDED",
     "Asked",
     "ProbeError",
     "Problem",
@@ -47,15 +47,6 @@ PROBE_SECONDS = 20.0
 """Bound on the whole test request to a provider on the internet."""
 LOCAL_PROBE_SECONDS = 90.0
 """Bound for a server on this machine, which may first have to load the model."""
-
-QWEN_FREE_TIER_ENDED = (
-    "Qwen's free OAuth tier was discontinued on 2026-04-15: new qwen.ai sign-ups are "
-    "blocked. Existing accounts work until Qwen's server rejects their tokens, and another "
-    "RFC 8628 sign-in server set in oauth.* works as before. Instead, use an API key: "
-    "Alibaba Cloud Coding Plan or Model Studio, OpenRouter, or any other OpenAI-compatible "
-    "provider."
-)
-"""What every place that offers Qwen OAuth says about it (welcome screen, ``auth``)."""
 
 Problem = Literal[
     "quota",

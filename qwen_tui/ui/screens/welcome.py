@@ -32,7 +32,7 @@ from textual.widgets import (
 )
 
 from qwen_tui.providers.catalogue import Provider, ProviderError
-from qwen_tui.providers.probe import QWEN_FREE_TIER_ENDED
+from qwen_tui.providers.qwen_tier import QWEN_FREE_TIER_ENDED
 from qwen_tui.ui.plain import plain
 
 if TYPE_CHECKING:
