@@ -323,3 +323,21 @@ async def test_the_chat_is_the_base_of_its_own_mode(monkeypatch: pytest.MonkeyPa
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
         assert app.screen_stack == [app.screen]
+
+
+async def test_a_rate_limited_test_request_is_said_in_the_status_line() -> None:
+    """No field is wrong when the model is only busy: the URL and key stay as they are."""
+    with openai_server(api_key=KEY, models=["qwen3-coder-plus"]) as server:
+        server.options.errors["/v1/chat/completions"] = ScriptedError(
+            429,
+            "Requests rate limit exceeded, please try again later.",
+            type="Throttling.RateQuota",
+            code="Throttling.RateQuota",
+        )
+        app = make_app(keyring_backend=MemoryKeyring())
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = await preset_checked(pilot, "dashscope-cn", server.base_url)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: "rate-limiting" in text_of(screen, "#status"))
+            assert text_of(screen, "#url-error") == text_of(screen, "#key-error") == ""
+            assert isinstance(app.screen, WelcomeScreen)

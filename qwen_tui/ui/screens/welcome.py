@@ -433,7 +433,13 @@ class WelcomeScreen(Screen[bool]):
 
     def _show_error(self, error: ProviderError) -> None:
         """Beside the field the error concerns; the form keeps what was typed."""
+        from qwen_tui.providers.probe import ProbeError
+
         self._say("#status", "")
+        if isinstance(error, ProbeError) and error.kind == "http":
+            # The model answered, but not now (rate limit, server error): no field is wrong.
+            self._say("#status", error.message)
+            return
         if error.kind == "model":
             self._say("#model-error", error.message)
             typed = self.models_typed
