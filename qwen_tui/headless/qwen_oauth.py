@@ -163,11 +163,10 @@ def status_qwen_oauth(account: Account) -> int:
     from qwen_tui.credentials import CredentialError
     from qwen_tui.providers.qwen_oauth.errors import OAuthError
     from qwen_tui.providers.qwen_oauth.signin import QWEN_PROVIDER_ID, token_manager
+    from qwen_tui.providers.qwen_tier import QWEN_FREE_TIER_ENDED
 
     loaded, registry, store = account.loaded, account.registry, account.credentials
     settings = loaded.settings
-    from qwen_tui.providers.qwen_tier import QWEN_FREE_TIER_ENDED
-
     print("Method:   Qwen OAuth (qwen.ai account)")
     print(f"Note:     {QWEN_FREE_TIER_ENDED}")
     try:
