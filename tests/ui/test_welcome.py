@@ -341,3 +341,21 @@ async def test_a_rate_limited_test_request_is_said_in_the_status_line() -> None:
             await wait_until(pilot, lambda: "rate-limiting" in text_of(screen, "#status"))
             assert text_of(screen, "#url-error") == text_of(screen, "#key-error") == ""
             assert isinstance(app.screen, WelcomeScreen)
+
+
+async def qwen_choice_label() -> str:
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test(size=(110, 45)):
+        screen = app.screen
+        assert isinstance(screen, WelcomeScreen)
+        return str(screen.query_one("#method-qwen", RadioButton).label)
+
+
+async def test_qwen_oauth_names_another_sign_in_server_set_in_oauth_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The free tier that ended is Qwen's; another RFC 8628 server is named instead."""
+    assert (await qwen_choice_label()).endswith("(free tier discontinued on 2026-04-15)")
+    url = "https://sso.example.com/oauth2/device/code"
+    monkeypatch.setenv("QWEN_TUI_OAUTH__DEVICE_AUTHORIZATION_URL", url)
+    assert await qwen_choice_label() == "Qwen OAuth: sign in at sso.example.com (set in oauth.*)"

@@ -17,6 +17,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import (
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from qwen_tui.ui.services import AppServices
 
 Method = Literal["qwen", "openai"]
+
 
 URL_ERRORS = {"bad_url", "dns", "connect", "not_found", "not_json", "tls", "timeout", "http"}
 
@@ -155,10 +157,7 @@ class WelcomeScreen(Screen[bool]):
                     id="method-openai",
                     value=True,
                 )
-                yield RadioButton(
-                    "Qwen OAuth: a qwen.ai account (free tier discontinued on 2026-04-15)",
-                    id="method-qwen",
-                )
+                yield RadioButton(self._qwen_label(), id="method-qwen")
             with Vertical(id="qwen-panel", classes="method-panel"):
                 yield Static(QWEN_FREE_TIER_ENDED, id="qwen-ended", classes="notice")
                 yield Static(
@@ -211,6 +210,19 @@ class WelcomeScreen(Screen[bool]):
                 yield Static("", id="status", classes="hint")
                 yield Static("", id="provider-terms", classes="terms")
         yield Footer()
+
+    def _qwen_label(self) -> Content:
+        """Qwen OAuth's choice: at Qwen's own server its free tier has ended; another
+        RFC 8628 server set in ``oauth.*`` is named instead."""
+        from urllib.parse import urlsplit
+
+        from qwen_tui.config.model import DEFAULT_OAUTH_DEVICE_URL
+
+        url = self.services.loaded.settings.oauth.device_authorization_url
+        host = urlsplit(url).hostname or ""
+        if host in ("", urlsplit(DEFAULT_OAUTH_DEVICE_URL).hostname):
+            return plain("Qwen OAuth: a qwen.ai account (free tier discontinued on 2026-04-15)")
+        return plain(f"Qwen OAuth: sign in at {host} (set in oauth.*)")
 
     def on_mount(self) -> None:
         self.title = "qwen-tui"
