@@ -161,6 +161,14 @@ def _login(args: argparse.Namespace, account: Account) -> int:
     if not model:
         _say("error: the server lists no models; name one with --model M.")
         return EXIT_USAGE
+    from qwen_tui.providers.probe import probe_model
+
+    _say(f"Asking {model} for a one-token answer …")
+    try:
+        asyncio.run(probe_model(check.base_url, key or None, model, provider=provider))
+    except ProviderError as error:
+        _say(f"error: {error.message} Nothing was saved.")
+        return EXIT_FAILURE
     ask = file_store_asker(args.allow_file_store)
     try:
         location = asyncio.run(

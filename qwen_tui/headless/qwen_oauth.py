@@ -75,8 +75,9 @@ async def _device_sign_in(flow: DeviceFlow, *, no_browser: bool) -> OAuthTokens:
     return await flow.poll(auth)
 
 
-def _offer_import(account: Account, ask: AskFileStore) -> bool | None:
-    """Offer a Qwen Code sign-in on a terminal; True if imported, None if not offered."""
+def _offer_import(account: Account, ask: AskFileStore) -> int | None:
+    """Offer a Qwen Code sign-in on a terminal: the exit status when the offer settled
+    the command (imported, or the API refused it), None to go on with a new sign-in."""
     from qwen_tui.account import import_qwen_code
     from qwen_tui.providers.qwen_oauth.import_qwen_code import import_offer, mark_import_offered
 
@@ -93,10 +94,26 @@ def _offer_import(account: Account, ask: AskFileStore) -> bool | None:
         answer = ""
     mark_import_offered(account.loaded.home)
     if answer not in ("y", "yes"):
-        return False
+        return None
+    if not _answers(account, offer.tokens):
+        return EXIT_FAILURE
     location = asyncio.run(import_qwen_code(account, offer, ask))
     _say(f"Imported the Qwen Code sign-in into {location.description}.")
     _say(f"You can now delete {offer.path}.")
+    return EXIT_OK
+
+
+def _answers(account: Account, tokens: OAuthTokens) -> bool:
+    """Whether the API answers a one-token request with the new tokens; says why not."""
+    from qwen_tui.providers import ProviderError
+    from qwen_tui.providers.qwen_oauth.signin import probe_qwen_tokens
+
+    _say("Asking the model for a one-token answer …")
+    try:
+        asyncio.run(probe_qwen_tokens(account.loaded, account.registry, tokens))
+    except ProviderError as error:
+        _say(f"error: {error.message} Nothing was stored.")
+        return False
     return True
 
 
@@ -107,13 +124,16 @@ def login_qwen_oauth(args: argparse.Namespace, account: Account) -> int:
     from qwen_tui.credentials import CredentialError
     from qwen_tui.headless.file_store import file_store_asker
     from qwen_tui.providers.qwen_oauth.errors import OAuthError
+    from qwen_tui.providers.qwen_tier import QWEN_FREE_TIER_ENDED
 
+    _say(f"note: {QWEN_FREE_TIER_ENDED}")
     ask = file_store_asker(args.allow_file_store)
     try:
         # Before the user approves: can the tokens be kept at all?
         asyncio.run(can_keep_secrets(account, ask))
-        if _offer_import(account, ask):
-            return EXIT_OK
+        settled = _offer_import(account, ask)
+        if settled is not None:
+            return settled
     except (CredentialError, FileStoreDeclined, OAuthError, SettingsWriteError) as error:
         _say(f"error: {error}")
         return EXIT_FAILURE
@@ -125,6 +145,8 @@ def login_qwen_oauth(args: argparse.Namespace, account: Account) -> int:
         return EXIT_CANCELLED
     except OAuthError as error:
         _say(f"error: {error.message}")
+        return EXIT_FAILURE
+    if not _answers(account, tokens):
         return EXIT_FAILURE
     try:
         location = asyncio.run(sign_in_with_qwen(account, tokens, ask))
@@ -141,10 +163,12 @@ def status_qwen_oauth(account: Account) -> int:
     from qwen_tui.credentials import CredentialError
     from qwen_tui.providers.qwen_oauth.errors import OAuthError
     from qwen_tui.providers.qwen_oauth.signin import QWEN_PROVIDER_ID, token_manager
+    from qwen_tui.providers.qwen_tier import QWEN_FREE_TIER_ENDED
 
     loaded, registry, store = account.loaded, account.registry, account.credentials
     settings = loaded.settings
     print("Method:   Qwen OAuth (qwen.ai account)")
+    print(f"Note:     {QWEN_FREE_TIER_ENDED}")
     try:
         tokens = token_manager(loaded, store).current()
     except OAuthError as error:

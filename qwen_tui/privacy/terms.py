@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from qwen_tui.privacy.language import Language
 from qwen_tui.providers.catalogue import Provider
 
 QWEN_TERMS_URL = "https://qwen.ai/termsservice"
@@ -30,6 +31,8 @@ class ProviderTerms:
         terms_url: the terms of service, or "" when none apply or none are known.
         privacy_url: the privacy policy, or "" likewise.
         data_use: the catalogue's one line on what the provider does with prompts.
+        data_use_ru: the same line in Russian; empty where the catalogue has none (the
+            user's own providers).
     """
 
     regime: Regime
@@ -38,6 +41,13 @@ class ProviderTerms:
     terms_url: str
     privacy_url: str
     data_use: str
+    data_use_ru: str = ""
+
+    def data_use_in(self, language: Language) -> str:
+        """The data-use line in ``language``, English where no translation exists."""
+        if language == "ru" and self.data_use_ru:
+            return self.data_use_ru
+        return self.data_use
 
 
 def terms_for(auth_method: str | None, provider: Provider | None) -> ProviderTerms:
@@ -54,6 +64,7 @@ def terms_for(auth_method: str | None, provider: Provider | None) -> ProviderTer
             terms_url=QWEN_TERMS_URL,
             privacy_url=QWEN_PRIVACY_URL,
             data_use=provider.data_use if provider else "",
+            data_use_ru=provider.data_use_ru if provider else "",
         )
     if provider is None:
         return ProviderTerms("none", "", auth_method, "", "", "")
@@ -65,4 +76,5 @@ def terms_for(auth_method: str | None, provider: Provider | None) -> ProviderTer
         terms_url=provider.terms_url,
         privacy_url=provider.privacy_url,
         data_use=provider.data_use,
+        data_use_ru=provider.data_use_ru,
     )

@@ -72,6 +72,13 @@ class Provider:
             providers whose ``/models`` answers without one (OpenRouter);
             empty means ``/models`` itself proves the key.
         custom: Defined by the user in settings (``providers.custom[]``).
+        data_use_ru: ``data_use`` in Russian, for the Russian Privacy tab; empty for
+            the user's own providers, which show ``data_use``.
+        key_note: A line shown beside the key field, e.g. that a plan takes only its
+            own keys; empty for none.
+        models: The models a server offers that has no ``/models`` list (Alibaba
+            Cloud Coding Plan): the key is then checked with a one-token request to
+            ``default_model`` instead, and these are offered to pick from.
     """
 
     id: str
@@ -88,6 +95,9 @@ class Provider:
     key_url: str = ""
     verify_path: str = ""
     custom: bool = False
+    data_use_ru: str = ""
+    key_note: str = ""
+    models: tuple[str, ...] = ()
 
 
 _REQUIRED_STR = ("id", "name", "auth", "data_use")
@@ -98,9 +108,11 @@ _OPTIONAL_STR = (
     "privacy_url",
     "key_url",
     "verify_path",
+    "data_use_ru",
+    "key_note",
 )
 _REQUIRED_BOOL = ("needs_key", "local")
-_KNOWN_FIELDS = frozenset((*_REQUIRED_STR, *_OPTIONAL_STR, *_REQUIRED_BOOL, "hosts"))
+_KNOWN_FIELDS = frozenset((*_REQUIRED_STR, *_OPTIONAL_STR, *_REQUIRED_BOOL, "hosts", "models"))
 
 
 def _optional_str(entry: dict[str, Any], key: str, where: str) -> str:
@@ -142,6 +154,12 @@ def provider_from_entry(entry: dict[str, Any]) -> Provider:
     hosts = entry.get("hosts", [])
     if not isinstance(hosts, list) or not all(isinstance(h, str) and h for h in hosts):
         raise ValueError(f"{where}: hosts must be a list of hostnames")
+    models = entry.get("models", [])
+    if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
+        raise ValueError(f"{where}: models must be a list of model ids")
+    default_model = _optional_str(entry, "default_model", where)
+    if models and default_model not in models:
+        raise ValueError(f"{where}: default_model must be one of models")
     base_url = _optional_str(entry, "base_url", where)
     if base_url:
         try:
@@ -156,7 +174,7 @@ def provider_from_entry(entry: dict[str, Any]) -> Provider:
         name=entry["name"].strip(),
         auth=auth,
         base_url=base_url,
-        default_model=_optional_str(entry, "default_model", where),
+        default_model=default_model,
         terms_url=_optional_str(entry, "terms_url", where),
         privacy_url=_optional_str(entry, "privacy_url", where),
         data_use=entry["data_use"].strip(),
@@ -165,6 +183,9 @@ def provider_from_entry(entry: dict[str, Any]) -> Provider:
         hosts=tuple(h.lower() for h in hosts),
         key_url=_optional_str(entry, "key_url", where),
         verify_path=verify_path,
+        data_use_ru=_optional_str(entry, "data_use_ru", where),
+        key_note=_optional_str(entry, "key_note", where),
+        models=tuple(models),
     )
 
 

@@ -24,8 +24,14 @@ ErrorKind = Literal[
     "not_json",
     "http",
     "bad_url",
+    "quota",
+    "model",
 ]
-"""What went wrong talking to a provider, so the UI can pick a fix without parsing text."""
+"""What went wrong talking to a provider, so the UI can pick a fix without parsing text.
+
+``quota`` (used up, in arrears, or a tier that ended) and ``model`` (the model cannot
+be used with this key or plan) come from the test request a sign-in makes
+(:mod:`qwen_tui.providers.probe`)."""
 
 
 class ProviderError(UserFacingError):

@@ -98,6 +98,9 @@ async def check_api_key(
 ) -> KeyCheck:
     """Check ``api_key`` against ``base_url`` and return the server's model list.
 
+    A provider whose server lists no models (``Provider.models``) is checked with a
+    one-token request to its default model instead, and offers its documented list.
+
     Raises:
         ProviderError: the URL is malformed, the server is unreachable, or it refused
             the key; an empty key where the provider needs one is refused here.
@@ -107,6 +110,13 @@ async def check_api_key(
     if key is None and provider.needs_key:
         raise ProviderError("auth", f"{provider.name} needs an API key. Paste it in the key field.")
     remember_secret(key)
+    if provider.models:
+        # No /models at this server (Coding Plan): one token from the default model
+        # proves the key, and the plan's documented models are offered.
+        from qwen_tui.providers.probe import probe_model
+
+        await probe_model(url, key, provider.default_model, provider=provider)
+        return KeyCheck(base_url=url, models=provider.models)
     models = await registry.verify_key(url, key, provider=provider, timeout=timeout)
     return KeyCheck(base_url=url, models=tuple(models))
 

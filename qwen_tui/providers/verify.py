@@ -24,7 +24,7 @@ from qwen_tui.providers.urls import display_url, host_port, join_url, normalise_
 from qwen_tui.providers.web_page import looks_like_web_page
 from qwen_tui.text.redact import one_line_excerpt
 
-__all__ = ["fetch_models", "make_client", "transport_error", "verify_key"]
+__all__ = ["error_detail", "fetch_models", "make_client", "transport_error", "verify_key"]
 
 
 def make_client(timeout: float, *, trust_env: bool = True) -> httpx.AsyncClient:
@@ -47,7 +47,7 @@ def make_client(timeout: float, *, trust_env: bool = True) -> httpx.AsyncClient:
     )
 
 
-def _detail(response: httpx.Response, api_key: str | None) -> str:
+def error_detail(response: httpx.Response, api_key: str | None) -> str:
     """Short, redacted reason from an error body (OpenAI style or plain text)."""
     message = ""
     try:
@@ -86,7 +86,7 @@ def status_error(
     """
     status = response.status_code
     host, _ = host_port(base_url)
-    detail = _detail(response, api_key)
+    detail = error_detail(response, api_key)
     said = f" The server said: {detail}" if detail else ""
     if status == 401:
         if not api_key:

@@ -44,3 +44,12 @@ def test_openai_is_not_imported_at_start_up(module: str) -> None:
     modules = imported_modules(module)
     assert "openai" not in modules
     assert "authlib" not in modules
+
+
+@pytest.mark.parametrize("module", ["qwen_tui.ui.app", "qwen_tui.ui.screens.welcome"])
+def test_the_first_frame_does_not_wait_for_httpx(module: str) -> None:
+    """The welcome screen names Qwen OAuth's state at once; the HTTP of a sign-in (key
+    check, one-token test request) is imported when it is first used."""
+    modules = imported_modules(module)
+    assert "httpx" not in modules
+    assert "qwen_tui.providers.probe" not in modules

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from qwen_tui import __version__
-from tests.support.servers.openai_server import openai_server
+from tests.support.servers.openai_server import ScriptedError, openai_server
 
 KEY = "sk-cli-secret-key-123"
 NO_KEYRING = "keyring.backends.fail.Keyring"
@@ -123,6 +123,67 @@ def test_wrong_key_is_refused_and_nothing_saved(isolated_home: Path) -> None:
     assert result.returncode == 1
     assert "401" in result.stderr
     assert "sk-not-the-key" not in result.stderr
+    assert not (isolated_home / "credentials.json").exists()
+
+
+def login_with_model(provider: str, base_url: str, model: str) -> subprocess.CompletedProcess[str]:
+    """``auth login`` to ``provider`` at ``base_url`` with ``KEY`` on stdin."""
+    return run(
+        "auth",
+        "login",
+        "--provider",
+        provider,
+        "--base-url",
+        base_url,
+        "--model",
+        model,
+        "--allow-file-store",
+        stdin=KEY + "\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("provider", "refusal", "words"),
+    [
+        (
+            "dashscope-intl",
+            ScriptedError(
+                400,
+                "Access denied, please make sure your account is in good standing.",
+                type="Arrearage",
+                code="Arrearage",
+            ),
+            "in arrears",
+        ),
+    ],
+    ids=["arrears"],
+)
+def test_a_key_the_model_will_not_answer_is_reported_and_nothing_saved(
+    isolated_home: Path, provider: str, refusal: ScriptedError, words: str
+) -> None:
+    with openai_server(api_key=KEY, models=["qwen3-coder-plus", "glm-5"]) as server:
+        server.options.errors["/v1/chat/completions"] = refusal
+        result = login_with_model(provider, server.base_url, "glm-5")
+        chat = [r for r in server.requests if r.path == "/v1/chat/completions"]
+    assert result.returncode == 1, result.stderr
+    assert words in result.stderr
+    assert "Nothing was saved." in result.stderr
+    assert KEY not in result.stderr
+    assert chat[-1].json()["model"] == "glm-5"
+    assert not (isolated_home / "credentials.json").exists()
+    assert not (isolated_home / "settings.json").exists()
+
+
+def test_a_coding_plan_model_outside_the_plan_is_reported(isolated_home: Path) -> None:
+    """The Coding Plan has no /models: the key is proven by one token from the default
+    model, and the chosen model is then asked itself."""
+    with openai_server(api_key=KEY, models=["qwen3-coder-plus"], strict_model=True) as server:
+        result = login_with_model("coding-plan-intl", server.base_url, "glm-5")
+        asked = [r.json()["model"] for r in server.requests]
+    assert asked == ["qwen3-coder-plus", "glm-5"], "no GET /models at a Coding Plan endpoint"
+    assert result.returncode == 1, result.stderr
+    assert "will not run the model 'glm-5'" in result.stderr
+    assert "Nothing was saved." in result.stderr
     assert not (isolated_home / "credentials.json").exists()
 
 

@@ -12,8 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers.device_flow_server import DeviceFlowServer, device_flow_server
-from tests.support.servers.openai_server import closed_port, openai_server
+from tests.support.servers.device_flow_server import (
+    DeviceFlowServer,
+    device_flow_server,
+    device_flow_with_api,
+)
+from tests.support.servers.openai_server import ScriptedError, closed_port, openai_server
 from tests.support.waiting import PATIENCE, wait_until
 
 NO_KEYRING = "keyring.backends.fail.Keyring"
@@ -45,55 +49,53 @@ LOGIN = ("auth", "login", "--method", "qwen-oauth", "--allow-file-store")
 
 
 def test_login_status_chat_logout_end_to_end(isolated_home: Path) -> None:
-    with openai_server(api_key="nobody-yet", models=["qwen3-coder-plus"]) as api:
+    with device_flow_with_api(interval=0.2, auto_approve_after=2) as (server, api):
+        env = environment(server)
+        result = run(*LOGIN, env=env)
+        assert result.returncode == 0, result.stderr
+        assert "free OAuth tier was discontinued on 2026-04-15" in result.stderr
+        (test_request,) = api.requests
+        assert test_request.path == "/v1/chat/completions"
+        assert test_request.json()["max_tokens"] == 1
+        device = next(iter(server.devices.values()))
+        grant = server.grants[0]
+        assert f"{server.url}/activate" in result.stderr
+        assert device.user_code in result.stderr
+        assert f"{server.url}/activate?user_code={device.user_code}" in result.stderr
+        assert "Signed in with Qwen OAuth" in result.stderr
+        assert server.polls == 2
 
-        def hand_over(token: str) -> None:
-            api.options.api_key = token
+        secrets = json.loads((isolated_home / "credentials.json").read_text())
+        stored = json.loads(secrets["qwen-oauth"])
+        assert stored["access_token"] == grant.access_tokens[0]
+        assert stored["refresh_token"] == grant.refresh_token
+        settings_text = (isolated_home / "settings.json").read_text()
+        settings = json.loads(settings_text)
+        assert settings["security"]["auth"]["selectedType"] == "qwen-oauth"
+        assert settings["credentials"]["allowFileStore"] is True
+        assert grant.access_tokens[0] not in settings_text
+        assert "privacy" not in settings, "no terminal, no question: statistics stay off"
+        assert "usage statistics" not in result.stderr
 
-        with device_flow_server(
-            interval=0.2, auto_approve_after=2, resource_url=api.base_url, on_issue=hand_over
-        ) as server:
-            env = environment(server)
-            result = run(*LOGIN, env=env)
-            assert result.returncode == 0, result.stderr
-            device = next(iter(server.devices.values()))
-            grant = server.grants[0]
-            assert f"{server.url}/activate" in result.stderr
-            assert device.user_code in result.stderr
-            assert f"{server.url}/activate?user_code={device.user_code}" in result.stderr
-            assert "Signed in with Qwen OAuth" in result.stderr
-            assert server.polls == 2
+        status = run("auth", "status", env=env)
+        assert status.returncode == 0, status.stderr
+        assert "Qwen OAuth" in status.stdout
+        assert "Note:     Qwen's free OAuth tier was discontinued" in status.stdout
+        assert "Expires:  in 59 min" in status.stdout or "Expires:  in 1 h" in status.stdout
+        assert f"Base URL: {api.base_url}" in status.stdout
+        assert "credentials.json" in status.stdout
+        everything = status.stdout + status.stderr + result.stdout + result.stderr
+        assert grant.access_tokens[0] not in everything
+        assert grant.refresh_token not in everything
 
-            secrets = json.loads((isolated_home / "credentials.json").read_text())
-            stored = json.loads(secrets["qwen-oauth"])
-            assert stored["access_token"] == grant.access_tokens[0]
-            assert stored["refresh_token"] == grant.refresh_token
-            settings_text = (isolated_home / "settings.json").read_text()
-            settings = json.loads(settings_text)
-            assert settings["security"]["auth"]["selectedType"] == "qwen-oauth"
-            assert settings["credentials"]["allowFileStore"] is True
-            assert grant.access_tokens[0] not in settings_text
-            assert "privacy" not in settings, "no terminal, no question: statistics stay off"
-            assert "usage statistics" not in result.stderr
+        answer = run("-p", "hello", env=env)
+        assert answer.returncode == 0, answer.stderr
+        assert answer.stdout.strip() == "Hello, world!"
+        assert api.requests[-1].authorization == f"Bearer {grant.access_tokens[0]}"
 
-            status = run("auth", "status", env=env)
-            assert status.returncode == 0, status.stderr
-            assert "Qwen OAuth" in status.stdout
-            assert "Expires:  in 59 min" in status.stdout or "Expires:  in 1 h" in status.stdout
-            assert f"Base URL: {api.base_url}" in status.stdout
-            assert "credentials.json" in status.stdout
-            everything = status.stdout + status.stderr + result.stdout + result.stderr
-            assert grant.access_tokens[0] not in everything
-            assert grant.refresh_token not in everything
-
-            answer = run("-p", "hello", env=env)
-            assert answer.returncode == 0, answer.stderr
-            assert answer.stdout.strip() == "Hello, world!"
-            assert api.requests[-1].authorization == f"Bearer {grant.access_tokens[0]}"
-
-            logout = run("auth", "logout", env=env)
-            assert logout.returncode == 0, logout.stderr
-            assert "Removed the stored Qwen OAuth tokens" in logout.stderr
+        logout = run("auth", "logout", env=env)
+        assert logout.returncode == 0, logout.stderr
+        assert "Removed the stored Qwen OAuth tokens" in logout.stderr
     assert not (isolated_home / "credentials.json").exists()
     settings = json.loads((isolated_home / "settings.json").read_text())
     assert "selectedType" not in settings["security"]["auth"]
@@ -176,7 +178,7 @@ def test_login_mentions_a_qwen_code_sign_in_when_not_on_a_terminal(isolated_home
     qwen_code = Path(os.environ["HOME"]) / ".qwen" / "oauth_creds.json"
     qwen_code.parent.mkdir(parents=True)
     qwen_code.write_text(json.dumps({"access_token": "qc-a", "refresh_token": "qc-r"}))
-    with device_flow_server(interval=0.1, auto_approve_after=1) as server:
+    with device_flow_with_api(interval=0.1, auto_approve_after=1) as (server, _):
         result = run(*LOGIN, env=environment(server))
     assert result.returncode == 0, result.stderr
     assert "holds a Qwen Code sign-in" in result.stderr
@@ -197,9 +199,15 @@ def test_qr_code_of_the_complete_link_on_a_terminal(capsys: pytest.CaptureFixtur
     assert len(printed) - 1 == (size + 1) // 2  # two modules per line (half blocks)
 
 
-def _run_on_terminal(env: dict[str, str], answer: bytes) -> tuple[int, str]:
+STATISTICS_PROMPT = b"Enter: later]"
+IMPORT_PROMPT = b"Qwen Code will then ask you to sign in again."  # input() prompts on stdout
+
+
+def _run_on_terminal(
+    env: dict[str, str], answer: bytes, prompt: bytes = STATISTICS_PROMPT
+) -> tuple[int, str]:
     """``auth login --method qwen-oauth`` with a pseudo-terminal as stdin and stderr,
-    answering the usage-statistics question with ``answer`` once it is asked."""
+    answering ``prompt`` (the usage-statistics question) with ``answer`` once asked."""
     import pty
     import select
 
@@ -226,7 +234,7 @@ def _run_on_terminal(env: dict[str, str], answer: bytes) -> tuple[int, str]:
                 if not chunk:
                     break
                 seen += chunk
-            if not answered and b"Enter: later]" in seen:
+            if not answered and prompt in seen:
                 os.write(master, answer)
                 answered = True
             if process.poll() is not None and not ready:
@@ -242,7 +250,7 @@ def _run_on_terminal(env: dict[str, str], answer: bytes) -> tuple[int, str]:
 def test_the_usage_statistics_question_on_a_terminal(
     isolated_home: Path, answer: bytes, expected: bool | None
 ) -> None:
-    with device_flow_server(interval=0.2, auto_approve_after=1) as server:
+    with device_flow_with_api(interval=0.2, auto_approve_after=1) as (server, _):
         status, screen = _run_on_terminal(environment(server), answer)
     assert status == 0, screen
     assert "Help improve qwen-tui?" in screen
@@ -254,9 +262,64 @@ def test_the_usage_statistics_question_on_a_terminal(
 
 
 def test_a_value_in_the_environment_counts_as_the_answer(isolated_home: Path) -> None:
-    with device_flow_server(interval=0.2, auto_approve_after=1) as server:
+    with device_flow_with_api(interval=0.2, auto_approve_after=1) as (server, _):
         env = environment(server, QWEN_TUI_PRIVACY__USAGE_STATISTICS_ENABLED="false")
         status, screen = _run_on_terminal(env, b"y\n")
     assert status == 0, screen
     assert "Help improve qwen-tui?" not in screen
     assert "privacy" not in json.loads((isolated_home / "settings.json").read_text())
+
+
+QWEN_ENDED = ScriptedError(
+    429,
+    "Qwen OAuth free tier quota exceeded. Note: Qwen OAuth free tier will be discontinued "
+    "on 2026-04-15.",
+    code="insufficient_quota",
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "code"),
+    [
+        (
+            429,
+            "Qwen OAuth free tier quota exceeded. Note: Qwen OAuth free tier will be "
+            "discontinued on 2026-04-15.",
+            "insufficient_quota",
+        ),
+        (401, "invalid access token or token expired", "invalid_api_key"),
+    ],
+    ids=["free-tier-quota", "token-refused"],
+)
+def test_a_sign_in_the_api_refuses_is_reported_and_not_stored(
+    isolated_home: Path, status: int, message: str, code: str
+) -> None:
+    with device_flow_with_api(interval=0.1, auto_approve_after=1) as (server, api):
+        refusal = ScriptedError(status, message, type="invalid_request_error", code=code)
+        api.options.errors["/v1/chat/completions"] = refusal
+        result = run(*LOGIN, env=environment(server))
+    assert result.returncode == 1, result.stderr
+    assert "refuses to answer with this account" in result.stderr
+    assert "discontinued on 2026-04-15" in result.stderr
+    assert "Coding Plan" in result.stderr
+    assert "Nothing was stored." in result.stderr
+    assert "Signed in with Qwen OAuth" not in result.stderr
+    assert not (isolated_home / "credentials.json").exists()
+    assert not (isolated_home / "settings.json").exists()
+
+
+def test_an_imported_qwen_code_sign_in_is_tried_before_it_is_kept(isolated_home: Path) -> None:
+    qwen_code = Path(os.environ["HOME"]) / ".qwen" / "oauth_creds.json"
+    qwen_code.parent.mkdir(parents=True)
+    with openai_server(api_key="qc-a", errors={"/v1/chat/completions": QWEN_ENDED}) as api:
+        far = 4_000_000_000_000
+        tokens = {"access_token": "qc-a", "refresh_token": "qc-r", "expiry_date": far}
+        qwen_code.write_text(json.dumps({**tokens, "resource_url": api.base_url}))
+        env = environment(QWEN_TUI_PRIVACY__USAGE_STATISTICS_ENABLED="false")
+        status, screen = _run_on_terminal(env, b"y\n", IMPORT_PROMPT)
+        (test_request,) = api.requests
+    assert status == 1, screen
+    assert test_request.authorization == "Bearer qc-a"
+    assert "refuses to answer with this account" in screen
+    assert "Nothing was stored." in screen
+    assert not (isolated_home / "credentials.json").exists()

@@ -20,25 +20,14 @@ from qwen_tui.providers import (
 from qwen_tui.providers.catalogue import parse_catalogue
 from qwen_tui.providers.urls import host_port, join_url, with_port
 
-EXPECTED_IDS = [
-    "qwen",
-    "openai",
-    "dashscope-intl",
-    "dashscope-cn",
-    "modelscope",
-    "openrouter",
-    "ollama",
-    "lmstudio",
-    "llamacpp",
-    "vllm",
-    "custom",
-]
-
 EXPECTED_BASE_URLS = {
     "qwen": "https://dashscope.aliyuncs.com/compatible-mode/v1",
     "openai": "https://api.openai.com/v1",
     "dashscope-intl": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+    "dashscope-us": "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
     "dashscope-cn": "https://dashscope.aliyuncs.com/compatible-mode/v1",
+    "coding-plan-intl": "https://coding-intl.dashscope.aliyuncs.com/v1",
+    "coding-plan-cn": "https://coding.dashscope.aliyuncs.com/v1",
     "modelscope": "https://api-inference.modelscope.cn/v1",
     "openrouter": "https://openrouter.ai/api/v1",
     "ollama": "http://127.0.0.1:11434/v1",
@@ -47,9 +36,20 @@ EXPECTED_BASE_URLS = {
     "vllm": "http://127.0.0.1:8000/v1",
     "custom": "",
 }
+EXPECTED_IDS = list(EXPECTED_BASE_URLS)
 
 LOCAL_IDS = {"ollama", "lmstudio", "llamacpp", "vllm"}
-REMOTE_KEY_IDS = {"openai", "dashscope-intl", "dashscope-cn", "modelscope", "openrouter"}
+REMOTE_KEY_IDS = {
+    "openai",
+    "dashscope-intl",
+    "dashscope-us",
+    "dashscope-cn",
+    "coding-plan-intl",
+    "coding-plan-cn",
+    "modelscope",
+    "openrouter",
+}
+CODING_PLAN_IDS = ("coding-plan-intl", "coding-plan-cn")
 
 
 def by_id() -> dict[str, Provider]:
@@ -148,6 +148,34 @@ def test_data_use_is_one_line_and_not_empty() -> None:
         assert "\n" not in provider.data_use
 
 
+def test_data_use_exists_in_russian_for_every_built_in_provider() -> None:
+    for provider in load_catalogue():
+        assert provider.data_use_ru.strip(), provider.id
+        assert "\n" not in provider.data_use_ru
+        assert any("а" <= letter <= "я" for letter in provider.data_use_ru.lower()), provider.id
+        assert provider.data_use_ru != provider.data_use
+
+
+@pytest.mark.parametrize("provider_id", CODING_PLAN_IDS)
+def test_coding_plan_says_beside_the_key_that_it_takes_only_its_own_keys(
+    provider_id: str,
+) -> None:
+    plan = by_id()[provider_id]
+    assert "sk-sp-" in plan.key_note and "pay-as-you-go" in plan.key_note
+    assert "interactive coding tools" in plan.data_use
+    assert plan.default_model in plan.models, "no /models there: the plan's list is offered"
+    assert plan.terms_url != by_id()["openai"].terms_url
+
+
+def test_only_servers_without_a_model_list_carry_one() -> None:
+    assert {p.id for p in load_catalogue() if p.models} == set(CODING_PLAN_IDS)
+
+
+def test_model_studio_regions_say_their_keys_belong_to_one_region() -> None:
+    for provider_id in ("dashscope-intl", "dashscope-us", "dashscope-cn"):
+        assert "one region" in by_id()[provider_id].key_note
+
+
 def test_catalogue_is_loaded_once_and_immutable() -> None:
     assert load_catalogue() is load_catalogue()
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -168,9 +196,20 @@ def test_parse_accepts_a_minimal_entry_with_empty_optional_fields() -> None:
         (MINIMAL_ENTRY.replace('auth = "openai"', 'auth = "magic"'), "auth must be one of"),
         (MINIMAL_ENTRY.replace("https://x.example/v1", "x.example/v1"), "add http://"),
         (MINIMAL_ENTRY.replace("needs_key = true", 'needs_key = "yes"'), "needs_key"),
+        (MINIMAL_ENTRY + 'models = ["a", 1]\n', "models must be a list"),
+        (MINIMAL_ENTRY + 'default_model = "z"\nmodels = ["a"]\n', "default_model must be one"),
         ("", "no [[provider]] entries"),
     ],
-    ids=["unknown-field", "duplicate-id", "bad-auth", "no-scheme", "bool-type", "empty"],
+    ids=[
+        "unknown-field",
+        "duplicate-id",
+        "bad-auth",
+        "no-scheme",
+        "bool-type",
+        "bad-models",
+        "default-not-in-models",
+        "empty",
+    ],
 )
 def test_parse_rejects_malformed_data(text: str, fragment: str) -> None:
     with pytest.raises(ValueError) as caught:

@@ -115,10 +115,16 @@ def launch(tmux_available: None, isolated_home: Path) -> Iterator[Callable[..., 
 
 def test_first_start_shows_the_welcome_screen(launch: Callable[..., Tmux]) -> None:
     tmux = launch()
-    # The form is painted in more than one write: wait for its last control, not the
-    # heading, before reading the rest off the screen.
-    screen = tmux.wait_for(lambda s: "Welcome to qwen-tui" in s and "Verify & Save" in s)
-    assert "OpenAI-compatible API" in screen
+    # The form is painted in more than one write: wait for both methods and the footer,
+    # not the heading, before reading the rest off the screen.
+    screen = tmux.wait_for(
+        lambda s: all(
+            part in s for part in ("OpenAI-compatible API", "Qwen OAuth", "Verify & Save")
+        )
+    )
+    assert "Welcome to qwen-tui" in screen
+    assert screen.index("OpenAI-compatible API") < screen.index("Qwen OAuth"), "API key first"
+    assert "free tier discontinued on 2026-04-15" in screen
     tmux.type("C-q")
     wait_until(lambda: not tmux.alive(), "Ctrl+Q did not end the app")
 

@@ -76,7 +76,7 @@ async def test_enter_starts_the_qwen_sign_in_again_after_escape_from_a_failure(
             screen = await choose_qwen(pilot)
         else:
             await until_screen(pilot, WelcomeScreen)
-            await pilot.press("shift+tab", "up", "enter")
+            await pilot.press("shift+tab", "down", "enter")
             await wait_until(pilot, lambda: app.screen.query_one("#qwen-panel").display)
             await pilot.press("shift+tab")
             await wait_until(pilot, lambda: app.focused is app.screen.query_one("#method"))

@@ -31,13 +31,16 @@ from qwen_tui.ui.screens.qwen_signin import (
 from qwen_tui.ui.screens.usage_question import UsageStatisticsQuestion
 from qwen_tui.ui.screens.welcome import WelcomeScreen
 from tests.support.credentials_fixtures import MemoryKeyring, RaisingKeyring
-from tests.support.servers.device_flow_server import DeviceFlowServer, device_flow_server
-from tests.support.servers.openai_server import closed_port
+from tests.support.servers.device_flow_server import (
+    DeviceFlowServer,
+    device_flow_server,
+    device_flow_with_api,
+)
+from tests.support.servers.openai_server import ScriptedError, closed_port, openai_server
 from tests.support.ui_helpers import holds_for, make_app, wait_until
 from tests.support.waiting import PATIENCE
 
 SIZE = (100, 40)
-API_URL = f"http://127.0.0.1:{closed_port()}/v1"  # the chat is never asked here
 
 QWEN_CODE_FILE = {
     "access_token": "qc-access-123456",
@@ -86,7 +89,7 @@ async def choose_qwen(pilot: Pilot[Any], key: str = "enter") -> QwenSignInScreen
     await until_screen(pilot, WelcomeScreen)
     await pilot.press("shift+tab")  # from the provider list up to the method choice
     assert app.focused is app.screen.query_one("#method")
-    await pilot.press("up", "enter")  # the highlight starts on the chosen method
+    await pilot.press("down", "enter")  # the highlight starts on the chosen method
     await wait_until(pilot, lambda: app.screen.query_one("#qwen-panel").display)
     await pilot.press(key)
     await wait_until(pilot, lambda: any(isinstance(s, QwenSignInScreen) for s in app.screen_stack))
@@ -104,10 +107,10 @@ async def until_state(pilot: Pilot[Any], screen: QwenSignInScreen, state: str) -
     await pilot.pause()
 
 
-def write_qwen_code_file() -> Path:
+def write_qwen_code_file(resource_url: str = "portal.qwen.ai") -> Path:
     path = Path.home() / ".qwen" / "oauth_creds.json"
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps(QWEN_CODE_FILE))
+    path.write_text(json.dumps({**QWEN_CODE_FILE, "resource_url": resource_url}))
     return path
 
 
@@ -118,7 +121,7 @@ async def test_approve_stores_one_keyring_entry_and_opens_the_chat(
     monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
     keyring = MemoryKeyring()
-    with device_flow_server(interval=0.2, resource_url=API_URL) as server:
+    with device_flow_with_api(interval=0.2) as (server, api):
         use_server(monkeypatch, server)
         app = make_app(keyring_backend=keyring)
         async with app.run_test(size=SIZE) as pilot:
@@ -145,6 +148,9 @@ async def test_approve_stores_one_keyring_entry_and_opens_the_chat(
             await pilot.press("n")
             await until_screen(pilot, ChatScreen)
     grant = server.grants[0]
+    (test_request,) = api.requests
+    assert test_request.json()["max_tokens"] == 1, "one token asked before storing"
+    assert test_request.authorization == f"Bearer {grant.access_tokens[0]}"
     assert list(keyring.items) == [("qwen-tui", TOKEN_NAME)]
     stored = json.loads(keyring.items[("qwen-tui", TOKEN_NAME)])
     assert stored["access_token"] == grant.access_tokens[0]
@@ -158,6 +164,31 @@ async def test_approve_stores_one_keyring_entry_and_opens_the_chat(
     assert settings["privacy"]["usageStatisticsEnabled"] is False
     assert "telemetry" not in settings, "no install id without consent"
     assert not (isolated_home / "credentials.json").exists()
+
+
+async def test_a_sign_in_the_api_refuses_is_reported_and_nothing_is_stored(
+    monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
+    keyring = MemoryKeyring()
+    with device_flow_with_api(interval=0.2, auto_approve_after=1) as (server, api):
+        api.options.errors["/v1/chat/completions"] = ScriptedError(
+            429,
+            "Qwen OAuth free tier quota exceeded. Note: Qwen OAuth free tier will be "
+            "discontinued on 2026-04-15.",
+            code="insufficient_quota",
+        )
+        use_server(monkeypatch, server)
+        app = make_app(keyring_backend=keyring)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await choose_qwen(pilot)
+            await until_state(pilot, screen, "failed")
+            assert text_of(screen, "#signin-headline") == "The Qwen API refuses this account"
+            message = text_of(screen, "#signin-message")
+            assert "discontinued on 2026-04-15" in message
+            assert "Coding Plan" in message and "Nothing was stored." in message
+            assert "Press Enter to try again" in text_of(screen, "#signin-hint")
+    assert keyring.items == {}
+    assert not (isolated_home / "settings.json").exists()
 
 
 async def test_ctrl_s_also_starts_it_and_the_browser_is_opened_where_there_is_one(
@@ -316,7 +347,7 @@ async def test_no_keyring_asks_before_the_file_store(
     monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
     dead = RaisingKeyring(lambda: NoKeyringError("No recommended backend was available."))
-    with device_flow_server(interval=0.2, auto_approve_after=1, resource_url=API_URL) as server:
+    with device_flow_with_api(interval=0.2, auto_approve_after=1) as (server, _):
         use_server(monkeypatch, server)
         app = make_app(keyring_backend=dead)
         async with app.run_test(size=SIZE) as pilot:
@@ -352,9 +383,13 @@ async def test_no_keyring_asks_before_the_file_store(
 async def test_import_offer_yes_imports_and_names_the_file_to_delete(
     monkeypatch: pytest.MonkeyPatch, isolated_home: Path
 ) -> None:
-    path = write_qwen_code_file()
     keyring = MemoryKeyring()
-    with device_flow_server(interval=0.2) as server:
+    access_token = str(QWEN_CODE_FILE["access_token"])
+    with (
+        device_flow_server(interval=0.2) as server,
+        openai_server(api_key=access_token, models=["qwen3-coder-plus"]) as api,
+    ):
+        path = write_qwen_code_file(api.base_url)
         use_server(monkeypatch, server)
         app = make_app(keyring_backend=keyring)
         async with app.run_test(size=SIZE) as pilot:
@@ -388,6 +423,8 @@ async def test_import_offer_yes_imports_and_names_the_file_to_delete(
             await pilot.press("enter")
             await until_screen(pilot, ChatScreen)
     assert server.requests == [], "an import needs no sign-in"
+    (test_request,) = api.requests
+    assert test_request.authorization == f"Bearer {access_token}", "tried once before kept"
     stored = json.loads(keyring.items[("qwen-tui", TOKEN_NAME)])
     assert stored["access_token"] == "qc-access-123456"
     assert path.exists(), "the user deletes the plain file, not us"

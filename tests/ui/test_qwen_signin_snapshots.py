@@ -28,6 +28,7 @@ from qwen_tui.ui.screens.welcome import WelcomeScreen
 from tests.support.credentials_fixtures import MemoryKeyring
 from tests.support.servers import device_flow_server as server_module
 from tests.support.servers.device_flow_server import DeviceFlowServer, device_flow_server
+from tests.support.servers.openai_server import ScriptedError, openai_server
 from tests.support.ui_helpers import make_app, wait_until
 
 SIZE = (100, 40)
@@ -117,6 +118,28 @@ def test_refused(snap_compare: Any, server: DeviceFlowServer) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(QwenSignInScreen, "_new_flow", real_flow)
         assert snap_compare(app_for(server), terminal_size=SIZE, run_before=run_before)
+
+
+def test_the_api_refuses_the_account(snap_compare: Any, server: DeviceFlowServer) -> None:
+    """Approved, but the API answers the one-token request as Qwen's does since its free
+    tier ended: said at sign-in, nothing stored."""
+    server.options.auto_approve_after = 1
+    server.options.interval = 0.2
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await open_sign_in(pilot)
+        await wait_until(pilot, lambda: in_state(pilot, "failed"))
+        await pilot.pause()
+
+    def real_flow(self: QwenSignInScreen) -> DeviceFlow:
+        return DeviceFlow(self.services.loaded.settings.oauth)
+
+    refusal = ScriptedError(401, "invalid access token or token expired", code="401")
+    with openai_server(api_key=None, errors={"/v1/chat/completions": refusal}) as api:
+        server.options.resource_url = api.base_url
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(QwenSignInScreen, "_new_flow", real_flow)
+            assert snap_compare(app_for(server), terminal_size=SIZE, run_before=run_before)
 
 
 def test_import_question(snap_compare: Any, server: DeviceFlowServer) -> None:

@@ -55,6 +55,10 @@ def choose_qwen_oauth(home: Path) -> None:
     )
 
 
+def text_of(screen: SettingsScreen, selector: str) -> str:
+    return str(screen.query_one(PrivacyPanel).query_one(selector, Static).render())
+
+
 def panel_text(screen: SettingsScreen) -> str:
     panel = screen.query_one(PrivacyPanel)
     return "\n".join(str(widget.render()) for widget in panel.query(Static))
@@ -197,9 +201,13 @@ async def test_language_switches_the_privacy_text_at_once(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_settings(pilot)
         assert "Provider in use" in panel_text(screen)
+        assert "forwards requests to third-party" in text_of(screen, "#data-use")
         screen.query_one("#language", Select).value = "ru"
         await wait_until(pilot, lambda: "Используемый поставщик" in panel_text(screen))
         assert "OpenRouter" in panel_text(screen)
+        await wait_until(
+            pilot, lambda: "передаёт запросы сторонним" in text_of(screen, "#data-use")
+        )
         assert settings_json(isolated_home)["ui"]["language"] == "ru"
         screen.query_one("#language", Select).value = "auto"
         await wait_until(pilot, lambda: "Provider in use" in panel_text(screen))

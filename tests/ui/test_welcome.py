@@ -17,7 +17,7 @@ from qwen_tui.ui.screens.chat import ChatScreen
 from qwen_tui.ui.screens.keyring_question import KeyringFallbackQuestion
 from qwen_tui.ui.screens.welcome import WelcomeScreen
 from tests.support.credentials_fixtures import MemoryKeyring, RaisingKeyring
-from tests.support.servers.openai_server import openai_server
+from tests.support.servers.openai_server import ScriptedError, openai_server
 from tests.support.ui_helpers import (
     choose_custom_provider,
     closed_local_ports,
@@ -110,6 +110,82 @@ async def test_wrong_key_is_shown_beside_the_field_and_kept(isolated_home: Path)
             assert isinstance(app.screen, WelcomeScreen)
     assert keyring.items == {}
     assert not (isolated_home / "settings.json").exists()
+
+
+async def preset_checked(pilot: Pilot[Any], provider: str, url: str) -> WelcomeScreen:
+    """Pick a preset, point it at the loopback server, type the key and check it, up to
+    the model list."""
+    screen = pilot.app.screen
+    assert isinstance(screen, WelcomeScreen)
+    screen.query_one("#provider", Select).value = provider
+    await wait_until(pilot, lambda: "aliyuncs.com" in screen.query_one("#base-url", Input).value)
+    screen.query_one("#base-url", Input).value = url
+    screen.query_one("#api-key", Input).value = KEY
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await wait_until(pilot, lambda: screen.query_one("#model-select").display)
+    return screen
+
+
+async def test_save_asks_the_model_first_and_a_refusal_keeps_the_form(
+    isolated_home: Path,
+) -> None:
+    """The key check passes (GET /models), but the account is in arrears: the one-token
+    request at Save says so beside the key, which stays in its field; nothing is saved."""
+    keyring = MemoryKeyring()
+    with openai_server(api_key=KEY, models=["qwen3-coder-plus"]) as server:
+        server.options.errors["/v1/chat/completions"] = ScriptedError(
+            400,
+            "Access denied, please make sure your account is in good standing.",
+            type="Arrearage",
+            code="Arrearage",
+        )
+        app = make_app(keyring_backend=keyring)
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = await preset_checked(pilot, "dashscope-intl", server.base_url)
+            assert "pay-as-you-go key made in Singapore" in text_of(screen, "#key-hint")
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: bool(text_of(screen, "#key-error")))
+            assert "in arrears" in text_of(screen, "#key-error")
+            assert "good standing" in text_of(screen, "#key-error")
+            assert screen.query_one("#api-key", Input).value == KEY
+            assert app.focused is screen.query_one("#api-key")
+            assert isinstance(app.screen, WelcomeScreen)
+        (test_request,) = [r for r in server.requests if r.method == "POST"]
+        assert test_request.json()["model"] == "qwen3-coder-plus"
+    assert keyring.items == {}
+    assert not (isolated_home / "settings.json").exists()
+
+
+async def test_a_coding_plan_model_outside_the_plan_is_shown_at_the_model(
+    isolated_home: Path,
+) -> None:
+    """Coding Plan lists no models: the key is proven by one token from the default
+    model, the plan's models are offered, and one the server will not run is said at
+    the model list; another model then saves."""
+    keyring = MemoryKeyring()
+    served = ["qwen3-coder-plus", "qwen3.5-plus"]
+    with openai_server(api_key=KEY, models=served, strict_model=True) as server:
+        app = make_app(keyring_backend=keyring)
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = await preset_checked(pilot, "coding-plan-intl", server.base_url)
+            assert "sk-sp-" in text_of(screen, "#key-hint")
+            models = screen.query_one("#model-select", Select)
+            assert models.value == "qwen3-coder-plus"
+            models.value = "kimi-k2.5"
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: bool(text_of(screen, "#model-error")))
+            assert "will not run the model 'kimi-k2.5'" in text_of(screen, "#model-error")
+            assert text_of(screen, "#key-error") == ""
+            models.value = "qwen3.5-plus"
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
+        asked = [r.json()["model"] for r in server.requests]
+    assert asked[:3] == ["qwen3-coder-plus", "kimi-k2.5", "qwen3.5-plus"]
+    assert not any(r.path.endswith("/models") for r in server.requests)
+    saved = json.loads((isolated_home / "settings.json").read_text())
+    assert saved["model"]["provider"] == "coding-plan-intl"
+    assert saved["model"]["name"] == "qwen3.5-plus"
 
 
 async def test_html_instead_of_api_is_reported_at_the_url() -> None:
@@ -247,3 +323,39 @@ async def test_the_chat_is_the_base_of_its_own_mode(monkeypatch: pytest.MonkeyPa
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
         assert app.screen_stack == [app.screen]
+
+
+async def test_a_rate_limited_test_request_is_said_in_the_status_line() -> None:
+    """No field is wrong when the model is only busy: the URL and key stay as they are."""
+    with openai_server(api_key=KEY, models=["qwen3-coder-plus"]) as server:
+        server.options.errors["/v1/chat/completions"] = ScriptedError(
+            429,
+            "Requests rate limit exceeded, please try again later.",
+            type="Throttling.RateQuota",
+            code="Throttling.RateQuota",
+        )
+        app = make_app(keyring_backend=MemoryKeyring())
+        async with app.run_test(size=(110, 45)) as pilot:
+            screen = await preset_checked(pilot, "dashscope-cn", server.base_url)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: "rate-limiting" in text_of(screen, "#status"))
+            assert text_of(screen, "#url-error") == text_of(screen, "#key-error") == ""
+            assert isinstance(app.screen, WelcomeScreen)
+
+
+async def qwen_choice_label() -> str:
+    app = make_app(keyring_backend=MemoryKeyring())
+    async with app.run_test(size=(110, 45)):
+        screen = app.screen
+        assert isinstance(screen, WelcomeScreen)
+        return str(screen.query_one("#method-qwen", RadioButton).label)
+
+
+async def test_qwen_oauth_names_another_sign_in_server_set_in_oauth_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The free tier that ended is Qwen's; another RFC 8628 server is named instead."""
+    assert (await qwen_choice_label()).endswith("(free tier discontinued on 2026-04-15)")
+    url = "https://sso.example.com/oauth2/device/code"
+    monkeypatch.setenv("QWEN_TUI_OAUTH__DEVICE_AUTHORIZATION_URL", url)
+    assert await qwen_choice_label() == "Qwen OAuth: sign in at sso.example.com (set in oauth.*)"

@@ -15,11 +15,13 @@ from qwen_tui.providers.qwen_oauth.refresh import TokenManager
 if TYPE_CHECKING:
     from qwen_tui.config import LoadedSettings
     from qwen_tui.credentials import CredentialStore
+    from qwen_tui.providers.qwen_oauth.tokens import OAuthTokens
     from qwen_tui.providers.registry import ActiveProvider, ProviderRegistry
 
 __all__ = [
     "QWEN_PROVIDER_ID",
     "chat_refresher",
+    "probe_qwen_tokens",
     "resolve_qwen_oauth",
     "token_manager",
 ]
@@ -32,6 +34,37 @@ CredentialRefresher = Callable[[bool], Awaitable[str | None]]
 def token_manager(loaded: LoadedSettings, credentials: CredentialStore) -> TokenManager:
     """The token manager of this home and these ``oauth.*`` settings."""
     return TokenManager(credentials, loaded.settings.oauth, loaded.home)
+
+
+def _chosen_model(loaded: LoadedSettings, default: str) -> str | None:
+    """The model settings choose for Qwen OAuth, else the preset's."""
+    model_settings = loaded.settings.model
+    chosen = model_settings.name if model_settings.provider in (None, QWEN_PROVIDER_ID) else None
+    return chosen or default or None
+
+
+async def probe_qwen_tokens(
+    loaded: LoadedSettings, registry: ProviderRegistry, tokens: OAuthTokens
+) -> None:
+    """Ask the model the chat would use for one token with new tokens, before they are
+    stored: a sign-in the API will not answer is reported now.
+
+    Tokens that expire within 30 s (an imported Qwen Code sign-in may be old) are not
+    tried: the chat renews them first, and a refusal of a stale token says nothing.
+
+    Raises:
+        qwen_tui.providers.probe.ProbeError: the API refused (for Qwen's own server
+            after 2026-04-15: the free tier ended); nothing should be stored.
+        ProviderError: the API could not be reached or did not answer in time.
+    """
+    from qwen_tui.providers.probe import probe_model
+
+    if tokens.seconds_left() <= 30:
+        return
+    provider = registry.get(QWEN_PROVIDER_ID)
+    base_url = tokens.api_base_url(loaded.settings.oauth.resource_url)
+    model = _chosen_model(loaded, provider.default_model) or provider.default_model
+    await probe_model(base_url, tokens.access_token, model, provider=provider)
 
 
 def resolve_qwen_oauth(
@@ -63,12 +96,10 @@ def resolve_qwen_oauth(
     if refresh:
         tokens = manager.fresh_tokens_sync()
     provider = registry.get(QWEN_PROVIDER_ID)
-    model_settings = loaded.settings.model
-    chosen = model_settings.name if model_settings.provider in (None, QWEN_PROVIDER_ID) else None
     return ActiveProvider(
         provider=provider,
         base_url=normalise_base_url(tokens.api_base_url(loaded.settings.oauth.resource_url)),
-        model=chosen or provider.default_model or None,
+        model=_chosen_model(loaded, provider.default_model),
         api_key=tokens.access_token,
         source="settings",
     )

@@ -2,14 +2,15 @@
 
 Opened from the welcome screen once the user chose Qwen OAuth; nothing touches the
 network before that. It first offers, once, to import a Qwen Code sign-in
-(``~/.qwen/oauth_creds.json``); otherwise it asks the sign-in server for a code and shows
-the link in full, the user code large, and a QR code of the complete link (for a phone,
-e.g. over SSH), opens the browser where there is one, and counts down to the code's
-expiry while it waits for the approval. Esc cancels at once (the open request is
-closed); a refusal, an expired code or a network problem is explained, and Enter starts
-again. The tokens are stored with :func:`qwen_tui.account.sign_in_with_qwen`, off the UI
-thread.
-"""
+(``~/.qwen/oauth_creds.json``); otherwise it asks the sign-in server for a code and
+shows the link in full, the user code large, and a QR code of the complete link (for a
+phone, e.g. over SSH), opens the browser where there is one, and counts down to the
+code's expiry while it waits for the approval. Once approved, the model is asked for one
+token (:func:`qwen_tui.providers.qwen_oauth.signin.probe_qwen_tokens`): a sign-in the
+API refuses, such as one after Qwen's free tier ended, is reported and nothing is
+stored. Esc cancels at once (the open request is closed); a refusal, an expired code or
+a network problem is explained, and Enter starts again. The tokens are stored with
+:func:`qwen_tui.account.sign_in_with_qwen`, off the UI thread."""
 
 from __future__ import annotations
 
@@ -300,7 +301,26 @@ class QwenSignInScreen(Screen[bool]):
             return
         finally:
             self._flow = None
-        await self._save(tokens)
+        if await self._answers(tokens):
+            await self._save(tokens)
+
+    async def _answers(self, tokens: OAuthTokens) -> bool:
+        """Whether the API answers one token with the new tokens; if not, say why and
+        keep nothing (a retry starts a new sign-in)."""
+        from qwen_tui.providers import ProviderError
+        from qwen_tui.providers.probe import ProbeError
+        from qwen_tui.providers.qwen_oauth.signin import probe_qwen_tokens
+
+        self._show("saving", "Asking the model for a one-token answer…")
+        services = self.services
+        try:
+            await probe_qwen_tokens(services.loaded, services.registry, tokens)
+        except ProviderError as error:
+            ended = isinstance(error, ProbeError) and error.problem == "discontinued"
+            headline = "The Qwen API refuses this account" if ended else "The API did not answer"
+            self._fail(headline, f"{error.message} Nothing was stored.")
+            return False
+        return True
 
     async def _store(
         self, what: str, sign_in: Callable[[AskFileStore], Awaitable[StoreLocation]]
@@ -338,6 +358,8 @@ class QwenSignInScreen(Screen[bool]):
         self.dismiss(True)
 
     async def _import(self, offer: ImportOffer) -> None:
+        if not await self._answers(offer.tokens):
+            return
         self._show("saving", "Importing the Qwen Code sign-in…")
         location = await self._store(
             "Found the Qwen Code sign-in",

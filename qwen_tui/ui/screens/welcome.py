@@ -1,12 +1,12 @@
 """The welcome / sign-in screen: choose Qwen OAuth or an OpenAI-compatible provider.
 
-Shown at first start and by ``/auth``. The OpenAI-compatible path is two steps on one
-key: Ctrl+S checks the key against the server and fills the model list, Ctrl+S again
-saves. Qwen OAuth opens the device sign-in view (:mod:`qwen_tui.ui.screens.qwen_signin`)
-from its button, Enter or Ctrl+S. Everything that touches the network or the keyring
-runs in workers, so the screen never blocks, and errors are shown beside the field they
-concern.
-"""
+Shown at first start and by ``/auth``. The OpenAI-compatible path (offered first: Qwen's
+free OAuth tier ended on 2026-04-15) is two steps on one key: Ctrl+S checks the key
+against the server and fills the model list, Ctrl+S again asks the chosen model for one
+token and, when it answers, saves. Qwen OAuth opens the device sign-in view
+(:mod:`qwen_tui.ui.screens.qwen_signin`) from its button, Enter or Ctrl+S. Everything
+that touches the network or the keyring runs in workers, so the screen never blocks, and
+errors are shown beside the field they concern."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import (
@@ -32,6 +33,7 @@ from textual.widgets import (
 )
 
 from qwen_tui.providers.catalogue import Provider, ProviderError
+from qwen_tui.providers.qwen_tier import QWEN_FREE_TIER_ENDED
 from qwen_tui.ui.plain import plain
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from qwen_tui.ui.services import AppServices
 
 Method = Literal["qwen", "openai"]
+
 
 URL_ERRORS = {"bad_url", "dns", "connect", "not_found", "not_json", "tls", "timeout", "http"}
 
@@ -149,17 +152,20 @@ class WelcomeScreen(Screen[bool]):
                 id="welcome-lead",
             )
             with MethodChoice(id="method"):
-                yield RadioButton("Qwen OAuth: sign in with your qwen.ai account", id="method-qwen")
                 yield RadioButton(
                     "OpenAI-compatible API: an API key, or a local server",
                     id="method-openai",
                     value=True,
                 )
+                yield RadioButton(self._qwen_label(), id="method-qwen")
             with Vertical(id="qwen-panel", classes="method-panel"):
+                yield Static(QWEN_FREE_TIER_ENDED, id="qwen-ended", classes="notice")
                 yield Static(
                     "Sign in with your qwen.ai account: qwen-tui shows a link and a short "
                     "code, and you approve in a browser on this computer or on any other "
-                    "device, such as your phone. The tokens are kept the same way as API keys.",
+                    "device, such as your phone. Before the sign-in is kept, the model is "
+                    "asked for one token, so a sign-in the API refuses is reported here. The "
+                    "tokens are kept the same way as API keys.",
                     id="qwen-note",
                 )
                 with Horizontal(id="qwen-buttons"):
@@ -168,8 +174,8 @@ class WelcomeScreen(Screen[bool]):
                 yield Static("Privacy: https://qwen.ai/privacypolicy", classes="terms")
             with Vertical(id="openai-panel", classes="method-panel"):
                 yield Static(
-                    "OpenAI, Alibaba Cloud Model Studio, ModelScope, OpenRouter, Ollama, "
-                    "LM Studio, llama.cpp, vLLM, or any compatible URL.",
+                    "OpenAI, Alibaba Cloud Coding Plan and Model Studio, ModelScope, "
+                    "OpenRouter, Ollama, LM Studio, llama.cpp, vLLM, or any compatible URL.",
                     classes="hint",
                 )
                 yield Label("Provider")
@@ -204,6 +210,19 @@ class WelcomeScreen(Screen[bool]):
                 yield Static("", id="status", classes="hint")
                 yield Static("", id="provider-terms", classes="terms")
         yield Footer()
+
+    def _qwen_label(self) -> Content:
+        """Qwen OAuth's choice: at Qwen's own server its free tier has ended; another
+        RFC 8628 server set in ``oauth.*`` is named instead."""
+        from urllib.parse import urlsplit
+
+        from qwen_tui.config.model import DEFAULT_OAUTH_DEVICE_URL
+
+        url = self.services.loaded.settings.oauth.device_authorization_url
+        host = urlsplit(url).hostname or ""
+        if host in ("", urlsplit(DEFAULT_OAUTH_DEVICE_URL).hostname):
+            return plain("Qwen OAuth: a qwen.ai account (free tier discontinued on 2026-04-15)")
+        return plain(f"Qwen OAuth: sign in at {host} (set in oauth.*)")
 
     def on_mount(self) -> None:
         self.title = "qwen-tui"
@@ -311,7 +330,8 @@ class WelcomeScreen(Screen[bool]):
         if provider.local:
             key_hint.update("A local server needs no key; leave it empty unless you set one.")
         elif provider.key_url:
-            key_hint.update(plain(f"Get a key at {provider.key_url}"))
+            note = f"\n{provider.key_note}" if provider.key_note else ""
+            key_hint.update(plain(f"Get a key at {provider.key_url}{note}"))
         else:
             key_hint.update("Leave empty if the server needs no key.")
         terms = self.query_one("#provider-terms", Static)
@@ -424,9 +444,21 @@ class WelcomeScreen(Screen[bool]):
             self._enable_buttons(True)
 
     def _show_error(self, error: ProviderError) -> None:
+        """Beside the field the error concerns; the form keeps what was typed."""
+        from qwen_tui.providers.probe import ProbeError
+
+        self._say("#status", "")
+        if isinstance(error, ProbeError) and error.kind == "http":
+            # The model answered, but not now (rate limit, server error): no field is wrong.
+            self._say("#status", error.message)
+            return
+        if error.kind == "model":
+            self._say("#model-error", error.message)
+            typed = self.models_typed
+            self.query_one("#model-input" if typed else "#model-select").focus()
+            return
         target = "#url-error" if error.kind in URL_ERRORS else "#key-error"
         self._say(target, error.message)
-        self._say("#status", "")
         focus = "#base-url" if target == "#url-error" else "#api-key"
         self.query_one(focus, Input).focus()
 
@@ -492,6 +524,7 @@ class WelcomeScreen(Screen[bool]):
     async def _save(self) -> None:
         from qwen_tui.config import SettingsWriteError
         from qwen_tui.credentials import CredentialError
+        from qwen_tui.providers.probe import probe_model
 
         model = self._chosen_model()
         if not model:
@@ -499,8 +532,10 @@ class WelcomeScreen(Screen[bool]):
             return
         provider = self._selected_provider()
         _, base_url, key = self._form_state()
-        self._set_busy(True, "Saving…")
+        self._set_busy(True, f"Asking {model} for a one-token answer…")
         try:
+            await probe_model(base_url, key or None, model, provider=provider)
+            self._say("#status", "Saving…")
             location = await self._store(provider, base_url, key or None, model)
         except _NotSaved as declined:
             self._say("#status", "")

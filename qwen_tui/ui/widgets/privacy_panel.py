@@ -89,8 +89,9 @@ class PrivacyPanel(VerticalScroll):
             if terms.terms_url or terms.privacy_url:
                 yield Static(texts.link_hint, classes="hint")
             yield Static(plain(self._notice()), id="privacy-notice", classes="notice")
-            if terms.data_use and terms.regime != "qwen":  # the notice says it for Qwen
-                yield Static(plain(terms.data_use), id="data-use", classes="hint")
+            data_use = terms.data_use_in(texts.language)
+            if data_use and terms.regime != "qwen":  # the notice says it for Qwen
+                yield Static(plain(data_use), id="data-use", classes="hint")
         yield Static(texts.training, id="training")
 
         yield Static(texts.stats_heading, classes="section-title")

@@ -39,6 +39,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
+from tests.support.servers.openai_server import OpenAIServer, openai_server
+
 __all__ = ["DeviceFlowOptions", "DeviceFlowServer", "FormRequest", "device_flow_server"]
 
 Mode = Literal["ok", "html", "no_user_code", "no_verification_uri", "no_access_token", "hang"]
@@ -510,3 +512,22 @@ def device_flow_server(**options: Any) -> Iterator[DeviceFlowServer]:
         yield server
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def device_flow_with_api(
+    **options: Any,
+) -> Iterator[tuple[DeviceFlowServer, OpenAIServer]]:
+    """A device-flow server whose ``resource_url`` is an OpenAI-compatible server that
+    accepts exactly the access tokens it issued, as Qwen's API does: a sign-in's
+    one-token test request is answered. ``options`` go to the device-flow server."""
+    with openai_server(api_key="no-token-issued-yet", models=["qwen3-coder-plus"]) as api:
+        then = options.pop("on_issue", None)
+
+        def hand_over(token: str) -> None:
+            api.options.api_key = token
+            if then is not None:
+                then(token)
+
+        with device_flow_server(resource_url=api.base_url, on_issue=hand_over, **options) as server:
+            yield server, api

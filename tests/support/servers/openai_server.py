@@ -85,6 +85,9 @@ class ScriptedError:
         param: ``error.param``.
         headers: extra response headers (e.g. ``{"Retry-After": "1"}``).
         times: answer with the error this many times, then normally (``None``: always).
+        in_stream: answer a streamed request with 200 and the error as the stream's
+            first event (``data: {"error": {...}}``), as OpenAI-compatible servers do
+            for a failure found once the stream has begun; ``status`` is then unused.
     """
 
     status: int
@@ -94,6 +97,7 @@ class ScriptedError:
     param: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     times: int | None = None
+    in_stream: bool = False
 
 
 @dataclass
@@ -148,6 +152,10 @@ class ServerOptions:
         script: Turns answered one per chat request, in order (see the module
             docstring); when it runs out, ``chat_pieces`` answer.
         reject_tools: Answer 400 to a request that offers ``tools``.
+        refuse_max_tokens: Answer 400 to ``max_tokens`` and take only
+            ``max_completion_tokens``, as OpenAI's newer models do. Either limit is
+            honoured (one piece of ``chat_pieces`` stands for one token; the answer then
+            ends with ``finish_reason: "length"``).
     """
 
     api_key: str | None = "sk-test-key"
@@ -171,6 +179,7 @@ class ServerOptions:
     prefix: str = "/v1"
     script: list[Turn] = field(default_factory=list)
     reject_tools: bool = False
+    refuse_max_tokens: bool = False
 
 
 @dataclass
@@ -318,6 +327,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.wfile.flush()
 
+    def _stream_error(self, scripted: ScriptedError) -> None:
+        """200, then the error as the first and only event of the stream."""
+        error = {
+            "message": scripted.message,
+            "type": scripted.type,
+            "param": scripted.param,
+            "code": scripted.code,
+        }
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self._chunk(b"data: " + json.dumps({"error": error}).encode() + b"\n\n")
+        self._chunk(b"")
+
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
@@ -374,6 +398,9 @@ class _Handler(BaseHTTPRequestHandler):
         if scripted is not None and scripted.times != 0:
             if scripted.times is not None:
                 scripted.times -= 1
+            if scripted.in_stream and _wants_stream(request):
+                self._stream_error(scripted)
+                return
             self._error(
                 scripted.status,
                 scripted.message,
@@ -460,6 +487,20 @@ class _Handler(BaseHTTPRequestHandler):
             if isinstance(message, dict)
         )
         pieces = list(options.chat_pieces) if turn is None else list(turn.text)
+        finish_reason = options.finish_reason
+        limit = body.get("max_completion_tokens", body.get("max_tokens"))
+        if options.refuse_max_tokens and "max_tokens" in body:
+            self._error(
+                400,
+                "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
+                "'max_completion_tokens' instead.",
+                param="max_tokens",
+                code="unsupported_parameter",
+            )
+            return
+        if isinstance(limit, int) and 0 < limit < len(pieces):
+            # One piece stands for one token: the answer stops at the limit.
+            pieces, finish_reason = pieces[:limit], "length"
         usage = {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": len(pieces),
@@ -473,7 +514,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "index": 0,
                 "message": message,
                 "logprobs": None,
-                "finish_reason": options.finish_reason,
+                "finish_reason": finish_reason,
             }
             self._json(
                 200,
@@ -492,7 +533,17 @@ class _Handler(BaseHTTPRequestHandler):
             stream_options.get("include_usage")
         )
         calls = [] if turn is None else turn.calls
-        self._stream(completion_id, created, model, pieces, usage, include_usage, options, calls)
+        self._stream(
+            completion_id,
+            created,
+            model,
+            pieces,
+            usage,
+            include_usage,
+            options,
+            calls,
+            finish_reason,
+        )
 
     def _stream(
         self,
@@ -504,6 +555,7 @@ class _Handler(BaseHTTPRequestHandler):
         include_usage: bool,
         options: ServerOptions,
         calls: list[Call] | None = None,
+        finish_reason: str = "stop",
     ) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -573,7 +625,7 @@ class _Handler(BaseHTTPRequestHandler):
                 event(
                     [choice({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})]
                 )
-        event([choice({}, "tool_calls" if calls else options.finish_reason)])
+        event([choice({}, "tool_calls" if calls else finish_reason)])
         if include_usage and options.send_usage:
             event([], usage=usage)
         self._chunk(b"data: [DONE]\n\n")
@@ -657,6 +709,14 @@ class OpenAIServer:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(folder / "cert.pem", folder / "key.pem")
         return context
+
+
+def _wants_stream(request: RecordedRequest) -> bool:
+    try:
+        body = request.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and bool(body.get("stream"))
 
 
 def _make_certificates() -> tuple[bytes, bytes, bytes]:
