@@ -80,6 +80,8 @@ class ChatMessage:
         tool_calls: The tool calls an answer asked for (an assistant message).
         tool_call_id: The call a tool result answers (a ``tool`` message).
         tool_name: The tool that produced a result, for showing it again.
+        summary: The message stands for older turns that ``/compress`` replaced (the
+            summary the model wrote, and its acknowledgement).
     """
 
     role: Role
@@ -93,6 +95,7 @@ class ChatMessage:
     tool_calls: tuple[ToolCall, ...] = ()
     tool_call_id: str | None = None
     tool_name: str | None = None
+    summary: bool = False
 
     def to_api(self) -> dict[str, Any]:
         """The message as the chat-completions API takes it: role and content, plus the
@@ -132,6 +135,8 @@ class ChatMessage:
             record["toolCallId"] = self.tool_call_id
         if self.tool_name is not None:
             record["toolName"] = self.tool_name
+        if self.summary:
+            record["summary"] = True
         record["created"] = self.created
         return record
 
@@ -169,6 +174,7 @@ class ChatMessage:
             tool_calls=_tool_calls(data.get("toolCalls")),
             tool_call_id=_text(data.get("toolCallId")),
             tool_name=_text(data.get("toolName")),
+            summary=data.get("summary") is True,
         )
 
 
