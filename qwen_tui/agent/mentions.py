@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from qwen_tui.chat.tokens import estimate_tokens
 from qwen_tui.tools import reading
 from qwen_tui.tools.errors import OutsideWorkspace, ToolError
 from qwen_tui.tools.workspace import Workspace
@@ -90,3 +91,10 @@ def expand_mentions(prompt: str, workspace: Workspace) -> Expanded:
             + "\n\n--- End of attachments ---"
         )
     return expanded
+
+
+def estimate_prompt(prompt: str, workspace: Workspace) -> int:
+    """Tokens ``prompt`` would send, its attachments read as :func:`expand_mentions`
+    reads them (an estimate: see :mod:`qwen_tui.chat.tokens`). Reads files: call it off
+    the event loop."""
+    return estimate_tokens(expand_mentions(prompt, workspace).text)
