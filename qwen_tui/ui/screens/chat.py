@@ -21,10 +21,11 @@ from textual.worker import Worker
 from qwen_tui.chat.conversation import last_user_index
 from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.ui.commands import command_argument, find_command, run_command
-from qwen_tui.ui.screens.chat_agent import ChatAgent
 from qwen_tui.ui.screens.chat_commands import ChatCommands
+from qwen_tui.ui.screens.chat_paths import ChatPathCompletion
 from qwen_tui.ui.screens.chat_view import ChatHint
 from qwen_tui.ui.widgets.messages import UserMessage, history_entries
+from qwen_tui.ui.widgets.path_menu import PathMenu
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.slash_menu import SlashMenu
 from qwen_tui.ui.widgets.transcript import Transcript
@@ -76,7 +77,7 @@ EMPTY_CHAT_HINT = (
 """What an empty conversation shows, until the first prompt."""
 
 
-class ChatScreen(ChatAgent):
+class ChatScreen(ChatPathCompletion):
     """Where conversations happen once a provider is configured."""
 
     telemetry_name = "chat"
@@ -108,6 +109,7 @@ class ChatScreen(ChatAgent):
         yield Header(show_clock=False)
         yield Transcript(id="transcript")
         yield SlashMenu(id="slash-menu")
+        yield PathMenu(id="path-menu")
         yield PromptInput(id="prompt")
         yield Static("", id="status-line")
         yield Footer()
@@ -236,6 +238,7 @@ class ChatScreen(ChatAgent):
     def _prompt_changed(self) -> None:
         prompt = self.query_one(PromptInput)
         prompt.menu_open = self.query_one(SlashMenu).show_matches(prompt.text)
+        self.update_path_menu()
         self._estimate_prompt(prompt.text)
 
     def _estimate_prompt(self, text: str) -> None:
@@ -262,7 +265,8 @@ class ChatScreen(ChatAgent):
 
     @on(PromptInput.MenuMove)
     def _menu_move(self, event: PromptInput.MenuMove) -> None:
-        self.query_one(SlashMenu).move(event.step)
+        menu = self.query_one(PathMenu)
+        (menu if menu.is_open else self.query_one(SlashMenu)).move(event.step)
 
     def on_key(self, event: object) -> None:
         from textual import events
@@ -282,7 +286,7 @@ class ChatScreen(ChatAgent):
     async def _menu_chosen(self, event: SlashMenu.OptionSelected) -> None:
         prompt = self.query_one(PromptInput)
         prompt.load_text("")
-        self.query_one(SlashMenu).display = False
+        self.query_one(SlashMenu).close()
         prompt.focus()
         command = find_command(f"/{event.option.id}")
         if command is not None:

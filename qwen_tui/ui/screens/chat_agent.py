@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from qwen_tui.chat.service import ChatService
     from qwen_tui.chat.sessions import Session
     from qwen_tui.providers.registry import ActiveProvider
+    from qwen_tui.tools.path_index import PathIndex
     from qwen_tui.ui.services import AppServices
     from qwen_tui.ui.widgets.approval import ApprovalPrompt
 
@@ -91,6 +92,9 @@ class ChatAgent(ChatView):
         self._tools_note_shown = False
         self._last_failure: ChatFailure | None = None
         self._turn: _Turn | None = None
+        self.path_index: PathIndex | None = None
+        """The workspace's paths for ``@path`` completion, once walked; forgotten when
+        the project may have changed (an answer, ``/undo``, ``/rewind``)."""
 
     # ----- the agent ---------------------------------------------------------------
 
@@ -157,6 +161,7 @@ class ChatAgent(ChatView):
 
         if self._busy_for("/undo") or self.checkpoints is None:
             return
+        self.path_index = None
         try:
             report = await self.checkpoints.undo_async()
         except ToolError as error:
@@ -171,6 +176,7 @@ class ChatAgent(ChatView):
 
         if self._busy_for("/rewind") or self.checkpoints is None:
             return
+        self.path_index = None
         wanted = argument.strip()
         try:
             if not wanted:
@@ -292,6 +298,7 @@ class ChatAgent(ChatView):
         finally:
             timer.stop()
             self._turn = None
+            self.path_index = None
             self.refresh_bindings()
         turn.widget.flush(final=True)
         if turn.failure is not None:

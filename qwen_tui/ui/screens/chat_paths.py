@@ -1,0 +1,89 @@
+"""``@path`` completion in the chat's prompt: the list of the workspace's files and
+folders that opens after an ``@`` and narrows as the path is typed.
+
+The workspace is walked once, in a thread, the first time an ``@`` is typed (see
+:class:`qwen_tui.tools.path_index.PathIndex`), and again after the model may have
+changed the project (each answer, ``/undo``, ``/rewind``). Matching runs on each key
+against that index. Tab or Enter takes the highlighted path (a folder's then lists
+what is inside it), Esc closes the list until the mention is edited, Up and Down move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import on, work
+
+from qwen_tui.ui.screens.chat_agent import ChatAgent
+from qwen_tui.ui.widgets.path_menu import PathMenu
+from qwen_tui.ui.widgets.prompt_input import PromptInput
+
+
+class ChatPathCompletion(ChatAgent):
+    """The ``@path`` list of the chat screen's prompt."""
+
+    _dismissed: str | None = None
+    """The mention whose list Esc closed: it stays closed until the mention changes."""
+
+    def update_path_menu(self) -> None:
+        """Open, narrow or close the list for the mention at the cursor, if any."""
+        from qwen_tui.agent.mentions import typed_mention
+
+        prompt = self.query_one(PromptInput)
+        typing = None
+        if self.agent is not None and not prompt.text.startswith("/"):
+            typing = typed_mention(prompt.get_text_range((0, 0), prompt.cursor_location))
+        typed = None if typing is None else typing[0]
+        if typed != self._dismissed:
+            self._dismissed = None
+        if typed is None or typed == self._dismissed:
+            self._show_paths([])
+        elif self.path_index is None:
+            self._read_paths()
+        else:
+            self._show_paths(self.path_index.match(typed))
+
+    def _show_paths(self, paths: list[str]) -> None:
+        prompt = self.query_one(PromptInput)
+        was_open = prompt.completing_path
+        prompt.completing_path = self.query_one(PathMenu).show_paths(paths)
+        if was_open or prompt.completing_path:
+            prompt.menu_open = prompt.completing_path
+
+    @work(exclusive=True, group="paths", exit_on_error=False)
+    async def _read_paths(self) -> None:
+        from qwen_tui.tools.path_index import PathIndex
+
+        if self.agent is None:
+            return
+        self.path_index = await asyncio.to_thread(PathIndex.build, self.agent.toolbox.workspace)
+        self.update_path_menu()
+
+    @on(PromptInput.SelectionChanged, "#prompt")
+    def _cursor_moved(self) -> None:
+        self.update_path_menu()
+
+    @on(PromptInput.MenuAccept)
+    def _path_accepted(self) -> None:
+        """Put the highlighted path in place of the mention being typed."""
+        from qwen_tui.agent.mentions import mention_text, typed_mention
+
+        prompt = self.query_one(PromptInput)
+        path = self.query_one(PathMenu).chosen
+        row, column = prompt.cursor_location
+        typing = typed_mention(prompt.get_text_range((0, 0), prompt.cursor_location))
+        if path is None or typing is None:
+            self._show_paths([])
+            return
+        completed = mention_text(path) + ("" if path.endswith("/") else " ")
+        prompt.replace(completed, (row, column - typing[1]), (row, column))
+        self.update_path_menu()
+
+    @on(PromptInput.MenuDismiss)
+    def _path_dismissed(self) -> None:
+        from qwen_tui.agent.mentions import typed_mention
+
+        prompt = self.query_one(PromptInput)
+        typing = typed_mention(prompt.get_text_range((0, 0), prompt.cursor_location))
+        self._dismissed = None if typing is None else typing[0]
+        self._show_paths([])
