@@ -3,6 +3,7 @@ conversation, in the chat screen against the scripted server."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -26,14 +27,24 @@ async def test_the_status_line_shows_how_full_the_context_is(
     server: OpenAIServer, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QWEN_TUI_MODEL__CONTEXT_WINDOW", "2000")
-    server.options.script = [Turn(["Four", " pieces", " of", " text"])]
+    server.options.script = [Turn(["Four", " pieces", " of", " text"]), Turn(["More."])]
     async with agent_app(project).run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
-        assert "ctx 0%" in status(screen)
+        line = screen.query_one("#status-line")
+        assert "ctx 0%" in status(screen) and not line.has_class("context-full")
         await send(pilot, screen, "word " * 300)
         await wait_until(pilot, lambda: answered(screen, 1))
         used = prompt_words(server.requests[-1]) + 4  # the server's usage: words, pieces
-        await wait_until(pilot, lambda: f"ctx {round(100 * used / 2000)}%" in status(screen))
+        percent = round(100 * used / 2000)
+        assert percent < 80
+        await wait_until(pilot, lambda: f"ctx {percent}%" in status(screen))
+        assert not line.has_class("context-full") and "/compress" not in status(screen)
+        await send(pilot, screen, "word " * 1200)
+        await wait_until(pilot, lambda: answered(screen, 2))
+        used = prompt_words(server.requests[-1]) + 1
+        full = f"ctx {round(100 * used / 2000)}% (/compress)"
+        await wait_until(pilot, lambda: full in status(screen))
+        assert line.has_class("context-full")
 
 
 async def test_the_estimate_counts_the_typed_prompt_and_its_attachments(
@@ -135,3 +146,24 @@ async def test_an_overflowing_conversation_says_to_compress_or_clear(
         shown = notice(answer)
         assert "longer than the model's context window" in shown
         assert "/compress" in shown and "/clear" in shown
+
+
+async def test_attachments_are_read_off_the_event_loop(
+    server: OpenAIServer, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qwen_tui.agent import mentions
+
+    threads: list[str] = []
+    expand = mentions.expand_mentions
+
+    def recording(prompt: str, workspace: Workspace) -> mentions.Expanded:
+        threads.append(threading.current_thread().name)
+        return expand(prompt, workspace)
+
+    monkeypatch.setattr(mentions, "expand_mentions", recording)
+    async with agent_app(project).run_test(size=SIZE) as pilot:
+        screen = await connected(pilot)
+        await send(pilot, screen, "explain @calc.py")
+        await wait_until(pilot, lambda: answered(screen, 1))
+        assert "Content of @calc.py" in screen.session.messages[0].content
+    assert threads and threading.main_thread().name not in threads

@@ -133,7 +133,7 @@ class ChatScreen(ChatPathCompletion):
         for notice in session.notices:
             self.note(notice, severity="warning")
         self.query_one(PromptInput).prompt_history = [
-            m.content for m in session.messages if m.role == "user"
+            m.content for m in session.messages if m.role == "user" and not m.summary
         ]
 
     def _show_messages(self, messages: list[ChatMessage]) -> None:

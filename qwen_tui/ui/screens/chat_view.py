@@ -29,6 +29,11 @@ BACKGROUND_SAVE = 100_000
 background (see ``ChatScreen._save``); an ordinary one is on disk before the next key."""
 
 
+CONTEXT_WARNING = 80
+"""From this share of the context window on, the status line shows ``ctx`` in the
+warning colour and names ``/compress``."""
+
+
 class SystemNote(Static):
     """A line from the app itself in the transcript (help, stats, problems)."""
 
@@ -90,8 +95,9 @@ class ChatView(ChatCommands):
             optional.append(f"last {last.prompt_tokens}→{last.completion_tokens} tok")
             optional.append(f"session {total.prompt_tokens}→{total.completion_tokens} tok")
         mode = mode_label(self.mode)
-        if self.chat is not None:
-            mode = f"{mode} · {self._context_text()}"
+        context = self.context_use() if self.chat is not None else None
+        if context is not None:
+            mode = f"{mode} · {self._context_text(context)}"
         parts.insert(1 if parts else 0, mode)
         if self._status_state:
             parts.append(self._status_state)
@@ -108,6 +114,8 @@ class ChatView(ChatCommands):
         status = self.query_one("#status-line", Static)
         status.update(plain(line))
         status.set_class(self.mode == "yolo", "yolo")
+        full = context is not None and context.percent >= CONTEXT_WARNING
+        status.set_class(full, "context-full")
 
     def context_use(self) -> ContextUse:
         """How full the model's context is with this conversation (see
@@ -118,9 +126,12 @@ class ChatView(ChatCommands):
             conversation_tokens(self.session.messages), context_window(model, configured)
         )
 
-    def _context_text(self) -> str:
-        """``ctx 34%``, and the estimate of the prompt being typed when there is one."""
-        text = f"ctx {self.context_use().percent}%"
+    def _context_text(self, context: ContextUse) -> str:
+        """``ctx 34%``, and the estimate of the prompt being typed when there is one;
+        a nearly full context says what to do about it."""
+        text = f"ctx {context.percent}%"
+        if context.percent >= CONTEXT_WARNING:
+            text += " (/compress)"
         if self.prompt_tokens:
             text = f"prompt ~{short_count(self.prompt_tokens)} tok · {text}"
         return text
