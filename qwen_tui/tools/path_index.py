@@ -40,8 +40,10 @@ class PathIndex:
     truncated: bool = False
 
     @classmethod
-    def build(cls, workspace: Workspace, limit: int = MAX_PATHS) -> PathIndex:
-        """Walk the workspace (ignored files left out). Blocking: run it in a thread."""
+    def build(cls, workspace: Workspace, limit: int | None = None) -> PathIndex:
+        """Walk the workspace (ignored files left out), up to ``limit`` files
+        (:data:`MAX_PATHS`). Blocking: run it in a thread."""
+        limit = MAX_PATHS if limit is None else limit
         files: list[str] = []
         folders: set[str] = set()
         truncated = False

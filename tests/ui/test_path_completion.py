@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from qwen_tui.tools import path_index
 from qwen_tui.ui.screens.chat import ChatScreen
 from qwen_tui.ui.widgets.path_menu import PathMenu
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from tests.support.servers.openai_server import OpenAIServer
 from tests.support.ui_helpers import wait_until
-from tests.ui.test_chat_agent import SIZE, agent_app, answered, connected, done
+from tests.ui.test_chat_agent import SIZE, agent_app, answered, connected, done, notes
 from tests.ui.test_chat_agent import project as project
 from tests.ui.test_chat_agent import server as server
 
@@ -131,3 +132,22 @@ def test_snapshot_of_the_open_list(snap_compare: Any, server: OpenAIServer, tree
         await pilot.pause()
 
     assert snap_compare(agent_app(tree), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_click_takes_a_path(server: OpenAIServer, tree: Path) -> None:
+    async with agent_app(tree).run_test(size=SIZE) as pilot:
+        screen = await typed(pilot, "@mai")
+        await wait_until(pilot, lambda: offered(screen)[:1] == ["src/main.py"])
+        await pilot.click("#path-menu", offset=(3, 1))
+        await wait_until(pilot, lambda: prompt_text(screen) == "@src/main.py ")
+        assert screen.query_one(PromptInput).has_focus
+
+
+async def test_a_tree_over_the_cap_says_so_once(
+    server: OpenAIServer, tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(path_index, "MAX_PATHS", 2)
+    async with agent_app(tree).run_test(size=SIZE) as pilot:
+        screen = await typed(pilot, "@")
+        await wait_until(pilot, lambda: offered(screen) != [])
+        assert sum("more than 2 files" in n for n in notes(screen)) == 1

@@ -24,6 +24,10 @@ class ChatPathCompletion(ChatAgent):
 
     _dismissed: str | None = None
     """The mention whose list Esc closed: it stays closed until the mention changes."""
+    _said_truncated = False
+    _shown_for: tuple[str, int] | None = None
+    """What the open list was matched for (the path typed, the index): a key that moves
+    the cursor and changes the text is seen twice, and matched once."""
 
     def update_path_menu(self) -> None:
         """Open, narrow or close the list for the mention at the cursor, if any."""
@@ -40,10 +44,14 @@ class ChatPathCompletion(ChatAgent):
             self._show_paths([])
         elif self.path_index is None:
             self._read_paths()
-        else:
+        elif self._shown_for is None or self._shown_for != (typed, id(self.path_index)):
             self._show_paths(self.path_index.match(typed))
+            self._shown_for = (typed, id(self.path_index))
+        # The slash menu's update may have just said no menu is open: this one is.
+        prompt.menu_open = prompt.menu_open or prompt.completing_path
 
     def _show_paths(self, paths: list[str]) -> None:
+        self._shown_for = None
         prompt = self.query_one(PromptInput)
         was_open = prompt.completing_path
         prompt.completing_path = self.query_one(PathMenu).show_paths(paths)
@@ -52,12 +60,26 @@ class ChatPathCompletion(ChatAgent):
 
     @work(exclusive=True, group="paths", exit_on_error=False)
     async def _read_paths(self) -> None:
-        from qwen_tui.tools.path_index import PathIndex
+        from qwen_tui.tools.path_index import MAX_PATHS, PathIndex
 
         if self.agent is None:
             return
-        self.path_index = await asyncio.to_thread(PathIndex.build, self.agent.toolbox.workspace)
+        index = await asyncio.to_thread(PathIndex.build, self.agent.toolbox.workspace)
+        if index.truncated and not self._said_truncated:
+            self._said_truncated = True
+            self.note(
+                f"This project has more than {MAX_PATHS:,} files: the @path list offers "
+                "the first of them (a path typed in full is attached all the same)."
+            )
+        self.path_index = index
         self.update_path_menu()
+
+    @on(PathMenu.OptionSelected, "#path-menu")
+    def _path_clicked(self, event: PathMenu.OptionSelected) -> None:
+        """A click on a path takes it, as Tab would."""
+        self.query_one(PathMenu).highlighted = event.option_index
+        self._path_accepted()
+        self.query_one(PromptInput).focus()
 
     @on(PromptInput.SelectionChanged, "#prompt")
     def _cursor_moved(self) -> None:
