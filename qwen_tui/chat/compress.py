@@ -18,13 +18,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qwen_tui.chat.answer import AnswerAccumulator
 from qwen_tui.chat.conversation import api_messages
 from qwen_tui.chat.events import ChatFailure
 from qwen_tui.chat.messages import ChatMessage
-from qwen_tui.chat.tokens import conversation_tokens
+from qwen_tui.chat.tokens import conversation_tokens, estimate_tokens
 from qwen_tui.text.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -46,6 +46,34 @@ SUMMARY_INSTRUCTION = (
 
 SUMMARY_INTRO = "Summary of the earlier part of this conversation (replaced by /compress):\n\n"
 SUMMARY_ACK = "Understood; I will continue from this summary."
+
+
+REQUEST_SHARE = 0.75
+"""Share of the context window the summarising request may fill (the rest is for the
+summary and for the estimate's error)."""
+
+MIN_CUT = 2000
+"""Contents shorter than this (characters) are not cut further."""
+
+CUT_MARK = "\n[… cut here to fit the summarising request …]\n"
+
+
+def fit_request(request: list[dict[str, Any]], budget: int) -> None:
+    """Cut the longest contents of ``request`` (tool output, attached files) in the
+    middle, keeping their start and end, until its estimate is within ``budget``
+    tokens. The system prompt and the instruction (the last message) are left whole."""
+    cuttable = [m for m in request[:-1] if m.get("role") != "system"]
+
+    def length(message: dict[str, Any]) -> int:
+        return len(str(message.get("content") or ""))
+
+    while cuttable and sum(estimate_tokens(str(m.get("content") or "")) for m in request) > budget:
+        longest = max(cuttable, key=length)
+        text = str(longest.get("content") or "")
+        if len(text) < MIN_CUT:
+            return
+        keep = len(text) // 4
+        longest["content"] = text[:keep] + CUT_MARK + text[-keep:]
 
 
 class NothingToCompress(UserFacingError):
@@ -100,9 +128,12 @@ async def compress_conversation(
     *,
     system_prompt: str | None = None,
     keep_turns: int = KEEP_TURNS,
+    context_window: int | None = None,
 ) -> Compressed:
     """Ask the model to summarise the older turns of ``messages`` (see the module
-    docstring); ``messages`` itself is not changed.
+    docstring); ``messages`` itself is not changed. With ``context_window``, the
+    request is fitted into :data:`REQUEST_SHARE` of it (see :func:`fit_request`): a
+    conversation is usually compressed because it no longer fits.
 
     Raises:
         NothingToCompress: there are no older turns (one user turn, or none).
@@ -117,6 +148,8 @@ async def compress_conversation(
         )
     request = api_messages(older, system_prompt=system_prompt)
     request.append({"role": "user", "content": SUMMARY_INSTRUCTION})
+    if context_window:
+        fit_request(request, int(context_window * REQUEST_SHARE))
     answer = AnswerAccumulator()
     async for event in chat.stream(request):
         answer.feed(event)

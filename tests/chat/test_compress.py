@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from qwen_tui.chat.compress import (
+    CUT_MARK,
     SUMMARY_ACK,
     SUMMARY_INSTRUCTION,
     SUMMARY_INTRO,
@@ -16,11 +17,13 @@ from qwen_tui.chat.compress import (
     NothingToCompress,
     compress_conversation,
     cut_index,
+    fit_request,
 )
 from qwen_tui.chat.conversation import api_messages
 from qwen_tui.chat.events import ToolCall
 from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.chat.sessions import SessionStore
+from qwen_tui.chat.tokens import estimate_tokens
 from tests.chat.test_chat_service import KEY, service_for
 from tests.support.servers.openai_server import ScriptedError, Turn, openai_server
 
@@ -118,3 +121,32 @@ async def test_one_turn_is_nothing_to_compress() -> None:
             await compress_conversation(service, conversation()[:2])
         await service.aclose()
         assert not [r for r in server.requests if r.path.endswith("/chat/completions")]
+
+
+async def test_a_conversation_too_long_for_the_window_is_cut_to_fit_the_request() -> None:
+    huge = "line of output\n" * 30_000  # 450,000 characters, about 112k tokens
+    messages = [
+        ChatMessage("user", "Read the log"),
+        ChatMessage("assistant", "", tool_calls=(CALL,)),
+        ChatMessage("tool", huge, tool_call_id="call_7", tool_name="read_file"),
+        ChatMessage("assistant", "The log is long."),
+        *conversation()[2:],
+    ]
+    with openai_server(api_key=KEY, script=[Turn(["Read a long log."])]) as server:
+        service = service_for(server.base_url)
+        done = await compress_conversation(service, messages, context_window=8192)
+        await service.aclose()
+        sent = server.requests[-1].json()["messages"]
+    assert sum(estimate_tokens(str(m.get("content") or "")) for m in sent) <= 8192 * 0.75
+    (result,) = [m for m in sent if m["role"] == "tool"]
+    assert CUT_MARK in result["content"]
+    assert result["content"].startswith("line of output\n") and result["content"].endswith("\n")
+    assert sent[-1]["content"] == SUMMARY_INSTRUCTION
+    assert done.replaced == 4
+    assert messages[2].content == huge  # the conversation itself is not cut
+
+
+def test_short_contents_are_not_cut() -> None:
+    request = [{"role": "user", "content": "x" * 1000}, {"role": "user", "content": "go"}]
+    fit_request(request, budget=10)
+    assert request[0]["content"] == "x" * 1000

@@ -344,7 +344,10 @@ class ChatAgent(ChatView):
         self._set_status("compressing… (Esc to stop)")
         try:
             done = await compress_conversation(
-                self.chat, session.messages, system_prompt=instructions
+                self.chat,
+                session.messages,
+                system_prompt=instructions,
+                context_window=self.context_use().window,
             )
         except NothingToCompress as error:
             self.note(str(error))
