@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 
 from textual import on, work
+from textual.worker import Worker
 
 from qwen_tui.ui.screens.chat_agent import ChatAgent
 from qwen_tui.ui.widgets.path_menu import PathMenu
@@ -25,6 +26,9 @@ class ChatPathCompletion(ChatAgent):
     _dismissed: str | None = None
     """The mention whose list Esc closed: it stays closed until the mention changes."""
     _said_truncated = False
+    """Whether the note that the project is over the index's cap was shown."""
+    _reader: Worker[None] | None = None
+    """The walk in flight: keys typed meanwhile wait for it rather than start another."""
     _shown_for: tuple[str, int] | None = None
     """What the open list was matched for (the path typed, the index): a key that moves
     the cursor and changes the text is seen twice, and matched once."""
@@ -36,15 +40,16 @@ class ChatPathCompletion(ChatAgent):
         prompt = self.query_one(PromptInput)
         typing = None
         if self.agent is not None and not prompt.text.startswith("/"):
-            typing = typed_mention(prompt.get_text_range((0, 0), prompt.cursor_location))
+            typing = typed_mention(_before_cursor(prompt))
         typed = None if typing is None else typing[0]
         if typed != self._dismissed:
             self._dismissed = None
         if typed is None or typed == self._dismissed:
             self._show_paths([])
         elif self.path_index is None:
-            self._read_paths()
-        elif self._shown_for is None or self._shown_for != (typed, id(self.path_index)):
+            if self._reader is None or self._reader.is_finished:
+                self._reader = self._read_paths()
+        elif self._shown_for != (typed, id(self.path_index)):
             self._show_paths(self.path_index.match(typed))
             self._shown_for = (typed, id(self.path_index))
         # The slash menu's update may have just said no menu is open: this one is.
@@ -93,7 +98,7 @@ class ChatPathCompletion(ChatAgent):
         prompt = self.query_one(PromptInput)
         path = self.query_one(PathMenu).chosen
         row, column = prompt.cursor_location
-        typing = typed_mention(prompt.get_text_range((0, 0), prompt.cursor_location))
+        typing = typed_mention(_before_cursor(prompt))
         if path is None or typing is None:
             self._show_paths([])
             return
@@ -106,6 +111,13 @@ class ChatPathCompletion(ChatAgent):
         from qwen_tui.agent.mentions import typed_mention
 
         prompt = self.query_one(PromptInput)
-        typing = typed_mention(prompt.get_text_range((0, 0), prompt.cursor_location))
+        typing = typed_mention(_before_cursor(prompt))
         self._dismissed = None if typing is None else typing[0]
         self._show_paths([])
+
+
+def _before_cursor(prompt: PromptInput) -> str:
+    """The cursor's line up to the cursor: a mention never spans lines, and a long
+    prompt is not copied on each key."""
+    row, column = prompt.cursor_location
+    return prompt.document.get_line(row)[:column]
