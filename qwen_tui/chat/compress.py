@@ -172,6 +172,7 @@ async def compress_conversation(
             usage=answer.usage,
         ),
     )
+    overhead = estimate_tokens(system_prompt or "")
     kept = list(messages[cut:])
     result = [*summary, *kept]
     return Compressed(
@@ -179,6 +180,6 @@ async def compress_conversation(
         turns_replaced=sum(1 for m in older if m.role == "user"),
         summary=summary,
         messages=result,
-        tokens_before=conversation_tokens(messages, system_prompt or ""),
-        tokens_after=conversation_tokens(result, system_prompt or ""),
+        tokens_before=conversation_tokens(messages, overhead),
+        tokens_after=conversation_tokens(result, overhead),
     )

@@ -66,13 +66,14 @@ def estimate_messages(messages: Sequence[ChatMessage]) -> int:
     return sum(message_tokens(message) for message in messages)
 
 
-def conversation_tokens(messages: Sequence[ChatMessage], system_prompt: str = "") -> int:
+def conversation_tokens(messages: Sequence[ChatMessage], overhead: int = 0) -> int:
     """Tokens the conversation fills in the model's context.
 
     The last answer the server counted gives its prompt and answer tokens (the system
     prompt and the tools' definitions included); what was added after it is estimated.
     Counts made before a ``/compress`` describe the longer conversation it replaced, so
-    they are not used. Without a count, everything (and ``system_prompt``) is estimated.
+    they are not used. Without a count, everything is estimated, and ``overhead`` (the
+    system prompt's and the tools' tokens, which a count includes) is added.
     """
     compressed_at = max((m.created for m in messages if m.summary), default=None)
     for index in range(len(messages) - 1, -1, -1):
@@ -83,7 +84,7 @@ def conversation_tokens(messages: Sequence[ChatMessage], system_prompt: str = ""
         if usage is not None and usage.prompt_tokens and not message.summary:
             counted = usage.prompt_tokens + usage.completion_tokens
             return counted + estimate_messages(messages[index + 1 :])
-    return estimate_tokens(system_prompt) + estimate_messages(messages)
+    return overhead + estimate_messages(messages)
 
 
 def context_window(model: str | None, configured: int | None = None) -> int:

@@ -27,7 +27,8 @@ def test_the_servers_count_wins_and_what_follows_is_estimated() -> None:
         ChatMessage("user", "y" * 400),
     ]
     assert conversation_tokens(messages) == 5020 + 4 + 100
-    assert conversation_tokens(messages[:1], "s" * 40) == 10 + 4 + 100
+    assert conversation_tokens(messages[:1], overhead=10) == 10 + 4 + 100
+    assert conversation_tokens(messages, overhead=10) == 5020 + 4 + 100  # counted in usage
 
 
 def test_counts_from_before_a_compress_are_not_used() -> None:

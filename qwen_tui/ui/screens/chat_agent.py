@@ -270,6 +270,7 @@ class ChatAgent(ChatView):
         agent.system_prompt = await asyncio.to_thread(
             system_prompt, agent.toolbox.workspace, self.mode
         )
+        self.request_overhead = agent.overhead_tokens()
         session = self.session  # /clear or /resume may switch sessions meanwhile
         widget = AssistantMessage(model=agent.chat.model)
         await self.query_one(Transcript).mount(widget)

@@ -66,6 +66,9 @@ class ChatView(ChatCommands):
         self.prompt_tokens = 0
         """The estimate of what the prompt being typed would send (its ``@path``
         attachments included); 0 while the prompt is empty."""
+        self.request_overhead = 0
+        """Tokens each request sends besides the conversation (the system prompt and
+        the tools' definitions), set by the answer worker once it knows them."""
 
     def note(self, text: str, *, severity: str = "info") -> None:
         """Add a line from the app to the transcript."""
@@ -122,9 +125,8 @@ class ChatView(ChatCommands):
         :mod:`qwen_tui.chat.tokens`)."""
         configured = self.services.loaded.settings.model.context_window
         model = self.chat.model if self.chat is not None else None
-        return ContextUse(
-            conversation_tokens(self.session.messages), context_window(model, configured)
-        )
+        used = conversation_tokens(self.session.messages, self.request_overhead)
+        return ContextUse(used, context_window(model, configured))
 
     def _context_text(self, context: ContextUse) -> str:
         """``ctx 34%``, and the estimate of the prompt being typed when there is one;
