@@ -35,8 +35,8 @@ KEEP_TURNS = 2
 tool calls)."""
 
 SUMMARY_INSTRUCTION = (
-    "The conversation above is about to be replaced by a summary, because the model's "
-    "context is filling up. Write that summary now, for yourself to continue from. "
+    "The conversation above is about to be replaced by a summary, because the context "
+    "is filling up. Write that summary now, for yourself to continue from. "
     "Keep: the user's goals and requests, decisions taken and why, the files read, "
     "created or changed (with their paths and what changed), commands run and what "
     "they showed, errors met and how they were solved, and what is still to be done. "
