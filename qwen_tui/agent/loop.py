@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from qwen_tui.chat.events import (
     ToolCall,
 )
 from qwen_tui.chat.messages import ChatMessage
+from qwen_tui.chat.tokens import estimate_tokens
 from qwen_tui.tools.catalogue import BY_NAME, SPECS, Toolbox, call_title, parse_arguments
 from qwen_tui.tools.errors import ToolError
 
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
     from qwen_tui.chat.service import ChatService
 
 DEFAULT_MAX_TURNS = 50
+_TOOLS_TOKENS = estimate_tokens(json.dumps([spec.schema() for spec in SPECS]))
+"""The tools' definitions, as every request offers them (estimated once)."""
 MAX_RESULT_CHARS = 60_000
 """A tool result longer than this is cut before it is sent: the model's context is
 finite, and the start and end of an output say the most."""
@@ -132,6 +136,12 @@ class Agent:
                 )
                 history.append(result)
                 yield MessageAdded(result)
+
+    def overhead_tokens(self) -> int:
+        """Tokens each request sends besides the conversation: the system prompt and
+        the tools' definitions (estimated; see :mod:`qwen_tui.chat.tokens`)."""
+        tools = _TOOLS_TOKENS if self.tools_supported else 0
+        return estimate_tokens(self.system_prompt or "") + tools
 
     async def _ask_model(self, history: list[ChatMessage]) -> AsyncGenerator[Any, None]:
         messages = api_messages(history, system_prompt=self.system_prompt)

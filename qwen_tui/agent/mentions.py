@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from qwen_tui.chat.tokens import estimate_tokens
 from qwen_tui.tools import reading
 from qwen_tui.tools.errors import OutsideWorkspace, ToolError
 from qwen_tui.tools.workspace import Workspace
 
 _MENTION = re.compile(r"(?:(?<=\s)|^)@((?:\\ |[^\s])+)")
+_TYPING = re.compile(r"(?:(?<=\s)|^)@((?:\\ |[^\s])*)$")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,25 @@ def mentioned_paths(prompt: str) -> list[str]:
         if path and path not in seen:
             seen.append(path)
     return seen
+
+
+def typed_mention(before_cursor: str) -> tuple[str, int] | None:
+    """The mention being typed, when the text up to the cursor ends in one: the path so
+    far (``@src/ma`` gives ``src/ma``, ``@`` alone ``""``) and how many characters the
+    mention takes before the cursor, ``@`` and escapes included; else ``None``.
+
+    Only the cursor's line is searched (a mention never spans lines): a long pasted
+    prompt does not slow down each key."""
+    line = before_cursor.rpartition("\n")[2]
+    match = _TYPING.search(line)
+    if match is None:
+        return None
+    return match.group(1).replace("\\ ", " "), len(match.group(0))
+
+
+def mention_text(path: str) -> str:
+    """``@path`` as it is typed: a space in the path written ``\\ ``."""
+    return "@" + path.replace(" ", "\\ ")
 
 
 def expand_mentions(prompt: str, workspace: Workspace) -> Expanded:
@@ -90,3 +111,10 @@ def expand_mentions(prompt: str, workspace: Workspace) -> Expanded:
             + "\n\n--- End of attachments ---"
         )
     return expanded
+
+
+def estimate_prompt(prompt: str, workspace: Workspace) -> int:
+    """Tokens ``prompt`` would send, its attachments read as :func:`expand_mentions`
+    reads them (an estimate: see :mod:`qwen_tui.chat.tokens`). Reads files: call it off
+    the event loop."""
+    return estimate_tokens(expand_mentions(prompt, workspace).text)

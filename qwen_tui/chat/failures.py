@@ -21,7 +21,15 @@ from qwen_tui.providers.http_policy import transport_error
 from qwen_tui.text.redact import redact
 
 QUOTA_MARKERS = ("insufficient_quota", "quota", "free tier", "free allocated", "exceeded your")
-CONTEXT_MARKERS = ("context_length_exceeded", "maximum context", "context length", "too long")
+CONTEXT_MARKERS = (
+    "context_length_exceeded",
+    "maximum context",
+    "context length",
+    "context size",  # llama.cpp: "the request exceeds the available context size"
+    "context window",
+    "input length",  # DashScope: "Range of input length should be [1, 30720]"
+    "too long",
+)
 
 
 def _body_error(body: object) -> tuple[str, str]:

@@ -82,6 +82,8 @@ class ChatMessage:
         tool_name: The tool that produced a result, for showing it again.
         diff: For the result of a change that was written, its unified diff, so that
             ``/resume`` shows what changed as it was shown live; never sent to the model.
+        summary: The message stands for older turns that ``/compress`` replaced (the
+            summary the model wrote, and its acknowledgement).
     """
 
     role: Role
@@ -96,6 +98,7 @@ class ChatMessage:
     tool_call_id: str | None = None
     tool_name: str | None = None
     diff: str | None = None
+    summary: bool = False
 
     def to_api(self) -> dict[str, Any]:
         """The message as the chat-completions API takes it: role and content, plus the
@@ -137,6 +140,8 @@ class ChatMessage:
             record["toolName"] = self.tool_name
         if self.diff is not None:
             record["diff"] = self.diff
+        if self.summary:
+            record["summary"] = True
         record["created"] = self.created
         return record
 
@@ -175,6 +180,7 @@ class ChatMessage:
             tool_call_id=_text(data.get("toolCallId")),
             tool_name=_text(data.get("toolName")),
             diff=_text(data.get("diff")),
+            summary=data.get("summary") is True,
         )
 
 

@@ -7,7 +7,9 @@ conversations hold code and private text). Line 1 is a header::
      "model": ..., "cwd": ...}
 
 then one ``{"type": "message", ...}`` line per finished message and, when the model
-changes mid-conversation, ``{"type": "meta", "provider": ..., "model": ...}`` lines.
+changes mid-conversation, ``{"type": "meta", "provider": ..., "model": ...}`` lines;
+``/compress`` adds ``{"type": "compress", "replaced": N, "messages": [...]}``: the
+first N messages read so far are replaced by the summary messages.
 
 Why append-only and fsync per message: a killed process (or a power cut) then loses at
 most the answer that was still streaming, and never rewrites, so never corrupts, what
@@ -34,7 +36,7 @@ import os
 import re
 import secrets as _random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -205,6 +207,27 @@ class Session:
         future = _background_writer().submit(self._write, record)
         self._pending = future
         return future
+
+    def compress(self, replaced: int, summary: Sequence[ChatMessage]) -> None:
+        """Replace the first ``replaced`` messages by ``summary`` (``/compress``).
+
+        The file stays append-only: a ``compress`` line records the replacement, and
+        loading applies it, so ``/resume`` continues from the compressed state while the
+        replaced messages stay in the file (a version that does not know the line
+        shows the whole conversation). In memory at once, as :meth:`append` does.
+
+        Raises:
+            SessionError: When the file cannot be written.
+        """
+        self.messages[:replaced] = list(summary)
+        self._drain()
+        self._write(
+            {
+                "type": "compress",
+                "replaced": replaced,
+                "messages": [message.to_record() for message in summary],
+            }
+        )
 
     @property
     def writing(self) -> bool:
@@ -509,6 +532,9 @@ class SessionStore:
             elif kind == "session" and header is None:
                 header = record
                 provider, model = opt_str(record, "provider"), opt_str(record, "model")
+            elif kind == "compress":
+                if not _apply_compress(messages, record):
+                    skipped += 1
             elif kind == "meta":
                 provider, model = opt_str(record, "provider"), opt_str(record, "model")
             # Other types, or a second header (file recreated after an outside
@@ -558,6 +584,25 @@ def _background_writer() -> concurrent.futures.ThreadPoolExecutor:
             max_workers=1, thread_name_prefix="session-writer"
         )
     return _writer
+
+
+def _apply_compress(messages: builtins.list[ChatMessage], record: dict[str, Any]) -> bool:
+    """Apply a ``compress`` line to the messages read so far; False if it is unusable."""
+    replaced = record.get("replaced")
+    summary = record.get("messages")
+    if (
+        isinstance(replaced, bool)
+        or not isinstance(replaced, int)
+        or not 0 < replaced <= len(messages)
+        or not isinstance(summary, builtins.list)
+    ):
+        return False
+    try:
+        read = [ChatMessage.from_record(item) for item in summary if isinstance(item, dict)]
+    except ValueError:
+        return False
+    messages[:replaced] = read
+    return True
 
 
 def _remove_lock_file(path: Path) -> None:

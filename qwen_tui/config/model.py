@@ -76,6 +76,10 @@ class ModelSettings(Section):
     request_timeout: float = Field(default=120.0, gt=0)
     """Seconds to wait for the server before a request is given up."""
 
+    context_window: int | None = Field(default=None, ge=1024)
+    """Tokens the model's context holds, for the status line's ``ctx`` figure and
+    ``/compress``; unset means: the published size of the model's family, else 128K."""
+
 
 class PrivacySettings(Section):
     """The usage-statistics switch."""

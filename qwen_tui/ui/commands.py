@@ -31,6 +31,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("auth", "Sign in again or switch provider", "sign_in"),
     SlashCommand("model", "Pick a model from the server's list", "pick_model"),
     SlashCommand("clear", "Start a new conversation", "new_session"),
+    SlashCommand("compress", "Replace the older turns by a summary the model writes", "compress"),
     SlashCommand("resume", "Open a saved conversation", "resume"),
     SlashCommand(
         "approval-mode",

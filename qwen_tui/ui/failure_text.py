@@ -30,7 +30,8 @@ TUI_REMEDIES: dict[Remedy, str] = {
     "pick_model": "Pick one with /model.",
     "retry_or_pick_model": "Press Ctrl+R to retry, or try another model with /model.",
     "shorten_conversation": (
-        "Start a new one with /clear, or pick a model with a larger context (/model)."
+        "Use /compress to replace the older turns by a summary, or /clear to start a new "
+        "conversation (or pick a model with a larger context: /model)."
     ),
 }
 

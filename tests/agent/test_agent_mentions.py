@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from qwen_tui.agent.mentions import expand_mentions, mentioned_paths
+from qwen_tui.agent.mentions import (
+    estimate_prompt,
+    expand_mentions,
+    mention_text,
+    mentioned_paths,
+    typed_mention,
+)
+from qwen_tui.chat.tokens import estimate_tokens
 from qwen_tui.tools import Workspace
 
 
@@ -52,3 +59,27 @@ def test_outside_missing_and_binary_mentions_attach_nothing(
         f"@{tmp_path / 'secret.txt'} is outside the workspace; it was not attached.",
         "@image.png: image.png is a binary file; only text files can be read.",
     ]
+
+
+def test_the_mention_being_typed_is_found_before_the_cursor() -> None:
+    assert typed_mention("see @src/ma") == ("src/ma", len("@src/ma"))
+    assert typed_mention("@") == ("", 1)
+    assert typed_mention("first line\n@my\\ no") == ("my no", len("@my\\ no"))
+    assert typed_mention("mail me@example") is None  # inside a word
+    assert typed_mention("@src/main.py ") is None  # the mention is finished
+    assert typed_mention("") is None
+
+
+def test_a_completed_mention_is_typed_back_with_escaped_spaces() -> None:
+    assert mention_text("src/main.py") == "@src/main.py"
+    assert mention_text("my notes.md") == "@my\\ notes.md"
+    assert mentioned_paths(mention_text("my notes.md")) == ["my notes.md"]
+
+
+def test_the_estimate_counts_what_the_attachments_add(workspace: Workspace) -> None:
+    (workspace.root / "big.py").write_text("x = 1\n" * 2000)
+    plain = estimate_prompt("explain big.py", workspace)
+    attached = estimate_prompt("explain @big.py", workspace)
+    assert plain == estimate_tokens("explain big.py")
+    assert attached == estimate_tokens(expand_mentions("explain @big.py", workspace).text)
+    assert attached > plain + 2000

@@ -428,3 +428,49 @@ def test_lone_surrogate_is_saved_not_fatal(isolated_home: Path) -> None:
     session = store.new(provider=None, model=None)
     session.append(ChatMessage("user", "broken \ud800 text"))
     assert store.open(session.id).messages[0].content == "broken \ud800 text"
+
+
+def test_a_compress_line_replaces_the_messages_before_it_when_loaded(
+    isolated_home: Path,
+) -> None:
+    store = SessionStore(isolated_home)
+    session = saved(store, "one", "first answer", "two", "second answer")
+    summary = [ChatMessage("user", "Summary: one.", summary=True)]
+    session.compress(2, summary)
+    session.append(ChatMessage("user", "three"))
+    session.close()
+    assert [m.content for m in session.messages] == [
+        "Summary: one.",
+        "two",
+        "second answer",
+        "three",
+    ]
+    lines = session.path.read_text().splitlines()
+    assert sum('"type": "message"' in line for line in lines) == 5  # nothing is rewritten
+    reopened = store.open(session.id)
+    assert [m.content for m in reopened.messages] == [m.content for m in session.messages]
+    assert reopened.messages[0].summary and not reopened.messages[1].summary
+    reopened.close()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"type": "compress", "replaced": 9, "messages": []},
+        {"type": "compress", "replaced": True, "messages": []},
+        {"type": "compress", "replaced": 1, "messages": "nope"},
+        {"type": "compress", "replaced": 1, "messages": [{"role": "nobody", "content": ""}]},
+    ],
+)
+def test_an_unusable_compress_line_is_skipped_and_counted(
+    isolated_home: Path, line: dict[str, object]
+) -> None:
+    store = SessionStore(isolated_home)
+    session = saved(store, "one", "first answer")
+    session.close()
+    with session.path.open("a") as file:
+        file.write(json.dumps(line) + "\n")
+    reopened = store.open(session.id)
+    assert [m.content for m in reopened.messages] == ["one", "first answer"]
+    assert reopened.skipped_lines == 1
+    reopened.close()

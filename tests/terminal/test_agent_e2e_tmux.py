@@ -42,3 +42,28 @@ def test_an_edit_approved_with_y_in_a_real_terminal(
         assert (project / "calc.py").read_text() == FIXED
         wait_until(lambda: bool(server.tool_results()), "the result never reached the model")
         assert server.tool_results()["call_edit"].startswith("Changed calc.py")
+
+
+def test_at_path_completion_and_the_context_figure_in_a_real_terminal(
+    launch: Callable[..., Tmux], tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "calc.py").write_text(BUGGY)
+    with openai_server(api_key=KEY, script=[Turn(["It subtracts."])]) as server:
+        tmux = launch(
+            "--workspace",
+            str(project),
+            OPENAI_BASE_URL=server.base_url,
+            OPENAI_API_KEY=KEY,
+            OPENAI_MODEL="test-model",
+        )
+        tmux.wait_for(lambda s: "test-model" in s and "ctx 0%" in s)
+        tmux.type("Explain @cal", literal=True)
+        tmux.wait_for(lambda s: "│ src/calc.py" in s and "prompt ~" in s)
+        tmux.type("Tab")
+        tmux.wait_for(lambda s: "Explain @src/calc.py" in s and "│ src/calc.py" not in s)
+        tmux.type("Enter")
+        tmux.wait_for(lambda s: "It subtracts." in s and "Attached: src/calc.py." in s)
+        sent = server.requests[-1].json()["messages"][-1]["content"]
+        assert sent.startswith("Explain @src/calc.py") and "return a - b" in sent

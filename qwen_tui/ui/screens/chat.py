@@ -21,10 +21,11 @@ from textual.worker import Worker
 from qwen_tui.chat.conversation import last_user_index
 from qwen_tui.chat.messages import ChatMessage, Usage
 from qwen_tui.ui.commands import command_argument, find_command, run_command
-from qwen_tui.ui.screens.chat_agent import ChatAgent
 from qwen_tui.ui.screens.chat_commands import ChatCommands
+from qwen_tui.ui.screens.chat_paths import ChatPathCompletion
 from qwen_tui.ui.screens.chat_view import ChatHint
 from qwen_tui.ui.widgets.messages import UserMessage, history_entries
+from qwen_tui.ui.widgets.path_menu import PathMenu
 from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.slash_menu import SlashMenu
 from qwen_tui.ui.widgets.transcript import Transcript
@@ -63,6 +64,10 @@ def _import_connect_modules() -> None:
     import qwen_tui.tools  # noqa: F401
 
 
+ESTIMATE_PAUSE = 0.25
+"""Seconds of no typing before the ``@path`` files of the prompt are read for its token
+estimate."""
+
 EMPTY_CHAT_HINT = (
     "Ask about this project or for a change: the model reads and searches it, and asks "
     "before it edits a file or runs a command (the approval mode in the status line; "
@@ -72,7 +77,7 @@ EMPTY_CHAT_HINT = (
 """What an empty conversation shows, until the first prompt."""
 
 
-class ChatScreen(ChatAgent):
+class ChatScreen(ChatPathCompletion):
     """Where conversations happen once a provider is configured."""
 
     telemetry_name = "chat"
@@ -104,6 +109,7 @@ class ChatScreen(ChatAgent):
         yield Header(show_clock=False)
         yield Transcript(id="transcript")
         yield SlashMenu(id="slash-menu")
+        yield PathMenu(id="path-menu")
         yield PromptInput(id="prompt")
         yield Static("", id="status-line")
         yield Footer()
@@ -127,7 +133,7 @@ class ChatScreen(ChatAgent):
         for notice in session.notices:
             self.note(notice, severity="warning")
         self.query_one(PromptInput).prompt_history = [
-            m.content for m in session.messages if m.role == "user"
+            m.content for m in session.messages if m.role == "user" and not m.summary
         ]
 
     def _show_messages(self, messages: list[ChatMessage]) -> None:
@@ -232,10 +238,35 @@ class ChatScreen(ChatAgent):
     def _prompt_changed(self) -> None:
         prompt = self.query_one(PromptInput)
         prompt.menu_open = self.query_one(SlashMenu).show_matches(prompt.text)
+        self.update_path_menu()
+        self._estimate_prompt(prompt.text)
+
+    def _estimate_prompt(self, text: str) -> None:
+        """The status line's ``prompt ~N tok``: the typed text at once, its ``@path``
+        attachments once typing pauses (read in a thread)."""
+        from qwen_tui.chat.tokens import estimate_tokens
+
+        self.prompt_tokens = estimate_tokens(text) if text.strip() else 0
+        self._set_status()
+        if "@" in text and self.agent is not None and not text.startswith("/"):
+            self._estimate_attachments(text)
+
+    @work(exclusive=True, group="estimate", exit_on_error=False)
+    async def _estimate_attachments(self, text: str) -> None:
+        from qwen_tui.agent.mentions import estimate_prompt
+
+        await asyncio.sleep(ESTIMATE_PAUSE)  # a newer keystroke cancels this one
+        if self.agent is None:
+            return
+        tokens = await asyncio.to_thread(estimate_prompt, text, self.agent.toolbox.workspace)
+        if self.query_one(PromptInput).text == text:
+            self.prompt_tokens = tokens
+            self._set_status()
 
     @on(PromptInput.MenuMove)
     def _menu_move(self, event: PromptInput.MenuMove) -> None:
-        self.query_one(SlashMenu).move(event.step)
+        menu = self.query_one(PathMenu)
+        (menu if menu.is_open else self.query_one(SlashMenu)).move(event.step)
 
     def on_key(self, event: object) -> None:
         from textual import events
@@ -255,7 +286,7 @@ class ChatScreen(ChatAgent):
     async def _menu_chosen(self, event: SlashMenu.OptionSelected) -> None:
         prompt = self.query_one(PromptInput)
         prompt.load_text("")
-        self.query_one(SlashMenu).display = False
+        self.query_one(SlashMenu).close()
         prompt.focus()
         command = find_command(f"/{event.option.id}")
         if command is not None:
@@ -294,25 +325,13 @@ class ChatScreen(ChatAgent):
     def _send(self, text: str) -> None:
         """Send a prompt; each ``@path`` in it attaches that file (see
         :mod:`qwen_tui.agent.mentions`): the transcript shows what was typed, the
-        conversation keeps it with the attachments."""
-        sent = text
-        if "@" in text and self.agent is not None:
-            from qwen_tui.agent.mentions import expand_mentions
-
-            expanded = expand_mentions(text, self.agent.toolbox.workspace)
-            sent = expanded.text
-            for note in expanded.notes:
-                self.note(note, severity="warning")
-            if expanded.attachments:
-                names = ", ".join(a.path for a in expanded.attachments)
-                self.note(f"Attached: {names}.")
-        self._save(ChatMessage("user", sent))
+        conversation keeps it with the attachments, read by the answer worker."""
         transcript = self.query_one(Transcript)
         for hint in transcript.query(ChatHint):
             hint.remove()
         transcript.mount(UserMessage(text))
         transcript.resume_following()
-        self._start_answer()
+        self._start_answer(text)
 
     def action_memory(self) -> None:
         """``/memory``: which instruction files each task sends, and how big they are."""
@@ -348,10 +367,21 @@ class ChatScreen(ChatAgent):
             return
         self._send(INIT_PROMPT)
 
-    def _start_answer(self) -> None:
+    def _start_answer(self, prompt: str | None = None) -> None:
         self._last_failure = None
         self._answer_worker = self.run_worker(
-            self._answer(), group="answer", exclusive=True, exit_on_error=False
+            self._answer(prompt), group="answer", exclusive=True, exit_on_error=False
+        )
+        self.refresh_bindings()
+
+    def action_compress(self) -> None:
+        """``/compress``, as a worker of the answer's group: Esc stops it, and no prompt
+        is sent while it runs."""
+        if self._answering:
+            self.note("Stop the answer first (Esc), then /compress.", severity="warning")
+            return
+        self._answer_worker = self.run_worker(
+            self.compress(), group="answer", exclusive=True, exit_on_error=False
         )
         self.refresh_bindings()
 

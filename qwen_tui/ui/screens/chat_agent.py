@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from qwen_tui.chat.service import ChatService
     from qwen_tui.chat.sessions import Session
     from qwen_tui.providers.registry import ActiveProvider
+    from qwen_tui.tools.path_index import PathIndex
     from qwen_tui.ui.services import AppServices
     from qwen_tui.ui.widgets.approval import ApprovalPrompt
 
@@ -91,6 +92,9 @@ class ChatAgent(ChatView):
         self._tools_note_shown = False
         self._last_failure: ChatFailure | None = None
         self._turn: _Turn | None = None
+        self.path_index: PathIndex | None = None
+        """The workspace's paths for ``@path`` completion, once walked; forgotten when
+        the project may have changed (an answer, ``/undo``, ``/rewind``)."""
 
     # ----- the agent ---------------------------------------------------------------
 
@@ -157,6 +161,7 @@ class ChatAgent(ChatView):
 
         if self._busy_for("/undo") or self.checkpoints is None:
             return
+        self.path_index = None
         try:
             report = await self.checkpoints.undo_async()
         except ToolError as error:
@@ -171,6 +176,7 @@ class ChatAgent(ChatView):
 
         if self._busy_for("/rewind") or self.checkpoints is None:
             return
+        self.path_index = None
         wanted = argument.strip()
         try:
             if not wanted:
@@ -262,9 +268,10 @@ class ChatAgent(ChatView):
 
     # ----- one answer --------------------------------------------------------------
 
-    async def _answer(self) -> None:
+    async def _answer(self, prompt: str | None = None) -> None:
         """Run the agent on the conversation up to the last prompt, showing and saving
-        what it says and does.
+        what it says and does; with ``prompt``, add it first (its ``@path`` files read
+        in a thread, so a big one does not hold up the keys).
 
         Whatever happens (finish, failure, Esc), what arrived stays on screen and is
         written to the session, marked partial unless the server finished it.
@@ -273,10 +280,13 @@ class ChatAgent(ChatView):
 
         assert self.chat is not None and self.agent is not None
         agent = self.agent
+        if prompt is not None:
+            await self._add_prompt(prompt)
         # Read anew each time: the mode may have changed, and QWEN.md may have.
         agent.system_prompt = await asyncio.to_thread(
             system_prompt, agent.toolbox.workspace, self.mode
         )
+        self.request_overhead = agent.overhead_tokens()
         session = self.session  # /clear or /resume may switch sessions meanwhile
         widget = AssistantMessage(model=agent.chat.model)
         await self.query_one(Transcript).mount(widget)
@@ -305,6 +315,7 @@ class ChatAgent(ChatView):
         finally:
             timer.stop()
             self._turn = None
+            self.path_index = None
             self.refresh_bindings()
         turn.widget.flush(final=True)
         if turn.failure is not None:
@@ -313,6 +324,71 @@ class ChatAgent(ChatView):
         if turn.usage is not None:
             self._last_usage = turn.usage
         self._set_status(self._elapsed_text(time.monotonic() - started))
+
+    async def _add_prompt(self, text: str) -> None:
+        """Save a typed prompt with its ``@path`` attachments (see
+        :mod:`qwen_tui.agent.mentions`); notes say what was attached and what was not."""
+        sent = text
+        if "@" in text and self.agent is not None:
+            from qwen_tui.agent.mentions import expand_mentions
+
+            expanded = await asyncio.to_thread(expand_mentions, text, self.agent.toolbox.workspace)
+            sent = expanded.text
+            for note in expanded.notes:
+                self.note(note, severity="warning")
+            if expanded.attachments:
+                names = ", ".join(a.path for a in expanded.attachments)
+                self.note(f"Attached: {names}.")
+        self._save(ChatMessage("user", sent))
+
+    async def compress(self) -> None:
+        """``/compress``: replace the older turns by a summary the model writes (see
+        :mod:`qwen_tui.chat.compress`), saved in the session; says what it did."""
+        from qwen_tui.agent.instructions import system_prompt
+        from qwen_tui.chat.compress import CompressFailed, NothingToCompress, compress_conversation
+        from qwen_tui.chat.sessions import SessionError
+        from qwen_tui.chat.tokens import short_count
+
+        if self.chat is None:
+            self.note("Not connected yet: /compress works once connected.")
+            return
+        session = self.session
+        instructions = None
+        if self.agent is not None:
+            instructions = await asyncio.to_thread(
+                system_prompt, self.agent.toolbox.workspace, self.mode
+            )
+        self._set_status("compressing… (Esc to stop)")
+        try:
+            done = await compress_conversation(
+                self.chat,
+                session.messages,
+                system_prompt=instructions,
+                context_window=self.context_use().window,
+            )
+        except NothingToCompress as error:
+            self.note(str(error))
+            self._set_status("")
+            return
+        except CompressFailed as error:
+            self.note(f"Not compressed: {failure_text(error.failure)}", severity="error")
+            self._set_status("")
+            return
+        except asyncio.CancelledError:
+            self._set_status("stopped")
+            raise
+        try:
+            session.compress(done.replaced, done.summary)
+        except SessionError as error:
+            self._not_saved(error)
+        turns = "turn" if done.turns_replaced == 1 else "turns"
+        self.note(
+            f"Compressed: {done.turns_replaced} earlier {turns} ({done.replaced} messages) "
+            f"replaced by the model's summary; the last turns are kept as they were. "
+            f"Context ~{short_count(done.tokens_before)} → ~{short_count(done.tokens_after)} "
+            f"tokens.\n\n{done.summary[0].content}"
+        )
+        self._set_status("")
 
     async def _show_event(self, turn: _Turn, event: object) -> None:
         from qwen_tui.agent.events import (

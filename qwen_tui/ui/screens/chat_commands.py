@@ -71,6 +71,11 @@ class ChatCommands(Screen[None]):
             ("y / a / n", "approval: yes once, always this session, no (with a reason)"),
             ("Ctrl+N", "new conversation"),
             ("Tab", "complete a /command (Up/Down choose, Enter runs)"),
+            (
+                "@",
+                "attach a file: a list of the project's files and folders opens as you "
+                "type (Up/Down choose, Tab or Enter take, Esc closes)",
+            ),
             ("F2", "settings (/privacy opens its Privacy tab)"),
             ("Ctrl+P", "command palette"),
             ("Ctrl+Q", "quit"),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.widgets import Static
 
 from qwen_tui.chat.messages import ChatMessage, Usage
+from qwen_tui.chat.tokens import ContextUse, context_window, conversation_tokens, short_count
 from qwen_tui.ui.plain import plain
 from qwen_tui.ui.screens.chat_commands import ChatCommands
 from qwen_tui.ui.widgets.transcript import Transcript
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
 BACKGROUND_SAVE = 100_000
 """A message longer than this (characters, reasoning included) is saved in the
 background (see ``ChatScreen._save``); an ordinary one is on disk before the next key."""
+
+
+CONTEXT_WARNING = 80
+"""From this share of the context window on, the status line shows ``ctx`` in the
+warning colour and names ``/compress``."""
 
 
 class SystemNote(Static):
@@ -57,6 +63,12 @@ class ChatView(ChatCommands):
         super().__init__(services, session)
         self._status_state = ""
         self._last_usage = Usage()
+        self.prompt_tokens = 0
+        """The estimate of what the prompt being typed would send (its ``@path``
+        attachments included); 0 while the prompt is empty."""
+        self.request_overhead = 0
+        """Tokens each request sends besides the conversation (the system prompt and
+        the tools' definitions), set by the answer worker once it knows them."""
 
     def note(self, text: str, *, severity: str = "info") -> None:
         """Add a line from the app to the transcript."""
@@ -68,9 +80,9 @@ class ChatView(ChatCommands):
         """Show the provider and model, what is happening, and the token counts.
 
         ``state`` (``None``: keep the last one) is what the screen is doing. The line
-        is fitted to the width: the last answer's counts go first, then the session
-        total, then the provider's name, so the model, the approval mode and the state
-        stay readable on a narrow terminal.
+        is fitted to the width: the provider's name goes first, then the last answer's
+        counts, then the session total, so the model, the approval mode, how full the
+        context is and the state stay readable on a narrow terminal.
         """
         if state is not None:
             self._status_state = state
@@ -85,21 +97,46 @@ class ChatView(ChatCommands):
             total = sum((m.usage for m in self.session.messages if m.usage is not None), Usage())
             optional.append(f"last {last.prompt_tokens}→{last.completion_tokens} tok")
             optional.append(f"session {total.prompt_tokens}→{total.completion_tokens} tok")
-        parts.insert(1 if parts else 0, mode_label(self.mode))
+        mode = mode_label(self.mode)
+        context = self.context_use() if self.chat is not None else None
+        if context is not None:
+            mode = f"{mode} · {self._context_text(context)}"
+        parts.insert(1 if parts else 0, mode)
         if self._status_state:
             parts.append(self._status_state)
         width = self.size.width or 80
+        line = "  │  ".join([*parts[:2], *optional, *parts[2:]])
+        if model and len(line) >= width:
+            parts[0] = model  # the provider's name goes first: /auth shows it
         while optional:
             line = "  │  ".join([*parts[:2], *optional, *parts[2:]])
             if len(line) < width:
                 break
             optional.pop(0)
         line = "  │  ".join([*parts[:2], *optional, *parts[2:]])
-        if model and len(line) >= width:
-            line = "  │  ".join([model, *parts[1:]])
         status = self.query_one("#status-line", Static)
         status.update(plain(line))
         status.set_class(self.mode == "yolo", "yolo")
+        full = context is not None and context.percent >= CONTEXT_WARNING
+        status.set_class(full, "context-full")
+
+    def context_use(self) -> ContextUse:
+        """How full the model's context is with this conversation (see
+        :mod:`qwen_tui.chat.tokens`)."""
+        configured = self.services.loaded.settings.model.context_window
+        model = self.chat.model if self.chat is not None else None
+        used = conversation_tokens(self.session.messages, self.request_overhead)
+        return ContextUse(used, context_window(model, configured))
+
+    def _context_text(self, context: ContextUse) -> str:
+        """``ctx 34%``, and the estimate of the prompt being typed when there is one;
+        a nearly full context says what to do about it."""
+        text = f"ctx {context.percent}%"
+        if context.percent >= CONTEXT_WARNING:
+            text += " (/compress)"
+        if self.prompt_tokens:
+            text = f"prompt ~{short_count(self.prompt_tokens)} tok · {text}"
+        return text
 
     def _save(self, message: ChatMessage, session: Session | None = None) -> None:
         """Append to the session file; a full disk is reported, the chat goes on.

@@ -1,6 +1,7 @@
 """The multi-line prompt: Enter sends, Ctrl+J adds a line (so do Alt+Enter and
 Shift+Enter where the terminal reports them), Up and Down walk through earlier prompts
-when the cursor is on the first / last line."""
+when the cursor is on the first / last line. While the screen's ``@path`` list is open,
+Tab and Enter take its choice, Esc closes it, and Up and Down move in it."""
 
 from __future__ import annotations
 
@@ -42,6 +43,12 @@ class PromptInput(TextArea):
 
         step: int
 
+    class MenuAccept(Message):
+        """Tab or Enter while the ``@path`` list is open: take its highlighted path."""
+
+    class MenuDismiss(Message):
+        """Esc while the ``@path`` list is open: close it."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(
             id=id,
@@ -53,6 +60,9 @@ class PromptInput(TextArea):
         self.menu_open = False
         """Set by the screen while its completion menu shows: Up and Down then move
         through the menu instead of the prompt history."""
+        self.completing_path = False
+        """Set by the screen while its ``@path`` list shows: Tab and Enter then take
+        the highlighted path and Esc closes the list, instead of sending or stopping."""
         self.prompt_history: list[str] = []
         self._history_index: int | None = None
         self._draft = ""
@@ -66,6 +76,11 @@ class PromptInput(TextArea):
     def on_key(self, event: events.Key) -> None:
         """Enter, the new-line keys, and Up/Down for the menu or the history; every
         other key goes on to the ``TextArea`` (``prevent_default`` stops it here)."""
+        if self.completing_path and event.key in ("enter", "tab", "escape"):
+            event.prevent_default()
+            event.stop()
+            self.post_message(self.MenuDismiss() if event.key == "escape" else self.MenuAccept())
+            return
         if event.key == "enter":
             event.prevent_default()
             event.stop()
