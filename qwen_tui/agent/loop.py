@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.chat.tokens import estimate_tokens
 from qwen_tui.tools.catalogue import BY_NAME, SPECS, Toolbox, call_title, parse_arguments
 from qwen_tui.tools.errors import ToolError
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from qwen_tui.chat.service import ChatService
@@ -179,6 +182,11 @@ class Agent:
             outcome = _Outcome("auto", False, f"Error: {error}")
         except OSError as error:
             outcome = _Outcome("auto", False, f"Error: {error.strerror or error}")
+        except Exception as error:  # a fault in a tool ends this call, not the session
+            _log.exception("tool %s failed unexpectedly", call.name)
+            outcome = _Outcome(
+                "auto", False, f"Error: the tool failed unexpectedly ({type(error).__name__})."
+            )
         seconds = time.monotonic() - started
         self.chat.record_tool(call.name, outcome.decision, seconds, outcome.ok)
         yield ToolFinished(

@@ -65,7 +65,13 @@ class Workspace:
         text = os.fspath(path) if path is not None else ""
         if "\x00" in text:
             raise ToolError("A path cannot contain a NUL character.")
-        candidate = Path(text).expanduser() if text else self.root
+        try:
+            candidate = Path(text).expanduser() if text else self.root
+        except RuntimeError:  # ``~name`` of a user this machine does not have
+            raise ToolError(
+                f"{text}: there is no home folder {text.split('/')[0]!r} here; give a path "
+                "inside the workspace."
+            ) from None
         if not candidate.is_absolute():
             candidate = self.root / candidate
         real = Path(os.path.realpath(candidate))

@@ -200,6 +200,22 @@ async def test_bad_calls_get_errors_and_the_loop_goes_on(project: Path) -> None:
     assert events[-1] == AgentStopped("done", 2)
 
 
+async def test_a_tool_that_fails_unexpectedly_ends_its_call_not_the_turn(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(self: Toolbox, name: str, arguments: dict[str, object]) -> str:
+        raise RuntimeError("a fault inside the tool")
+
+    monkeypatch.setattr(Toolbox, "run_read", broken)
+    script = [Turn([], [Call("glob", {"pattern": "*.py"}, id="faulty")]), Turn(["Noted."])]
+    with openai_server(api_key=KEY, script=script) as server:
+        _, events, history = await run(server, project, "yolo")
+        results = server.tool_results(1)
+    assert results["faulty"] == "Error: the tool failed unexpectedly (RuntimeError)."
+    assert events[-1] == AgentStopped("done", 2)
+    assert history[-1].content == "Noted."
+
+
 async def test_the_turn_limit_stops_a_model_that_never_stops(project: Path) -> None:
     script = [Turn([], [Call("glob", {"pattern": "*.py"})]) for _ in range(5)]
     with openai_server(api_key=KEY, script=script) as server:

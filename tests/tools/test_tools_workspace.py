@@ -82,6 +82,13 @@ def test_git_internals_are_off_limits(tmp_path: Path) -> None:
         workspace.resolve(".git/config")
 
 
+def test_the_home_of_a_user_who_does_not_exist_is_refused_plainly(
+    workspace: Workspace,
+) -> None:
+    with pytest.raises(ToolError, match="no home folder '~no-such-user-0x41'"):
+        workspace.resolve("~no-such-user-0x41/notes.txt")
+
+
 def test_a_nul_in_a_path_is_refused(workspace: Workspace) -> None:
     with pytest.raises(ToolError, match="NUL"):
         workspace.resolve("src/main.py\x00.txt")
