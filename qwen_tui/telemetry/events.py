@@ -112,9 +112,11 @@ ToolName = Literal[
     "edit",
     "write_file",
     "run_shell_command",
+    "mcp",
     "other",
 ]
-"""The coding agent's tools (``qwen_tui.tools.catalogue.SPECS``) plus ``other``: a name
+"""The coding agent's tools (``qwen_tui.tools.catalogue.SPECS``), ``mcp`` for any MCP
+server's tool (never its name: that names the user's servers), and ``other``: a name
 the model made up is never sent."""
 
 ToolDecisionName = Literal["approved", "auto", "refused", "other"]
