@@ -146,7 +146,7 @@ def _add(args: argparse.Namespace, account: Any) -> int:
 
 
 def _list(args: argparse.Namespace, account: Any) -> int:
-    from qwen_tui.headless.mcp_run import servers_for
+    from qwen_tui.mcp_servers import servers_for
 
     servers = servers_for(account, Path.cwd())
     if servers is None:
@@ -159,23 +159,13 @@ def _list(args: argparse.Namespace, account: Any) -> int:
 async def _show(servers: McpServers, *, start: bool) -> None:
     """Print each server (started first with ``start``, to show its tools), then stop
     them all."""
-    from qwen_tui.mcp_servers.secrets import shown_value
-    from qwen_tui.mcp_servers.trust import identity
+    from qwen_tui.mcp_servers.listing import describe
 
     try:
         if start:
             await servers.start_trusted()
         for connection in servers.connections():
-            settings = connection.settings
-            print(f"{neutralise(connection.name)}  [{connection.state}]  {connection.transport}")
-            print(f"  {neutralise(identity(settings))}")
-            for key, value in {**settings.env, **settings.headers}.items():
-                print(f"  {neutralise(key)} = {neutralise(shown_value(value))}")
-            if connection.problem:
-                print(f"  problem: {neutralise(connection.problem)}")
-            for tool in connection.tools:
-                marker = "read-only" if tool.read_only else "asks"
-                print(f"  tool {neutralise(tool.exposed)} ({marker})")
+            print("\n".join(describe(connection)))
     finally:
         await servers.aclose()
 

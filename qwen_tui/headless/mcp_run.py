@@ -10,29 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from qwen_tui.text import neutralise
 
 if TYPE_CHECKING:
-    from qwen_tui.account import Account
     from qwen_tui.mcp_servers import McpServers
-
-
-def servers_for(account: Account, workspace: Path) -> McpServers | None:
-    """The configured servers, none started; ``None`` when there are none."""
-    configured = account.loaded.settings.mcp_servers
-    if not configured:
-        return None
-    from qwen_tui.mcp_servers import McpServers
-
-    def read_secret(name: str) -> str | None:
-        secret = account.credentials.get(name)
-        account.remember_secret(secret)
-        return secret
-
-    return McpServers.from_settings(configured, account.loaded.home, workspace, read_secret)
 
 
 def trust_hint(name: str) -> str:

@@ -277,7 +277,8 @@ async def _run(
     from qwen_tui.headless.agent_output import StreamJson, shown_output, tool_line, tool_record
     from qwen_tui.headless.agent_setup import agent_for
     from qwen_tui.headless.failure_text import failure_text
-    from qwen_tui.headless.mcp_run import servers_for, start_for_run
+    from qwen_tui.headless.mcp_run import start_for_run
+    from qwen_tui.mcp_servers import servers_for
     from qwen_tui.providers import ProviderError, UnknownProvider
     from qwen_tui.providers.signin import resolve_active
     from qwen_tui.telemetry import AppStart, process_age_ms

@@ -6,7 +6,15 @@ when a server starts, so a run without servers never pays for it.
 """
 
 from qwen_tui.mcp_servers.connection import CallOutcome, McpConnection, State
-from qwen_tui.mcp_servers.servers import McpServers, parse_arguments
+from qwen_tui.mcp_servers.servers import McpServers, parse_arguments, servers_for
 from qwen_tui.mcp_servers.tools import McpTool
 
-__all__ = ["CallOutcome", "McpConnection", "McpServers", "McpTool", "State", "parse_arguments"]
+__all__ = [
+    "CallOutcome",
+    "McpConnection",
+    "McpServers",
+    "McpTool",
+    "State",
+    "parse_arguments",
+    "servers_for",
+]

@@ -14,13 +14,16 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qwen_tui.config.model import McpServerSettings
 from qwen_tui.mcp_servers.connection import CallOutcome, McpConnection
 from qwen_tui.mcp_servers.tools import McpTool
 from qwen_tui.mcp_servers.trust import is_trusted, remember_trust
 from qwen_tui.tools.errors import ToolError
+
+if TYPE_CHECKING:
+    from qwen_tui.account import Account
 
 
 @dataclass
@@ -137,3 +140,22 @@ def parse_arguments(tool: McpTool, arguments: str) -> dict[str, Any]:
     if not isinstance(values, dict):
         raise ToolError(f"The arguments of {tool.exposed} must be a JSON object.")
     return values
+
+
+def servers_for(account: Account, workspace: Path) -> McpServers | None:
+    """The run's configured servers, none started; ``None`` when there are none.
+
+    Secrets named by ``$keyring:NAME`` are read from the account's credential store
+    when a server starts, and remembered as secrets of the run, so that they are
+    masked wherever the run's secrets are (session files, tool output shown).
+    """
+    configured = account.loaded.settings.mcp_servers
+    if not configured:
+        return None
+
+    def read_secret(name: str) -> str | None:
+        secret = account.credentials.get(name)
+        account.remember_secret(secret)
+        return secret
+
+    return McpServers.from_settings(configured, account.loaded.home, workspace, read_secret)

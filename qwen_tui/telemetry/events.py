@@ -40,6 +40,7 @@ CommandName = Literal[
     "init",
     "undo",
     "rewind",
+    "mcp",
     "stats",
     "copy",
     "privacy",
@@ -63,6 +64,7 @@ ScreenName = Literal[
     "import-question",
     "keyring-question",
     "usage-question",
+    "mcp-trust-question",
     "other",
 ]
 """Screens and dialogs of the TUI."""

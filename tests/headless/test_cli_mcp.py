@@ -80,7 +80,7 @@ def test_add_list_trust_and_remove(project: Path, script: Path) -> None:
     assert "literal-secret-0123456789" not in listed.stdout
     forgot = qwen("mcp", "trust", "--forget", "demo", cwd=project)
     assert "no longer trusted" in forgot.stderr
-    assert "demo  [untrusted]" in qwen("mcp", "list", cwd=project).stdout
+    assert "demo  [not trusted yet]" in qwen("mcp", "list", cwd=project).stdout
     qwen("mcp", "trust", "demo", cwd=project)
     removed = qwen("mcp", "remove", "demo", cwd=project)
     assert removed.returncode == 0
