@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.headless.test_cli_prompt import environment
-from tests.support.servers.mcp_servers import DEMO, write_script
+from tests.support.servers.mcp_servers import DEMO, GARBLING_RELAY, write_script
 from tests.support.servers.openai_server import Call, OpenAIServer, Turn, openai_server
 
 
@@ -48,9 +48,9 @@ def qwen(
     )
 
 
-def write_settings(script: Path) -> None:
+def write_settings(script: Path, *before: Path) -> None:
     home().mkdir(parents=True, exist_ok=True)
-    entry = {"command": sys.executable, "args": [str(script)]}
+    entry = {"command": sys.executable, "args": [*map(str, before), str(script)]}
     (home() / "settings.json").write_text(json.dumps({"mcpServers": {"demo": entry}}))
 
 
@@ -193,3 +193,17 @@ def test_on_a_terminal_the_user_is_asked_to_trust_then_to_approve(
     assert (project / "n.txt").read_text() == "hi"
     assert b"Wrote the note." in out
     assert "demo" in (home() / "trustedMcpServers.json").read_text()
+
+
+def test_a_server_writing_garbage_lines_works_and_nothing_reaches_stderr(
+    project: Path, script: Path, tmp_path: Path
+) -> None:
+    relay = write_script(tmp_path, "relay.py", GARBLING_RELAY)
+    write_settings(script, relay)
+    qwen("mcp", "trust", "demo", cwd=project)
+    with openai_server(script=note_script()) as server:
+        result = qwen("-p", "note", "--approval-mode", "yolo", cwd=project, server=server)
+    assert result.returncode == 0, result.stderr
+    assert (project / "n.txt").read_text() == "hi"
+    assert "Traceback" not in result.stderr and "JSONRPC" not in result.stderr
+    assert "not json-rpc" not in result.stderr + result.stdout

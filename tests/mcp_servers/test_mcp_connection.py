@@ -3,6 +3,7 @@ and hostile ones that crash, hang or write garbage, which must never take the ap
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from qwen_tui.mcp_servers.trust import remember_trust
 from tests.support.servers.mcp_servers import (
     DEMO,
     GARBAGE,
+    GARBLING_RELAY,
     HANGS_AT_START,
     http_mcp_server,
     stdio_entry,
@@ -234,3 +236,21 @@ async def test_only_trusted_servers_start_and_closing_leaves_no_child(tmp_path: 
     finally:
         await servers.aclose()
     await async_wait_until(lambda: not children_running(script), "a server outlived the close")
+
+
+async def test_lines_that_are_not_json_rpc_are_dropped_and_the_server_works(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    demo = write_script(tmp_path, "demo.py", DEMO)
+    relay = write_script(tmp_path, "relay.py", GARBLING_RELAY)
+    settings = McpServerSettings(command=sys.executable, args=[str(relay), str(demo)])
+    garbled = McpConnection("garbled", settings, tmp_path, tmp_path, SECRETS.get)
+    await garbled.start()
+    try:
+        assert garbled.state == "ready", garbled.problem
+        echoed = await garbled.call("echo", {"text": "through the noise"})
+    finally:
+        await garbled.stop()
+    assert (echoed.ok, echoed.text) == (True, "echo: through the noise")
+    captured = capfd.readouterr()
+    assert "Traceback" not in captured.err and "not json-rpc" not in captured.err

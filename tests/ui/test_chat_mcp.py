@@ -142,3 +142,16 @@ def test_an_mcp_approval_prompt(snap_compare: Any, server: OpenAIServer, demo: P
         await pilot.pause()
 
     assert snap_compare(agent_app(demo), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_tools_escape_sequences_reach_the_model_but_not_the_screen(
+    server: OpenAIServer, demo: Path
+) -> None:
+    server.options.script = [Turn([], [Call("demo__loud", {}, id="call_loud")]), Turn(["Ok."])]
+    async with agent_app(demo).run_test(size=SIZE) as pilot:
+        screen = await trusted_and_ready(pilot)
+        await send(pilot, screen, "be loud")
+        await wait_until(pilot, lambda: done(screen) and len(tools(screen)) == 1)
+        assert "\x1b]0;pwned" in server.tool_results()["call_loud"]  # the model gets it as sent
+        shown = str(tools(screen)[0]._body.render())
+        assert "red" in shown and "\x1b" not in shown and "\x07" not in shown

@@ -77,6 +77,30 @@ GARBAGE = textwrap.dedent(
     """
 )
 
+GARBLING_RELAY = textwrap.dedent(
+    """
+    import subprocess, sys, threading
+    server = subprocess.Popen([sys.executable, sys.argv[1]], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def forward_input():
+        for line in sys.stdin.buffer:
+            server.stdin.write(line)
+            server.stdin.flush()
+        server.stdin.close()
+
+    threading.Thread(target=forward_input, daemon=True).start()
+    for line in server.stdout:
+        sys.stdout.buffer.write(b"\\x1b[31mnot json-rpc\\n")
+        sys.stdout.buffer.write(b'{"jsonrpc": "2.0", "id": 424242, "result": {}}\\n')
+        sys.stdout.buffer.write(b'{"jsonrpc": "2.0", "method": 7}\\n')
+        sys.stdout.buffer.write(line)
+        sys.stdout.buffer.flush()
+    """
+)
+"""Relays a real server (the script given as its argument) and writes lines that are
+not JSON-RPC, an answer to a request never made, and a malformed notification before
+each of the server's own lines."""
+
 HANGS_AT_START = "import time\ntime.sleep(3600)\n"
 
 
