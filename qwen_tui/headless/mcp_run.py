@@ -28,16 +28,18 @@ async def start_for_run(
 ) -> None:
     """Ask about untrusted servers (when a terminal can answer), start the trusted ones,
     and say on ``err`` which did not start and why."""
-    from qwen_tui.mcp_servers.trust import identity
+    from qwen_tui.mcp_servers.listing import what_is_trusted
 
     for connection in servers.untrusted:
-        shown = neutralise(identity(connection.settings))
+        trusted = what_is_trusted(connection.settings)
+        shown = trusted.replace("\n", "\n  ")
         name = neutralise(connection.name)
         if not can_ask:
             _say(
                 err,
                 f"qwen-tui: MCP server {name} is not trusted yet, so it was not started "
-                f"(it would run: {shown}). Trust it with `{trust_hint(connection.name)}`.",
+                f"(it would run: {trusted.replace(chr(10), '; ')}). "
+                f"Trust it with `{trust_hint(connection.name)}`.",
             )
             continue
         _say(err, f"qwen-tui: MCP server {name} is not trusted yet. It would run:\n  {shown}")

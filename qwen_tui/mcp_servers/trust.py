@@ -6,12 +6,16 @@ to), and ``mcpServers`` may come from a settings file the user did not write by 
 So, as with a project's ``.env`` (:mod:`qwen_tui.config.trust`), trust is a decision
 about what will run, remembered in ``$QWEN_TUI_HOME/trustedMcpServers.json`` keyed by
 the server's identity (:func:`identity`): change the command, its arguments, its folder
-or the URL, and the user is asked again. Environment values and headers are not part
-of it: they hold secrets, and a secret never goes into this file.
+or the URL, and the user is asked again. The entry's ``env`` and ``headers`` are bound
+to the trust too, as a hash (:func:`fingerprint`): a trusted command line started with
+another ``LD_PRELOAD`` or ``PYTHONPATH`` is another program. The file never holds a
+value itself.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shlex
 import time
 from pathlib import Path
@@ -32,15 +36,34 @@ def identity(server: McpServerSettings) -> str:
     return f"{line}  (in {server.cwd})" if server.cwd else line
 
 
+def fingerprint(server: McpServerSettings) -> str:
+    """A hash of everything that decides what runs (or where requests go)."""
+    bound = {
+        "command": server.command,
+        "args": server.args,
+        "cwd": server.cwd,
+        "env": server.env,
+        "url": server.url,
+        "headers": server.headers,
+    }
+    digest = hashlib.sha256(json.dumps(bound, sort_keys=True, ensure_ascii=False).encode())
+    return "sha256:" + digest.hexdigest()
+
+
 def trust_file(home: Path) -> Path:
     """The trusted-servers file inside the state folder."""
     return home / TRUST_FILE
 
 
 def is_trusted(home: Path, server: McpServerSettings) -> bool:
-    """Whether exactly this command line or URL was trusted."""
+    """Whether exactly this command line or URL, with these ``env`` and ``headers``,
+    was trusted."""
     entry = read_entries(trust_file(home)).get(identity(server))
-    return isinstance(entry, dict) and entry.get("level") == TRUST_LEVEL
+    return (
+        isinstance(entry, dict)
+        and entry.get("level") == TRUST_LEVEL
+        and entry.get("fingerprint") == fingerprint(server)
+    )
 
 
 def remember_trust(home: Path, name: str, server: McpServerSettings) -> Path:
@@ -56,6 +79,7 @@ def remember_trust(home: Path, name: str, server: McpServerSettings) -> Path:
     entries[identity(server)] = {
         "level": TRUST_LEVEL,
         "name": name,
+        "fingerprint": fingerprint(server),
         "trustedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     path = trust_file(home)

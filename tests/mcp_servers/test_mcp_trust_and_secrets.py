@@ -22,10 +22,11 @@ def test_trust_is_for_the_exact_command_line(tmp_path: Path) -> None:
     assert is_trusted(tmp_path, server)
     assert (path.stat().st_mode & 0o777) == 0o600
     assert "v" not in json.loads(path.read_text())[identity(server)].values()
-    # Another argument, another folder: asked again. Another env value: not.
+    # Another argument, folder or environment: asked again.
     assert not is_trusted(tmp_path, server.model_copy(update={"args": ["-y", "other"]}))
     assert not is_trusted(tmp_path, server.model_copy(update={"cwd": "/elsewhere"}))
-    assert is_trusted(tmp_path, server.model_copy(update={"env": {"K": "w"}}))
+    assert not is_trusted(tmp_path, server.model_copy(update={"env": {"LD_PRELOAD": "x.so"}}))
+    assert is_trusted(tmp_path, server.model_copy(update={"timeout": 5000}))
     assert forget_trust(tmp_path, server) and not is_trusted(tmp_path, server)
 
 
@@ -33,7 +34,9 @@ def test_an_http_server_is_trusted_by_its_url(tmp_path: Path) -> None:
     server = McpServerSettings(url="https://mcp.example.com/mcp", headers={"A": "b"})
     assert identity(server) == "https://mcp.example.com/mcp"
     remember_trust(tmp_path, "web", server)
+    assert is_trusted(tmp_path, server)
     assert not is_trusted(tmp_path, McpServerSettings(url="https://evil.example.com/mcp"))
+    assert not is_trusted(tmp_path, server.model_copy(update={"headers": {"A": "c"}}))
 
 
 def test_a_damaged_trust_file_trusts_nothing(tmp_path: Path) -> None:
@@ -73,3 +76,14 @@ def test_results_are_text_and_other_content_is_summarised() -> None:
     assert ok and text == "hello\n[image content, image/png, 8 characters of base64, not shown]"
     failed = SimpleNamespace(content=[SimpleNamespace(type="text", text="no")], is_error=True)
     assert result_text(failed) == (False, "Error from the tool: no")
+
+
+def test_the_trust_question_shows_the_environment_with_secrets_masked() -> None:
+    from qwen_tui.mcp_servers.listing import what_is_trusted
+
+    server = McpServerSettings(
+        command="node",
+        args=["server.js"],
+        env={"TOKEN": "$keyring:t", "KEY": "sk-live-0123456789abc"},
+    )
+    assert what_is_trusted(server) == "node server.js\nwith TOKEN = $keyring:t\nwith KEY = sk-…9abc"

@@ -155,11 +155,11 @@ class ChatAgent(ChatView):
         await mcp_command(self.mcp, argument, self._trust_question, self._mcp_note)
 
     async def _trust_question(self, connection: McpConnection) -> bool:
-        from qwen_tui.mcp_servers.trust import identity
+        from qwen_tui.mcp_servers.listing import what_is_trusted
         from qwen_tui.ui.screens.mcp_trust import McpTrustQuestion
 
         question = McpTrustQuestion(
-            connection.name, identity(connection.settings), connection.transport
+            connection.name, what_is_trusted(connection.settings), connection.transport
         )
         answer: bool = await self.app.push_screen_wait(question)
         return answer
