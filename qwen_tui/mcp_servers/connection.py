@@ -120,6 +120,8 @@ class McpConnection:
         task = self._task
         self._stop.set()
         if task is not None and not task.done():
+            if self.state == "starting":
+                task.cancel()  # a server still starting may never get there
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(asyncio.shield(task), _STOP_GRACE)
             if not task.done():

@@ -3,6 +3,7 @@ and hostile ones that crash, hang or write garbage, which must never take the ap
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from tests.support.servers.mcp_servers import (
     GARBAGE,
     GARBLING_RELAY,
     HANGS_AT_START,
+    STUBBORN,
     http_mcp_server,
     stdio_entry,
     write_script,
@@ -254,3 +256,20 @@ async def test_lines_that_are_not_json_rpc_are_dropped_and_the_server_works(
     assert (echoed.ok, echoed.text) == (True, "echo: through the noise")
     captured = capfd.readouterr()
     assert "Traceback" not in captured.err and "not json-rpc" not in captured.err
+
+
+async def test_a_server_that_ignores_sigterm_is_killed_when_stopped_while_starting(
+    tmp_path: Path,
+) -> None:
+    stubborn = connection(tmp_path, STUBBORN)
+    starting = asyncio.create_task(stubborn.start())
+    await async_wait_until(lambda: bool(children_running(tmp_path / "server.py")))
+    assert stubborn.state == "starting"
+    began = time.monotonic()
+    await stubborn.stop()
+    await starting
+    assert time.monotonic() - began < 12
+    await async_wait_until(
+        lambda: not children_running(tmp_path / "server.py"), "the stubborn server survived"
+    )
+    assert stubborn.state == "stopped"

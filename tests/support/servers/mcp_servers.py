@@ -103,6 +103,17 @@ each of the server's own lines."""
 
 HANGS_AT_START = "import time\ntime.sleep(3600)\n"
 
+STUBBORN = textwrap.dedent(
+    """
+    import signal, sys, time
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.stdin.close()
+    while True:
+        time.sleep(1)
+    """
+)
+"""Never answers, ignores the end of its input and SIGTERM: only SIGKILL stops it."""
+
 
 def write_script(folder: Path, name: str, source: str) -> Path:
     """Write a server script; the path to start it with."""
