@@ -272,4 +272,4 @@ async def test_a_server_that_ignores_sigterm_is_killed_when_stopped_while_starti
     await async_wait_until(
         lambda: not children_running(tmp_path / "server.py"), "the stubborn server survived"
     )
-    assert stubborn.state == "stopped"
+    assert stubborn.problem is None and not stubborn.tools  # stopped, not failed
