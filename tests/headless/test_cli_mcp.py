@@ -207,3 +207,36 @@ def test_a_server_writing_garbage_lines_works_and_nothing_reaches_stderr(
     assert (project / "n.txt").read_text() == "hi"
     assert "Traceback" not in result.stderr and "JSONRPC" not in result.stderr
     assert "not json-rpc" not in result.stderr + result.stdout
+
+
+def test_an_http_servers_tool_from_p_with_a_keyring_header(project: Path) -> None:
+    from tests.support.servers.mcp_servers import http_mcp_server
+
+    turns = [
+        Turn([], [Call("web__remember", {"text": "milk"}, id="call_keep")]),
+        Turn(["Kept."]),
+    ]
+    with http_mcp_server() as web:
+        added = qwen(
+            "mcp", "add", "--url", web.url, "--header", "Authorization: Bearer $keyring:web",
+            "web", cwd=project,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        qwen(
+            "mcp", "secret", "web", "--allow-file-store", cwd=project, stdin="tok-web-0123456789\n"
+        )
+        (home() / "settings.json").write_text(
+            json.dumps(
+                {
+                    **json.loads((home() / "settings.json").read_text()),
+                    "credentials": {"allowFileStore": True},
+                }
+            )
+        )
+        with openai_server(script=turns) as server:
+            result = qwen("-p", "keep milk", "--approval-mode", "yolo", cwd=project, server=server)
+            kept = server.tool_results(-1)["call_keep"]
+    assert result.returncode == 0, result.stderr
+    assert kept == "kept milk"
+    assert any(h.get("authorization") == "Bearer tok-web-0123456789" for h in web.headers)
+    assert "tok-web-0123456789" not in result.stderr + result.stdout
