@@ -211,8 +211,9 @@ class McpConnection:
 
             from qwen_tui.providers.http_policy import mcp_http_client
 
-            headers = await asyncio.to_thread(resolve, settings.headers, self.read_secret)
-            self._secrets = list(headers.values())
+            headers, secrets = await asyncio.to_thread(resolve, settings.headers, self.read_secret)
+            # A header written out in settings is most likely a token too.
+            self._secrets = [*secrets, *settings.headers.values()]
             http = await stack.enter_async_context(mcp_http_client(headers, self.call_timeout))
             transport = streamable_http_client(str(settings.url), http_client=http)
             client = Client(transport, client_info=info, read_timeout_seconds=self.call_timeout)
@@ -221,8 +222,7 @@ class McpConnection:
 
             if not settings.command:
                 raise ValueError("the entry has neither a command nor a url")
-            env = await asyncio.to_thread(resolve, settings.env, self.read_secret)
-            self._secrets = list(env.values())
+            env, self._secrets = await asyncio.to_thread(resolve, settings.env, self.read_secret)
             errlog = stack.enter_context(_open_log(stderr_log(self.home, self.name)))
             parameters = StdioServerParameters(
                 command=settings.command,

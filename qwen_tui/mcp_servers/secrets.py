@@ -40,8 +40,11 @@ def references(values: Mapping[str, str]) -> list[str]:
     return found
 
 
-def resolve(values: Mapping[str, str], read: Callable[[str], str | None]) -> dict[str, str]:
-    """The values with each reference replaced by its secret.
+def resolve(
+    values: Mapping[str, str], read: Callable[[str], str | None]
+) -> tuple[dict[str, str], list[str]]:
+    """The values with each reference replaced by its secret, and the secrets read
+    (to mask them in whatever the server's failures say).
 
     Args:
         values: ``env`` or ``headers`` as written in settings.
@@ -58,10 +61,11 @@ def resolve(values: Mapping[str, str], read: Callable[[str], str | None]) -> dic
                 f"No secret named {name!r} is stored; store it with `qwen-tui mcp secret {name}`."
             )
         secrets[name] = secret
-    return {
+    resolved = {
         key: REFERENCE.sub(lambda match: secrets[match.group(1)], value)
         for key, value in values.items()
     }
+    return resolved, list(secrets.values())
 
 
 def shown_value(value: str) -> str:

@@ -273,3 +273,14 @@ async def test_a_server_that_ignores_sigterm_is_killed_when_stopped_while_starti
         lambda: not children_running(tmp_path / "server.py"), "the stubborn server survived"
     )
     assert stubborn.problem is None and not stubborn.tools  # stopped, not failed
+
+
+async def test_a_secret_in_what_a_server_says_is_masked(tmp_path: Path) -> None:
+    server = connection(tmp_path, DEMO, env={"TOKEN": "$keyring:token"})
+    await server.start()
+    try:
+        assert server.state == "ready"
+    finally:
+        await server.stop()
+    problem = server._reason(RuntimeError(f"refused token {SECRETS['mcp:token']}"))
+    assert SECRETS["mcp:token"] not in problem and "[redacted]" in problem

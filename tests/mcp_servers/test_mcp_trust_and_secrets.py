@@ -47,10 +47,10 @@ def test_a_damaged_trust_file_trusts_nothing(tmp_path: Path) -> None:
 def test_keyring_references_are_resolved_and_shown_as_written() -> None:
     stored = {"mcp:gh": "ghp_0123456789abcdefXYZ"}
     values = {"Authorization": "Bearer $keyring:gh", "X-Plain": "literal-token-0123456789"}
-    assert resolve(values, stored.get) == {
-        "Authorization": "Bearer ghp_0123456789abcdefXYZ",
-        "X-Plain": "literal-token-0123456789",
-    }
+    assert resolve(values, stored.get) == (
+        {"Authorization": "Bearer ghp_0123456789abcdefXYZ", "X-Plain": "literal-token-0123456789"},
+        ["ghp_0123456789abcdefXYZ"],
+    )
     assert shown_value(values["Authorization"]) == "Bearer $keyring:gh"
     assert "0123456789" not in shown_value(values["X-Plain"])
     with pytest.raises(MissingSecret, match="qwen-tui mcp secret other"):
