@@ -37,6 +37,9 @@ State = Literal["untrusted", "disabled", "starting", "ready", "failed", "stopped
 START_TIMEOUT = 30.0
 """Seconds a server has to start, shake hands and list its tools."""
 
+PING_TIMEOUT = 3.0
+"""Seconds a ready server has to answer ``/mcp``'s check."""
+
 _STOP_GRACE = 10.0
 """Seconds to wait for a server's task to wind down (the SDK closes stdin, waits,
 then kills the process group, each step bounded)."""
@@ -158,6 +161,23 @@ class McpConnection:
             return CallOutcome(False, f"Error: {self._shown(self._reason(error))}")
         ok, text = result_text(result)
         return CallOutcome(ok, text)
+
+    async def check(self) -> None:
+        """Ask a ready server for its tools again, so that one that died while idle is
+        shown as failed (``/mcp``); one that answers is left as it is. (Not ``ping``:
+        the 2026-07-28 protocol removed it.)"""
+        client = self._client
+        if client is None or self.state != "ready":
+            return
+        try:
+            async with asyncio.timeout(PING_TIMEOUT):
+                await client.list_tools(cache_mode="refresh")
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            self._failed_call(f"it did not answer within {PING_TIMEOUT:g} s")
+        except Exception as error:
+            self._failed_call(self._reason(error))
 
     def _failed_call(self, reason: str) -> CallOutcome:
         """The server broke during a call: mark it failed, stop it, tell the model."""

@@ -102,6 +102,10 @@ class McpServers:
             await connection.restart()
         return connection
 
+    async def check(self) -> None:
+        """Ping every ready server (side by side): what ``/mcp`` shows is current."""
+        await asyncio.gather(*(c.check() for c in self._connections.values()))
+
     async def aclose(self) -> None:
         """Stop every server: at exit, no child process is left behind."""
         await asyncio.gather(*(c.stop() for c in self._connections.values()))

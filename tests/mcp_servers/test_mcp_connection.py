@@ -4,6 +4,8 @@ and hostile ones that crash, hang or write garbage, which must never take the ap
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -284,3 +286,17 @@ async def test_a_secret_in_what_a_server_says_is_masked(tmp_path: Path) -> None:
         await server.stop()
     problem = server._reason(RuntimeError(f"refused token {SECRETS['mcp:token']}"))
     assert SECRETS["mcp:token"] not in problem and "[redacted]" in problem
+
+
+async def test_a_server_that_died_while_idle_is_found_by_the_check(
+    demo: McpConnection, tmp_path: Path
+) -> None:
+    await demo.start()
+    await demo.check()
+    assert demo.problem is None
+    for pid in children_running(tmp_path / "server.py"):
+        os.kill(pid, signal.SIGKILL)
+    await async_wait_until(lambda: not children_running(tmp_path / "server.py"))
+    await demo.check()
+    await demo.stop()
+    assert demo.state == "failed" and demo.problem is not None

@@ -70,6 +70,7 @@ async def mcp_command(servers: McpServers | None, argument: str, ask: AskTrust, 
         )
         return
     if not words:
+        await servers.check()
         lines = ["MCP servers:"]
         for connection in servers.connections():
             lines += describe(connection)
