@@ -300,3 +300,16 @@ async def test_a_server_that_died_while_idle_is_found_by_the_check(
     await demo.check()
     await demo.stop()
     assert demo.state == "failed" and demo.problem is not None
+
+
+async def test_an_http_server_that_never_answers_fails_in_time(tmp_path: Path) -> None:
+    from tests.support.servers import blackhole_port
+
+    with blackhole_port() as port:
+        settings = McpServerSettings(url=f"http://127.0.0.1:{port}/mcp")
+        silent = McpConnection("silent", settings, tmp_path, tmp_path, SECRETS.get, start_timeout=2)
+        began = time.monotonic()
+        await silent.start()
+        await silent.stop()
+    assert time.monotonic() - began < 10
+    assert silent.state == "failed" and silent.problem == "it did not start within 2 s"
