@@ -10,7 +10,6 @@ schemas), :meth:`find` and :meth:`call`; ``/mcp`` and ``qwen-tui mcp list`` read
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from qwen_tui.config.model import McpServerSettings
 from qwen_tui.mcp_servers.connection import CallOutcome, McpConnection
 from qwen_tui.mcp_servers.tools import McpTool
 from qwen_tui.mcp_servers.trust import is_trusted, remember_trust
-from qwen_tui.tools.errors import ToolError
+from qwen_tui.tools.catalogue import arguments_object
 
 if TYPE_CHECKING:
     from qwen_tui.account import Account
@@ -137,13 +136,7 @@ def parse_arguments(tool: McpTool, arguments: str) -> dict[str, Any]:
     Raises:
         ToolError: not JSON, or not an object.
     """
-    try:
-        values = json.loads(arguments) if arguments.strip() else {}
-    except json.JSONDecodeError as error:
-        raise ToolError(f"The arguments of {tool.exposed} are not valid JSON: {error}.") from None
-    if not isinstance(values, dict):
-        raise ToolError(f"The arguments of {tool.exposed} must be a JSON object.")
-    return values
+    return arguments_object(tool.exposed, arguments)
 
 
 def servers_for(account: Account, workspace: Path) -> McpServers | None:
