@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 from qwen_tui import __version__
 from qwen_tui.config.model import McpServerSettings
 from qwen_tui.config.paths import ensure_private_dir, logs_dir
+from qwen_tui.mcp_servers.failures import failure_words, is_closed, timed_out
 from qwen_tui.mcp_servers.secrets import resolve
 from qwen_tui.mcp_servers.tools import McpTool, from_listing, result_text
 from qwen_tui.text import neutralise, redact
@@ -154,9 +155,9 @@ class McpConnection:
         except TimeoutError:
             return self._failed_call(f"it did not answer within {timeout:g} s")
         except Exception as error:
-            if _error_code(error) == _REQUEST_TIMEOUT:
+            if timed_out(error):
                 return self._failed_call(f"it did not answer within {timeout:g} s")
-            if self._task is None or self._task.done() or _is_closed(error):
+            if self._task is None or self._task.done() or is_closed(error):
                 return self._failed_call(self._reason(error))
             return CallOutcome(False, f"Error: {self._shown(self._reason(error))}")
         ok, text = result_text(result)
@@ -257,22 +258,7 @@ class McpConnection:
 
     def _reason(self, error: BaseException) -> str:
         """The first real cause of ``error`` in plain words, secrets masked."""
-        leaf = _leaf(error)
-        if isinstance(leaf, FileNotFoundError):
-            text = f"cannot start {self.settings.command!r}: no such program or folder"
-        elif isinstance(leaf, OSError) and not _is_http_error(leaf):
-            text = f"cannot start it: {leaf.strerror or leaf}"
-        elif _is_http_error(leaf):
-            from qwen_tui.providers.http_policy import transport_error
-
-            assert isinstance(leaf, Exception)
-            text = transport_error(leaf, str(self.settings.url), self.call_timeout).message
-        elif _is_closed(leaf):
-            text = "the server closed the connection (it may have crashed)"
-        elif isinstance(leaf, TimeoutError):
-            text = f"it did not answer within {self.call_timeout:g} s"
-        else:
-            text = str(leaf) or type(leaf).__name__
+        text = failure_words(error, self.settings, self.call_timeout)
         return redact(text, self._secrets)
 
     def _shown(self, text: str) -> str:
@@ -306,37 +292,3 @@ async def _all_tools(client: Client) -> list[Any]:
         if not cursor:
             break
     return tools
-
-
-def _leaf(error: BaseException) -> BaseException:
-    """The first exception inside (nested) exception groups."""
-    while isinstance(error, BaseExceptionGroup) and error.exceptions:
-        error = error.exceptions[0]
-    return error
-
-
-_REQUEST_TIMEOUT = -32001
-_CONNECTION_CLOSED = -32000
-"""The SDK's JSON-RPC codes for a request that timed out and a connection that ended
-(``mcp_types.REQUEST_TIMEOUT``, ``CONNECTION_CLOSED``), copied so that this module
-need not import the SDK to read them."""
-
-
-def _error_code(error: BaseException) -> int | None:
-    """The JSON-RPC error code of an SDK ``MCPError``, if it is one."""
-    code = getattr(getattr(_leaf(error), "error", None), "code", None)
-    return code if isinstance(code, int) else None
-
-
-def _is_closed(error: BaseException) -> bool:
-    """Whether the SDK says the connection is gone (the server died or hung up)."""
-    leaf = _leaf(error)
-    return _error_code(leaf) == _CONNECTION_CLOSED or type(leaf).__name__ in (
-        "ClosedResourceError",
-        "BrokenResourceError",
-        "EndOfStream",
-    )
-
-
-def _is_http_error(error: BaseException) -> bool:
-    return type(error).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore")

@@ -87,3 +87,12 @@ def test_the_trust_question_shows_the_environment_with_secrets_masked() -> None:
         env={"TOKEN": "$keyring:t", "KEY": "sk-live-0123456789abc"},
     )
     assert what_is_trusted(server) == "node server.js\nwith TOKEN = $keyring:t\nwith KEY = sk-…9abc"
+
+
+def test_the_copied_json_rpc_codes_are_the_sdks() -> None:
+    import mcp_types
+
+    from qwen_tui.mcp_servers import failures
+
+    assert failures.REQUEST_TIMEOUT == mcp_types.REQUEST_TIMEOUT
+    assert failures.CONNECTION_CLOSED == mcp_types.CONNECTION_CLOSED
