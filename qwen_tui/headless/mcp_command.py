@@ -20,6 +20,7 @@ from qwen_tui.config import LoadedSettings
 from qwen_tui.text import neutralise
 
 if TYPE_CHECKING:
+    from qwen_tui.account import Account
     from qwen_tui.mcp_servers import McpServers
 
 EXIT_OK = 0
@@ -106,7 +107,7 @@ def _pairs(values: list[str], separator: str, what: str) -> dict[str, str]:
     return pairs
 
 
-def _add(args: argparse.Namespace, account: Any) -> int:
+def _add(args: argparse.Namespace, account: Account) -> int:
     from qwen_tui.config.model import McpServerSettings
     from qwen_tui.mcp_servers.trust import identity, remember_trust
 
@@ -145,7 +146,7 @@ def _add(args: argparse.Namespace, account: Any) -> int:
     return EXIT_OK
 
 
-def _list(args: argparse.Namespace, account: Any) -> int:
+def _list(args: argparse.Namespace, account: Account) -> int:
     from qwen_tui.mcp_servers import servers_for
 
     servers = servers_for(account, Path.cwd())
@@ -170,7 +171,7 @@ async def _show(servers: McpServers, *, start: bool) -> None:
         await servers.aclose()
 
 
-def _remove(args: argparse.Namespace, account: Any) -> int:
+def _remove(args: argparse.Namespace, account: Account) -> int:
     from qwen_tui.mcp_servers.trust import forget_trust
 
     settings = account.loaded.file_settings.mcp_servers.get(args.name)
@@ -183,7 +184,7 @@ def _remove(args: argparse.Namespace, account: Any) -> int:
     return EXIT_OK
 
 
-def _trust(args: argparse.Namespace, account: Any) -> int:
+def _trust(args: argparse.Namespace, account: Account) -> int:
     from qwen_tui.mcp_servers.trust import forget_trust, identity, is_trusted, remember_trust
 
     settings = account.loaded.settings.mcp_servers.get(args.name)
@@ -206,7 +207,7 @@ def _trust(args: argparse.Namespace, account: Any) -> int:
     return EXIT_OK
 
 
-def _secret(args: argparse.Namespace, account: Any) -> int:
+def _secret(args: argparse.Namespace, account: Account) -> int:
     from qwen_tui.mcp_servers.secrets import store_name
 
     if sys.stdin.isatty():
