@@ -25,9 +25,13 @@ def trust_hint(name: str) -> str:
 
 async def start_for_run(
     servers: McpServers, can_ask: bool, err: TextIO, read: Callable[[], str] = input
-) -> None:
+) -> dict[str, str | None]:
     """Ask about untrusted servers (when a terminal can answer), start the trusted ones,
-    and say on ``err`` which did not start and why."""
+    and say on ``err`` which did not start and why.
+
+    Returns:
+        What was said of each server (its problem), for :func:`say_new_failures`.
+    """
     from qwen_tui.mcp_servers.listing import what_is_trusted
 
     for connection in servers.untrusted:
@@ -62,6 +66,19 @@ async def start_for_run(
             _say(
                 err,
                 f"qwen-tui: MCP server {neutralise(connection.name)} did not start: "
+                f"{neutralise(connection.problem or 'no reason given')}",
+            )
+    return {connection.name: connection.problem for connection in servers.connections()}
+
+
+def say_new_failures(servers: McpServers, said: dict[str, str | None], err: TextIO) -> None:
+    """At the end of the run: which servers failed during it (crashed, stopped
+    answering), and why; the model was told in the call's result."""
+    for connection in servers.connections():
+        if connection.state == "failed" and connection.problem != said.get(connection.name):
+            _say(
+                err,
+                f"qwen-tui: MCP server {neutralise(connection.name)} failed during the run: "
                 f"{neutralise(connection.problem or 'no reason given')}",
             )
 

@@ -240,3 +240,20 @@ def test_an_http_servers_tool_from_p_with_a_keyring_header(project: Path) -> Non
     assert kept == "kept milk"
     assert any(h.get("authorization") == "Bearer tok-web-0123456789" for h in web.headers)
     assert "tok-web-0123456789" not in result.stderr + result.stdout
+
+
+def test_a_server_that_crashes_in_a_call_is_named_with_the_reason(
+    project: Path, script: Path
+) -> None:
+    write_settings(script)
+    qwen("mcp", "trust", "demo", cwd=project)
+    turns = [Turn([], [Call("demo__crash", {}, id="call_crash")]), Turn(["It crashed."])]
+    with openai_server(script=turns) as server:
+        result = qwen("-p", "crash", "--approval-mode", "yolo", cwd=project, server=server)
+        told = server.tool_results(-1)["call_crash"]
+    assert result.returncode == 0, result.stderr
+    assert "failed during the call" in told
+    assert "● demo__crash (failed" in result.stderr
+    assert "MCP server demo failed during the run: the server closed the connection" in (
+        result.stderr
+    )
