@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qwen-tui",
         usage="qwen-tui [options] [-p PROMPT]\n       qwen-tui auth {login,status,logout} …"
-        "\n       qwen-tui trust [DIR]",
+        "\n       qwen-tui trust [DIR]"
+        "\n       qwen-tui mcp {add,list,remove,trust,secret} …",
         description="AI coding help in your terminal, from the provider of your choice.",
         epilog=f"Provider ids: {', '.join(BUILT_IN_PROVIDERS)}, or one of your own "
         "(providers.custom in settings.json). Documentation: docs/cli.md.",
@@ -126,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trust.add_argument("folder", nargs="?", help="the project folder (default: this one)")
     trust.add_argument("--forget", action="store_true", help="stop trusting the folder")
+    from qwen_tui.headless.mcp_command import add_parser as add_mcp_parser
+
+    add_mcp_parser(commands)
     auth = commands.add_parser("auth", help="sign in, show or remove credentials")
     auth_commands = auth.add_subparsers(dest="auth_command", metavar="ACTION", required=True)
     login = auth_commands.add_parser(
@@ -213,6 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from qwen_tui.headless.auth import run_auth_command
 
         return run_auth_command(args, loaded)
+    if args.command == "mcp":
+        from qwen_tui.headless.mcp_command import run_mcp_command
+
+        return run_mcp_command(args, loaded)
     if not interactive:
         return _headless_prompt(args, loaded)
     return _run_app(args, flags, loaded)

@@ -279,3 +279,15 @@ class Account:
     def unselect_auth(self) -> None:
         """Forget the sign-in method: the next start asks again."""
         self.update({"security": {"auth": {"selectedType": None}}})
+
+    def set_mcp_server(self, name: str, entry: Mapping[str, Any]) -> None:
+        """Add the MCP server ``name``, or replace its whole entry (camelCase keys, as
+        in settings.json: ``command``/``args``/``env`` or ``url``/``headers``)."""
+        current = self.loaded.file_settings.mcp_servers.get(name)
+        old = current.model_dump(by_alias=True, exclude_unset=True) if current else {}
+        replaced: dict[str, Any] = {key: None for key in old}
+        self.update({"mcpServers": {name: {**replaced, **entry}}})
+
+    def remove_mcp_server(self, name: str) -> None:
+        """Remove the MCP server ``name`` from settings.json."""
+        self.update({"mcpServers": {name: None}})

@@ -7,10 +7,15 @@ commands; ``yolo`` runs everything. Remembered rules (``tools.allowed`` and
 rule wins over everything, an allowed one turns an "ask" into "run", and neither can
 make ``plan`` change anything.
 
-A rule is a tool name (``edit``), or ``run_shell_command(PREFIX)`` for the commands
-that start with that prefix as whole words: ``run_shell_command(git status)`` covers
-``git status -s`` but not ``git statusx`` or ``git push``. A command chained with
-``;``, ``&&``, ``|`` or the like is only covered when every part is.
+A rule is a tool name (``edit``, or an MCP tool's ``server__tool``), or
+``run_shell_command(PREFIX)`` for the commands that start with that prefix as whole
+words: ``run_shell_command(git status)`` covers ``git status -s`` but not
+``git statusx`` or ``git push``. A command chained with ``;``, ``&&``, ``|`` or the
+like is only covered when every part is.
+
+An MCP server's tool is not in the catalogue: the caller says its kind (``read`` when
+the server marks it read-only, else ``execute``), and it is decided like a built-in
+tool of that kind.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from qwen_tui.tools.catalogue import BY_NAME
+from qwen_tui.tools.catalogue import BY_NAME, ToolKind
 
 ApprovalMode = Literal["plan", "default", "auto-edit", "yolo"]
 APPROVAL_MODES: tuple[ApprovalMode, ...] = get_args(ApprovalMode)
 Decision = Literal["run", "ask", "refuse"]
 
 _SHELL = "run_shell_command"
+_MCP_SEPARATOR = "__"
 _CHAINING = re.compile(r"\|\||&&|[;|&\n]|\$\(|`")
 
 
@@ -51,8 +57,8 @@ class Rule:
             ValueError: not a known tool, or a prefix on a tool other than the shell.
         """
         text = text.strip()
-        match = re.fullmatch(r"([a-z_]+)(?:\((.*)\))?", text, re.DOTALL)
-        if match is None or match.group(1) not in BY_NAME:
+        match = re.fullmatch(r"([A-Za-z0-9_-]+)(?:\((.*)\))?", text, re.DOTALL)
+        if match is None or not (match.group(1) in BY_NAME or _MCP_SEPARATOR in match.group(1)):
             raise ValueError(f"{text!r} is not a tool rule (e.g. edit or {_SHELL}(git status))")
         tool, prefix = match.group(1), match.group(2)
         if prefix is None:
@@ -121,28 +127,33 @@ class ApprovalPolicy:
         model refuses them before they get here)."""
         return cls(mode, _parsed(allowed), _parsed(denied))
 
-    def decide(self, tool: str, command: str | None = None) -> Decision:
-        """What to do with a call of ``tool`` (``command``: a shell call's command)."""
-        spec = BY_NAME.get(tool)
-        if spec is None:
+    def decide(
+        self, tool: str, command: str | None = None, kind: ToolKind | None = None
+    ) -> Decision:
+        """What to do with a call of ``tool`` (``command``: a shell call's command;
+        ``kind``: an MCP tool's kind, which the catalogue does not know)."""
+        kind = kind or _kind(tool)
+        if kind is None:
             return "refuse"
         if any(rule.covers(tool, command) for rule in self.denied):
             return "refuse"
-        if spec.kind == "read":
+        if kind == "read":
             return "run"
         if self.mode == "plan":
             return "refuse"
         if self.mode == "yolo":
             return "run"
-        if spec.kind == "edit" and self.mode == "auto-edit":
+        if kind == "edit" and self.mode == "auto-edit":
             return "run"
         if any(rule.covers(tool, command) for rule in self.allowed):
             return "run"
         return "ask"
 
-    def why_refused(self, tool: str, command: str | None = None) -> str:
+    def why_refused(
+        self, tool: str, command: str | None = None, kind: ToolKind | None = None
+    ) -> str:
         """What the model is told when :meth:`decide` said "refuse"."""
-        if tool not in BY_NAME:
+        if (kind or _kind(tool)) is None:
             return f"There is no tool named {tool!r}."
         for rule in self.denied:
             if rule.covers(tool, command):
@@ -156,6 +167,11 @@ class ApprovalPolicy:
         """Remember a "yes, always" answer for the rest of the session."""
         if rule not in self.allowed:
             self.allowed.append(rule)
+
+
+def _kind(tool: str) -> ToolKind | None:
+    spec = BY_NAME.get(tool)
+    return None if spec is None else spec.kind
 
 
 def _parsed(texts: Iterable[str]) -> list[Rule]:

@@ -29,6 +29,8 @@ class ApprovalRequest:
         command: for a shell call, the command line.
         folder: for a shell call, where it runs (relative to the workspace).
         description: the model's own one-line reason, if it gave one.
+        server: for an MCP tool, the server it belongs to.
+        arguments: for an MCP tool, the arguments it is called with (JSON).
     """
 
     call: ToolCall
@@ -37,6 +39,8 @@ class ApprovalRequest:
     command: str | None = None
     folder: str | None = None
     description: str | None = None
+    server: str | None = None
+    arguments: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ approval (a prompt in the transcript, a question on the terminal, or no one to a
 and in how they show the events. Every call ends with a result for the model, also
 a refused or failed one, so the conversation stays valid and the model can adapt.
 File work runs in a thread, so a big read or write never holds up the screen.
+An MCP server's tool (``server__tool``) goes through the same approval, undo checkpoint
+and telemetry (as the closed name ``mcp``) as a built-in tool of its kind.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from qwen_tui.chat.events import (
 )
 from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.chat.tokens import estimate_tokens
+from qwen_tui.mcp_servers import McpServers, McpTool
+from qwen_tui.mcp_servers import parse_arguments as parse_mcp_arguments
 from qwen_tui.tools.catalogue import BY_NAME, SPECS, Toolbox, call_title, parse_arguments
 from qwen_tui.tools.errors import ToolError
 
@@ -80,6 +84,7 @@ class Agent:
             checkpoint); a :class:`ToolError` from it stops the call, unrun.
         max_turns: model requests per user prompt before the loop stops.
         system_prompt: sent first (project instructions).
+        mcp: the MCP servers whose ready tools are offered beside the built-in ones.
     """
 
     chat: ChatService
@@ -90,6 +95,7 @@ class Agent:
     max_turns: int = DEFAULT_MAX_TURNS
     system_prompt: str | None = None
     tools_supported: bool = True
+    mcp: McpServers | None = None
     refused_without_asking: bool = field(default=False, init=False)
     """Set when a call needed approval and there was no one to ask (exit code 4)."""
 
@@ -148,7 +154,10 @@ class Agent:
 
     async def _ask_model(self, history: list[ChatMessage]) -> AsyncGenerator[Any, None]:
         messages = api_messages(history, system_prompt=self.system_prompt)
-        tools = [spec.schema() for spec in SPECS] if self.tools_supported else None
+        tools = None
+        if self.tools_supported:
+            tools = [spec.schema() for spec in SPECS]
+            tools += [tool.schema() for tool in self.mcp.tools()] if self.mcp else []
         buffered: list[Any] = []
         async with contextlib.aclosing(self.chat.stream(messages, tools=tools)) as events:
             async for event in events:
@@ -169,10 +178,15 @@ class Agent:
         and end with :class:`ToolFinished` whatever happened."""
         started = time.monotonic()
         title = call.name
+        mcp_tool = self.mcp.find(call.name) if self.mcp and call.name not in BY_NAME else None
         try:
-            arguments = parse_arguments(call.name, call.arguments)
-            title = call_title(call.name, arguments)
-            step = await self._decide(call, arguments, title)
+            if mcp_tool is not None:
+                arguments = parse_mcp_arguments(mcp_tool, call.arguments)
+                step = await self._decide_mcp(call, mcp_tool, arguments)
+            else:
+                arguments = parse_arguments(call.name, call.arguments)
+                title = call_title(call.name, arguments)
+                step = await self._decide(call, arguments, title)
             if isinstance(step, _Outcome):
                 outcome = step
             else:
@@ -188,7 +202,8 @@ class Agent:
                 "auto", False, f"Error: the tool failed unexpectedly ({type(error).__name__})."
             )
         seconds = time.monotonic() - started
-        self.chat.record_tool(call.name, outcome.decision, seconds, outcome.ok)
+        counted = "mcp" if mcp_tool is not None else call.name
+        self.chat.record_tool(counted, outcome.decision, seconds, outcome.ok)
         yield ToolFinished(
             call, title, outcome.decision, outcome.ok, outcome.output, outcome.diff, seconds
         )
@@ -224,26 +239,14 @@ class Agent:
                 folder=folder,
                 description=arguments.get("description"),
             )
-        decision: ToolDecision = "auto"
-        if verdict == "ask":
-            if self.ask is None:
-                self.refused_without_asking = True
-                return _Outcome("refused", False, NO_ONE_TO_ASK)
-            answer = await self.ask(request)
-            if answer.choice == "no":
-                reason = f" The user said: {answer.reason}" if answer.reason.strip() else ""
-                return _Outcome("refused", False, f"The user refused this call.{reason}")
-            if answer.choice in ("always", "save"):
-                rule = command_prefix(command) if command else Rule(call.name)
-                self.policy.allow_for_session(rule)
-            decision = "approved"
+        decision = await self._approval(verdict, request, command)
+        if isinstance(decision, _Outcome):
+            return decision
 
         async def change_or_run() -> _Outcome:
-            if self.before_change is not None:
-                try:
-                    await self.before_change(title)
-                except ToolError as error:
-                    return _Outcome(decision, False, f"Error: {error} The change was not made.")
+            refused = await self._checkpoint(title, decision)
+            if refused is not None:
+                return refused
             if change is not None:
                 output = await asyncio.to_thread(change.apply)
                 return _Outcome(decision, True, output, change.diff())
@@ -252,6 +255,60 @@ class Agent:
             return _Outcome(decision, ok, output)
 
         return _Go(change_or_run)
+
+    async def _decide_mcp(
+        self, call: ToolCall, tool: McpTool, arguments: dict[str, Any]
+    ) -> _Outcome | _Go:
+        """As :meth:`_decide`, for an MCP server's tool: a changing one is asked like a
+        command, and a checkpoint is taken before it runs (it may change files)."""
+        assert self.mcp is not None
+        servers = self.mcp
+        verdict = self.policy.decide(call.name, kind=tool.kind)
+        if verdict == "refuse":
+            return _Outcome("refused", False, self.policy.why_refused(call.name, kind=tool.kind))
+        shown = json.dumps(arguments, ensure_ascii=False)
+        request = ApprovalRequest(call, tool.kind, server=tool.server, arguments=shown)
+        decision = await self._approval(verdict, request, None)
+        if isinstance(decision, _Outcome):
+            return decision
+
+        async def run() -> _Outcome:
+            if tool.kind != "read":
+                refused = await self._checkpoint(call.name, decision)
+                if refused is not None:
+                    return refused
+            outcome = await servers.call(tool, arguments)
+            return _Outcome(decision, outcome.ok, outcome.text)
+
+        return _Go(run)
+
+    async def _approval(
+        self, verdict: str, request: ApprovalRequest, command: str | None
+    ) -> ToolDecision | _Outcome:
+        """Ask when the policy says so: the decision, or the refusal to report."""
+        if verdict != "ask":
+            return "auto"
+        if self.ask is None:
+            self.refused_without_asking = True
+            return _Outcome("refused", False, NO_ONE_TO_ASK)
+        answer = await self.ask(request)
+        if answer.choice == "no":
+            reason = f" The user said: {answer.reason}" if answer.reason.strip() else ""
+            return _Outcome("refused", False, f"The user refused this call.{reason}")
+        if answer.choice in ("always", "save"):
+            rule = command_prefix(command) if command else Rule(request.call.name)
+            self.policy.allow_for_session(rule)
+        return "approved"
+
+    async def _checkpoint(self, title: str, decision: ToolDecision) -> _Outcome | None:
+        """The undo checkpoint before a change; the refusal when it cannot be taken."""
+        if self.before_change is None:
+            return None
+        try:
+            await self.before_change(title)
+        except ToolError as error:
+            return _Outcome(decision, False, f"Error: {error} The change was not made.")
+        return None
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ SECTIONS = (
     "credentials",
     "oauth",
     "providers",
+    "mcp_servers",
 )
 """The settings' top-level sections: ``QWEN_TUI_<SECTION>`` and
 ``QWEN_TUI_<SECTION>__<KEY>`` are the variables pydantic-settings reads."""

@@ -194,6 +194,38 @@ class ProvidersSettings(Section):
     """Extra providers, each like a built-in preset."""
 
 
+class McpServerSettings(Section):
+    """One entry of ``mcpServers`` (Qwen Code's and Claude's shape): a command started
+    on this machine (``command``/``args``/``env``/``cwd``) or a streamable HTTP endpoint
+    (``url``/``headers``). A value in ``env`` or ``headers`` may be ``$keyring:NAME``,
+    read from the credential store only when the server starts."""
+
+    command: str | None = None
+    """The program of a stdio server."""
+
+    args: list[str] = Field(default_factory=list)
+    """Its arguments."""
+
+    env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment variables for it (nothing else of qwen-tui's environment but
+    ``PATH``, ``HOME`` and the like is passed on)."""
+
+    cwd: str | None = None
+    """Folder to start it in; unset: the workspace."""
+
+    url: str | None = None
+    """The endpoint of a streamable HTTP server."""
+
+    headers: dict[str, str] = Field(default_factory=dict)
+    """HTTP headers sent to it (``Authorization: $keyring:NAME``)."""
+
+    timeout: int = Field(default=120_000, ge=1000, le=3_600_000)
+    """Milliseconds a tool call may take before it is given up."""
+
+    disabled: bool = False
+    """Keep the entry but do not start the server."""
+
+
 class SettingsData(BaseModel):
     """The settings schema as plain data: validates one layer (such as settings.json)
     on its own, without reading the environment the way :class:`Settings` does."""
@@ -226,6 +258,9 @@ class SettingsData(BaseModel):
 
     providers: ProvidersSettings = Field(default_factory=ProvidersSettings)
     """User providers."""
+
+    mcp_servers: dict[str, McpServerSettings] = Field(default_factory=dict, alias="mcpServers")
+    """MCP servers whose tools the coding agent may use, by name (see docs/agent.md)."""
 
 
 class Settings(BaseSettings, SettingsData):

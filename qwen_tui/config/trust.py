@@ -118,13 +118,26 @@ def trust_file(home: Path) -> Path:
     return home / TRUST_FILE
 
 
-def _read(home: Path) -> dict[str, Any]:
-    """The file's entries; a missing or damaged file trusts nothing."""
+def read_entries(path: Path) -> dict[str, Any]:
+    """The entries of a trust file; a missing or damaged file trusts nothing."""
     try:
-        data = json.loads(trust_file(home).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def write_entries(path: Path, entries: dict[str, Any]) -> None:
+    """Replace a trust file's entries, atomically and private to the user.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    write_private_atomic(path, json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
+
+
+def _read(home: Path) -> dict[str, Any]:
+    return read_entries(trust_file(home))
 
 
 def trust_state(home: Path, folder: Path, print_: str) -> tuple[bool, bool]:
@@ -157,7 +170,7 @@ def remember_trust(home: Path, project: ProjectDotenv) -> Path:
         "trustedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     path = trust_file(home)
-    write_private_atomic(path, json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
+    write_entries(path, entries)
     return path
 
 
@@ -170,7 +183,7 @@ def forget_trust(home: Path, folder: Path) -> bool:
     entries = _read(home)
     if entries.pop(str(folder.resolve()), None) is None:
         return False
-    write_private_atomic(trust_file(home), json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
+    write_entries(trust_file(home), entries)
     return True
 
 

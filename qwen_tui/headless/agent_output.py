@@ -87,6 +87,8 @@ class TerminalAsker:
             lines.append(f"  in {request.folder}")
             if request.description:
                 lines.append(f"  ({request.description})")
+        if request.server is not None:
+            lines.append(f"  a tool of the MCP server {request.server}, with {request.arguments}")
         for line in lines:
             print(neutralise(line), file=self.err)
         while True:

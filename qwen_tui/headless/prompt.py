@@ -277,6 +277,8 @@ async def _run(
     from qwen_tui.headless.agent_output import StreamJson, shown_output, tool_line, tool_record
     from qwen_tui.headless.agent_setup import agent_for
     from qwen_tui.headless.failure_text import failure_text
+    from qwen_tui.headless.mcp_run import say_new_failures, start_for_run
+    from qwen_tui.mcp_servers import servers_for
     from qwen_tui.providers import ProviderError, UnknownProvider
     from qwen_tui.providers.signin import resolve_active
     from qwen_tui.telemetry import AppStart, process_age_ms
@@ -318,6 +320,11 @@ async def _run(
         _say(err, f"error: {error}")
         await service.aclose()
         return EXIT_USAGE
+    servers = servers_for(account, agent.toolbox.workspace.root)
+    said: dict[str, str | None] = {}
+    if servers is not None:
+        said = await start_for_run(servers, options.can_ask, err)
+        agent.mcp = servers
     expanded = expand_mentions(prompt, agent.toolbox.workspace)
     for note in expanded.notes:
         _say(err, f"qwen-tui: {note}")
@@ -381,6 +388,9 @@ async def _run(
             waited += wait
     finally:
         await service.aclose()
+        if servers is not None:
+            say_new_failures(servers, said, err)
+            await servers.aclose()
     if answer.pending_cr:  # a carriage return at the very end, with nothing after it
         out.write(neutralise(answer.pending_cr))
         answer.pending_cr = ""

@@ -16,8 +16,10 @@ local server is reached, and a failure is worded, the same way by all three:
 Redirects differ on purpose: an API request follows them (as the openai SDK does), a
 sign-in request does not (an OAuth endpoint that redirects is a wrong URL).
 
-Neither httpx nor httpx2 is imported here: exceptions are recognised by the names of
-their classes, which the two libraries share.
+Neither httpx nor httpx2 is imported at the top here: exceptions are recognised by the
+names of their classes, which the two libraries share. The one client this module
+builds itself, for an MCP server over streamable HTTP (:func:`mcp_http_client`),
+imports httpx2 when it is asked for.
 """
 
 from __future__ import annotations
@@ -26,12 +28,16 @@ import socket
 import ssl
 from collections.abc import Iterator, Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from qwen_tui.net import LOOPBACK_HOSTS
 from qwen_tui.providers.errors import ProviderError
 from qwen_tui.providers.urls import display_url, host_port
 
-__all__ = ["LOOPBACK_DIRECT", "USER_AGENT", "transport_error"]
+if TYPE_CHECKING:
+    import httpx2
+
+__all__ = ["LOOPBACK_DIRECT", "USER_AGENT", "mcp_http_client", "transport_error"]
 
 USER_AGENT = "qwen-tui"
 
@@ -39,6 +45,33 @@ LOOPBACK_DIRECT: Mapping[str, None] = MappingProxyType(
     {f"all://[{host}]" if ":" in host else f"all://{host}": None for host in LOOPBACK_HOSTS}
 )
 """``mounts`` for an httpx or httpx2 client: no proxy for this machine's own servers."""
+
+MCP_CONNECT_TIMEOUT = 30.0
+"""Seconds to connect to (or write to) an MCP server before the request fails."""
+
+
+def mcp_http_client(headers: Mapping[str, str], read_timeout: float) -> httpx2.AsyncClient:
+    """The httpx2 client the MCP SDK talks to a streamable HTTP server with.
+
+    One function for it, so that every MCP request follows the same policy as the
+    provider's (environment proxies and CA, loopback direct) and whatever records
+    requests can wrap the client in one place. Redirects stay off: the SDK follows
+    the ones that keep to the endpoint's origin itself.
+
+    Args:
+        headers: the server's headers, secrets already resolved.
+        read_timeout: seconds to wait for an answer (the server's call timeout).
+    """
+    import httpx2
+
+    return httpx2.AsyncClient(
+        headers={"User-Agent": USER_AGENT, **headers},
+        timeout=httpx2.Timeout(MCP_CONNECT_TIMEOUT, read=read_timeout),
+        trust_env=True,
+        mounts=dict(LOOPBACK_DIRECT),
+        follow_redirects=False,
+    )
+
 
 _HTTP_LIBRARIES = frozenset({"httpx", "httpx2"})
 

@@ -40,6 +40,7 @@ CommandName = Literal[
     "init",
     "undo",
     "rewind",
+    "mcp",
     "stats",
     "copy",
     "privacy",
@@ -63,6 +64,7 @@ ScreenName = Literal[
     "import-question",
     "keyring-question",
     "usage-question",
+    "mcp-trust-question",
     "other",
 ]
 """Screens and dialogs of the TUI."""
@@ -115,9 +117,11 @@ ToolName = Literal[
     "edit",
     "write_file",
     "run_shell_command",
+    "mcp",
     "other",
 ]
-"""The coding agent's tools (``qwen_tui.tools.catalogue.SPECS``) plus ``other``: a name
+"""The coding agent's tools (``qwen_tui.tools.catalogue.SPECS``), ``mcp`` for any MCP
+server's tool (never its name: that names the user's servers), and ``other``: a name
 the model made up is never sent."""
 
 ToolDecisionName = Literal["approved", "auto", "refused", "other"]

@@ -168,6 +168,21 @@ def call_title(name: str, arguments: dict[str, Any]) -> str:
     return name
 
 
+def arguments_object(name: str, arguments: str) -> dict[str, Any]:
+    """The arguments of a call to ``name`` as the JSON object they must be (empty: none).
+
+    Raises:
+        ToolError: not JSON, or not an object.
+    """
+    try:
+        values = json.loads(arguments) if arguments.strip() else {}
+    except json.JSONDecodeError as error:
+        raise ToolError(f"The arguments of {name} are not valid JSON: {error}.") from None
+    if not isinstance(values, dict):
+        raise ToolError(f"The arguments of {name} must be a JSON object.")
+    return values
+
+
 def parse_arguments(name: str, arguments: str) -> dict[str, Any]:
     """The arguments of a call to ``name``, checked against its schema.
 
@@ -178,12 +193,7 @@ def parse_arguments(name: str, arguments: str) -> dict[str, Any]:
     spec = BY_NAME.get(name)
     if spec is None:
         raise ToolError(f"There is no tool named {name!r}; the tools are: {', '.join(BY_NAME)}.")
-    try:
-        values = json.loads(arguments) if arguments.strip() else {}
-    except json.JSONDecodeError as error:
-        raise ToolError(f"The arguments of {name} are not valid JSON: {error}.") from None
-    if not isinstance(values, dict):
-        raise ToolError(f"The arguments of {name} must be a JSON object.")
+    values = arguments_object(name, arguments)
     for key in spec.required:
         if key not in values:
             raise ToolError(f"{name} needs {key!r}.")

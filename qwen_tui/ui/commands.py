@@ -48,6 +48,12 @@ COMMANDS: tuple[SlashCommand, ...] = (
         "rewind",
         takes_argument=True,
     ),
+    SlashCommand(
+        "mcp",
+        "MCP servers, their state and tools; /mcp restart NAME restarts one",
+        "mcp",
+        takes_argument=True,
+    ),
     SlashCommand("stats", "Requests, tokens and time in the API this run", "stats"),
     SlashCommand("copy", "Copy the last answer", "copy_last"),
     SlashCommand(

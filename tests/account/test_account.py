@@ -158,3 +158,18 @@ def test_this_runs_file_store_consent_is_saved_once_a_secret_goes_there(
     asked, location = sign_in(me, answer=False)
     assert asked == [] and location.kind == "file"
     assert saved(isolated_home)["credentials"]["allowFileStore"] is True
+
+
+def test_an_mcp_server_entry_is_replaced_whole_and_removed(isolated_home: Path) -> None:
+    run = account()
+    run.set_mcp_server("demo", {"command": "node", "args": ["a.js"], "env": {"K": "v"}})
+    assert saved(isolated_home)["mcpServers"] == {
+        "demo": {"command": "node", "args": ["a.js"], "env": {"K": "v"}}
+    }
+    run.set_mcp_server("demo", {"url": "https://mcp.example.com/mcp"})
+    assert saved(isolated_home)["mcpServers"] == {"demo": {"url": "https://mcp.example.com/mcp"}}
+    assert run.loaded.settings.mcp_servers["demo"].command is None
+    with pytest.raises(SettingRefused):
+        run.set_mcp_server("bad", {"timeout": "soon"})
+    run.remove_mcp_server("demo")
+    assert saved(isolated_home).get("mcpServers", {}) == {}

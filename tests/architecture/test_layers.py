@@ -17,6 +17,7 @@ HEADLESS_PACKAGES = [
     "qwen_tui.account",
     "qwen_tui.chat",
     "qwen_tui.telemetry",
+    "qwen_tui.mcp_servers",
     "qwen_tui.headless.auth",
     "qwen_tui.headless.qwen_oauth",
 ]
@@ -53,3 +54,12 @@ def test_the_first_frame_does_not_wait_for_httpx(module: str) -> None:
     modules = imported_modules(module)
     assert "httpx" not in modules
     assert "qwen_tui.providers.probe" not in modules
+
+
+@pytest.mark.parametrize(
+    "module", ["qwen_tui.cli", "qwen_tui.ui.app", "qwen_tui.agent.loop", "qwen_tui.mcp_servers"]
+)
+def test_the_mcp_sdk_is_not_imported_at_start_up(module: str) -> None:
+    """The SDK costs most of a second; only a configured server pays for it."""
+    modules = imported_modules(module)
+    assert not {name for name in modules if name in ("mcp", "mcp_types") or name.startswith("mcp.")}

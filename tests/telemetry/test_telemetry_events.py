@@ -48,7 +48,7 @@ def test_tool_names_and_decisions_are_the_agents() -> None:
     from qwen_tui.agent.events import ToolDecision
     from qwen_tui.tools import SPECS
 
-    assert set(get_args(schema.ToolName)) == {spec.name for spec in SPECS} | {"other"}
+    assert set(get_args(schema.ToolName)) == {spec.name for spec in SPECS} | {"mcp", "other"}
     assert set(get_args(schema.ToolDecisionName)) == set(get_args(ToolDecision)) | {"other"}
 
 

@@ -122,9 +122,12 @@ class ChatScreen(ChatPathCompletion):
         self.call_after_refresh(self.connect)  # after the first frame: it imports keyring
 
     async def on_unmount(self) -> None:
-        """Close the provider's HTTP connections when the screen (or the app) goes."""
+        """Close the provider's HTTP connections and stop the MCP servers when the
+        screen (or the app) goes."""
         if self.chat is not None:
             await self.chat.aclose()
+        if self.mcp is not None:
+            await self.mcp.aclose()
 
     def _show_session(self) -> None:
         """The session's messages, what went wrong reading it, and its prompts for Up."""

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import work
+
 from qwen_tui.chat.conversation import last_user_index
 from qwen_tui.chat.events import (
     ChatFailure,
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from qwen_tui.agent.loop import Agent
     from qwen_tui.chat.service import ChatService
     from qwen_tui.chat.sessions import Session
+    from qwen_tui.mcp_servers import McpConnection, McpServers
     from qwen_tui.providers.registry import ActiveProvider
     from qwen_tui.tools.path_index import PathIndex
     from qwen_tui.ui.services import AppServices
@@ -95,6 +98,9 @@ class ChatAgent(ChatView):
         self.path_index: PathIndex | None = None
         """The workspace's paths for ``@path`` completion, once walked; forgotten when
         the project may have changed (an answer, ``/undo``, ``/rewind``)."""
+        self.mcp: McpServers | None = None
+        """The MCP servers of this run (made once, at the first connection)."""
+        self._mcp_made = False
 
     # ----- the agent ---------------------------------------------------------------
 
@@ -119,6 +125,13 @@ class ChatAgent(ChatView):
         workspace = Workspace.at(services.workspace or Path.cwd())
         key = active.api_key or ""
         self.checkpoints = Checkpoints(services.loaded.home, workspace)
+        if not self._mcp_made:
+            from qwen_tui.mcp_servers import servers_for
+
+            self._mcp_made = True
+            self.mcp = servers_for(services, workspace.root)
+            if self.mcp is not None:
+                self._start_mcp()
         self.agent = Agent(
             chat,
             Toolbox(workspace, secrets=lambda: [*services.known_secrets(), key]),
@@ -127,7 +140,36 @@ class ChatAgent(ChatView):
             before_change=self.checkpoints.before_change,
             max_turns=tools.max_turns,
             tools_supported=self.agent.tools_supported if self.agent else True,
+            mcp=self.mcp,
         )
+
+    @work(group="mcp", exit_on_error=False)
+    async def _start_mcp(self) -> None:
+        """Ask about untrusted MCP servers and start the rest, beside the chat."""
+        from qwen_tui.ui.screens.chat_mcp import start_servers
+
+        if self.mcp is not None:
+            await start_servers(self.mcp, self._trust_question, self._mcp_note)
+
+    @work(group="mcp", exit_on_error=False)
+    async def action_mcp(self, argument: str = "") -> None:
+        """``/mcp [restart NAME]``: the servers, their state and tools; restart one."""
+        from qwen_tui.ui.screens.chat_mcp import mcp_command
+
+        await mcp_command(self.mcp, argument, self._trust_question, self._mcp_note)
+
+    async def _trust_question(self, connection: McpConnection) -> bool:
+        from qwen_tui.mcp_servers.listing import what_is_trusted
+        from qwen_tui.ui.screens.mcp_trust import McpTrustQuestion
+
+        question = McpTrustQuestion(
+            connection.name, what_is_trusted(connection.settings), connection.transport
+        )
+        answer: bool = await self.app.push_screen_wait(question)
+        return answer
+
+    def _mcp_note(self, text: str, severity: str) -> None:
+        self.note(text, severity=severity)
 
     def load_mode(self) -> None:
         """Take the starting mode from ``tools.approvalMode`` once the settings are

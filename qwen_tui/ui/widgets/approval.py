@@ -36,6 +36,11 @@ def request_body(request: ApprovalRequest) -> Text:
     if request.change is not None:
         return diff_text(request.change.diff())
     body = Text()
+    if request.server is not None:
+        body.append(neutralise(request.call.name), style="bold")
+        body.append(f"\n{neutralise(request.arguments or '{}')}")
+        body.append(f"\na tool of the MCP server {neutralise(request.server)}", style="dim")
+        return body
     body.append("$ ", style="bold")
     body.append(neutralise(request.command or ""), style="bold")
     body.append(f"\nin {neutralise(request.folder or '.')}", style="dim")
@@ -67,7 +72,13 @@ class ApprovalPrompt(Vertical, can_focus=True):
         super().__init__(classes="approval-prompt")
         self.request = request
         self.answer: asyncio.Future[ApprovalAnswer] = asyncio.get_running_loop().create_future()
-        self.border_title = "Allow this edit?" if request.change else "Allow this command?"
+        self.border_title = (
+            "Allow this edit?"
+            if request.change
+            else "Allow this MCP tool?"
+            if request.server
+            else "Allow this command?"
+        )
         keys = KEYS_TEXT_SHELL.format(prefix=neutralise(rule)) if rule else KEYS_TEXT
         self._keys = Static(Text(keys, style="bold"), classes="approval-keys")
         self._reason = Input(placeholder="Why not? (Enter sends; empty: no reason)")
