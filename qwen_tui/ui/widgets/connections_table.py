@@ -1,0 +1,72 @@
+"""The Privacy tab's "This session's connections": the network ledger, updated live.
+
+The ledger tells its listeners of each change from whichever thread finished a request
+(the event loop, the token-refresh thread, the usage-statistics export thread); the
+listener only posts :class:`ConnectionsTable.Changed` to this widget, which is safe
+from any thread, and the table is redrawn on the app's own loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.message import Message
+from textual.widgets import Static
+
+from qwen_tui.net import ledger
+from qwen_tui.privacy.ledger_table import LedgerWords, ledger_rows
+
+
+class ConnectionsTable(Static):
+    """One row per request of this session, newest last.
+
+    Args:
+        words: the table's words in the user's language.
+        source: the ledger to show (the process's by default).
+    """
+
+    class Changed(Message):
+        """The ledger has a new or finished entry."""
+
+        bubble = False
+
+    def __init__(
+        self, words: LedgerWords, *, source: ledger.Ledger | None = None, id: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes="connections-table")
+        self.words = words
+        self.source = source or ledger.current()
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.source.subscribe(self._tell)
+        self._draw()
+
+    def _tell(self) -> None:
+        """The ledger's listener, called from any thread."""
+        self.post_message(self.Changed())
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    @on(Changed)
+    def _changed(self, event: Changed) -> None:
+        event.stop()
+        self._draw()
+
+    def _draw(self) -> None:
+        records = [{**entry.to_record(), "done": entry.done} for entry in self.source.entries()]
+        if not records:
+            self.update(Text(self.words.empty, style="italic"))
+            return
+        table = Table(box=None, pad_edge=False, expand=False, header_style="bold")
+        for number, column in enumerate(self.words.columns):
+            table.add_column(column, justify="right" if number in (5, 6) else "left")
+        for row in ledger_rows(records, self.words):
+            table.add_row(*(Text(cell) for cell in row))
+        self.update(table)
