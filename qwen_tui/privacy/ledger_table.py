@@ -20,7 +20,7 @@ class LedgerWords:
     heading: str
     explained: str
     empty: str
-    columns: tuple[str, str, str, str, str, str, str, str]
+    columns: tuple[str, str, str, str, str, str, str]
     purposes: dict[Purpose, str]
     contents: dict[Content, str]
     waiting: str
@@ -35,7 +35,7 @@ _ENGLISH = LedgerWords(
         "`qwen-tui audit` shows it for a past session."
     ),
     empty="No connection yet in this session.",
-    columns=("Time", "Purpose", "Content", "Host", "Request", "Sent", "Received", "Result"),
+    columns=("Time", "Purpose", "Content", "Request", "Sent", "Received", "Result"),
     purposes={
         "chat": "answer",
         "model_list": "model list",
@@ -43,13 +43,13 @@ _ENGLISH = LedgerWords(
         "sign_in": "sign-in",
         "token_refresh": "token refresh",
         "usage_statistics": "usage statistics",
-        "local_probe": "local server search",
+        "local_probe": "local probe",
         "mcp": "MCP server",
     },
     contents={
-        "none": "nothing of yours",
+        "none": "nothing",
         "prompt": "conversation",
-        "tool_output": "conversation, tool output",
+        "tool_output": "conversation + tools",
         "sign_in": "sign-in codes",
         "usage_statistics": "usage events",
     },
@@ -69,7 +69,6 @@ _RUSSIAN = LedgerWords(
         "Время",
         "Назначение",
         "Содержимое",
-        "Хост",
         "Запрос",
         "Отправлено",
         "Получено",
@@ -82,13 +81,13 @@ _RUSSIAN = LedgerWords(
         "sign_in": "вход",
         "token_refresh": "обновление токена",
         "usage_statistics": "статистика использования",
-        "local_probe": "поиск локальных серверов",
+        "local_probe": "поиск локальных",
         "mcp": "MCP-сервер",
     },
     contents={
-        "none": "ничего вашего",
+        "none": "ничего",
         "prompt": "переписка",
-        "tool_output": "переписка, вывод инструментов",
+        "tool_output": "переписка + инструменты",
         "sign_in": "коды входа",
         "usage_statistics": "события использования",
     },
@@ -105,7 +104,8 @@ def ledger_words(language: Language) -> LedgerWords:
 def ledger_rows(
     records: Iterable[Mapping[str, Any]], words: LedgerWords, *, utc: bool = False
 ) -> list[tuple[str, ...]]:
-    """One row of cells per ledger record (a ledger line or ``Connection.to_record()``).
+    """One row of cells (as :attr:`LedgerWords.columns`) per ledger record: a ledger
+    line or ``Connection.to_record()``.
 
     A file may have been edited by hand, so every value is checked and neutralised.
 
@@ -129,8 +129,10 @@ def ledger_rows(
                 when,
                 _label(words.purposes, purpose),
                 _label(words.contents, content),
-                neutralise(f"{record.get('host')}:{record.get('port')}"),
-                neutralise(f"{record.get('method')} {record.get('path')}"),
+                neutralise(
+                    f"{record.get('method')} {record.get('host')}:{record.get('port')}"
+                    f"{record.get('path')}"
+                ),
                 _size(record.get("sent")),
                 _size(record.get("received")),
                 _result(record, words),

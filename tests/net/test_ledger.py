@@ -13,7 +13,7 @@ import pytest
 
 from qwen_tui.net import ledger
 from qwen_tui.net.clients import async_client, client
-from tests.support.ledger_checks import assert_matches_server
+from tests.support.ledger_checks import assert_matches_server, record_one
 from tests.support.servers.openai_server import closed_port, openai_server
 
 
@@ -97,16 +97,9 @@ def test_listeners_hear_of_each_change_from_any_thread(fresh_ledger: ledger.Ledg
     heard: list[str] = []
     stop = fresh_ledger.subscribe(lambda: heard.append(threading.current_thread().name))
     worker = threading.Thread(
-        target=ledger.record_exchange,
-        kwargs={
-            "purpose": "usage_statistics",
-            "content": "usage_statistics",
-            "method": "POST",
-            "url": ("http", "127.0.0.1", 4318, "/v1/logs"),
-            "sent": 10,
-            "received": 2,
-            "status": 200,
-        },
+        target=record_one,
+        args=("usage_statistics", "usage_statistics", "/v1/logs"),
+        kwargs={"port": 4318, "sent": 10, "received": 2},
         name="exporter",
     )
     worker.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from qwen_tui.net.ledger import Content, Purpose, record_exchange
 from tests.support.servers.openai_server import OpenAIServer
 
 
@@ -17,3 +18,26 @@ def assert_matches_server(entries: Sequence[Mapping[str, Any]], server: OpenAISe
     received = [(r.method, r.path, len(r.body), r.answered) for r in server.requests]
     assert seen == received
     assert all(e["host"] == "127.0.0.1" and e["status"] is not None for e in mine)
+
+
+def record_one(
+    purpose: Purpose,
+    content: Content,
+    path: str,
+    *,
+    method: str = "POST",
+    port: int = 8000,
+    sent: int = 0,
+    received: int = 0,
+) -> None:
+    """Record an answered exchange with a loopback server, as the standard-library
+    usage-statistics export records its own."""
+    record_exchange(
+        purpose=purpose,
+        content=content,
+        method=method,
+        url=("http", "127.0.0.1", port, path),
+        sent=sent,
+        received=received,
+        status=200,
+    )

@@ -40,6 +40,8 @@ class ConnectionsTable(Static):
         self.words = words
         self.source = source or ledger.current()
         self._unsubscribe: Callable[[], None] | None = None
+        self.rows: list[tuple[str, ...]] = []
+        """The cells on screen, one tuple a row."""
 
     def on_mount(self) -> None:
         self._unsubscribe = self.source.subscribe(self._tell)
@@ -61,12 +63,25 @@ class ConnectionsTable(Static):
 
     def _draw(self) -> None:
         records = [{**entry.to_record(), "done": entry.done} for entry in self.source.entries()]
+        self.rows = ledger_rows(records, self.words)
         if not records:
             self.update(Text(self.words.empty, style="italic"))
             return
-        table = Table(box=None, pad_edge=False, expand=False, header_style="bold")
-        for number, column in enumerate(self.words.columns):
-            table.add_column(column, justify="right" if number in (5, 6) else "left")
-        for row in ledger_rows(records, self.words):
-            table.add_row(*(Text(cell) for cell in row))
+        # Two lines a request, so that a terminal of 80 columns shows it whole: where it
+        # went, then (dimmed) why and what went with it.
+        time_, purpose, content, request, sent, received, result = self.words.columns
+        table = Table(box=None, pad_edge=False, expand=True, header_style="bold")
+        table.add_column(time_, no_wrap=True)
+        table.add_column(f"{request}\n{purpose} · {content}", ratio=1, overflow="fold")
+        table.add_column(sent, justify="right", no_wrap=True)
+        table.add_column(received, justify="right", no_wrap=True)
+        table.add_column(result, no_wrap=True)
+        for when, why, what, where, up, down, outcome in self.rows:
+            table.add_row(
+                Text(when),
+                Text.assemble(where, "\n", (f"{why} · {what}", "dim")),
+                Text(up),
+                Text(down),
+                Text(outcome),
+            )
         self.update(table)

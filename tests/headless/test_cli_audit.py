@@ -1,0 +1,56 @@
+"""``qwen-tui audit``: a ``-p`` run leaves a ledger that matches what the server received."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+from tests.headless.test_cli_prompt import environment, run
+from tests.support.ledger_checks import assert_matches_server
+from tests.support.servers.openai_server import openai_server
+
+
+def test_a_prompt_run_leaves_a_ledger_request_for_request(isolated_home: Path) -> None:
+    with openai_server(chat_pieces=["Hello"]) as server:
+        result = run("-p", "say hi", env=environment(server.base_url))
+        assert result.returncode == 0, result.stderr
+        audit = run("audit", "--json", env=environment())
+    assert audit.returncode == 0, audit.stderr
+    entries = json.loads(audit.stdout)
+    assert [e["purpose"] for e in entries] == ["chat"]
+    assert entries[0]["content"] == "prompt"
+    assert_matches_server(entries, server)
+    (ledger,) = (isolated_home / "ledgers").iterdir()
+    assert stat.S_IMODE(ledger.stat().st_mode) == 0o600
+    assert "say hi" not in ledger.read_text() and "sk-test-key" not in ledger.read_text()
+
+    table = run("audit", "--session", ledger.stem[:15], env=environment())
+    assert table.returncode == 0, table.stderr
+    heading, columns, row, total = table.stdout.splitlines()
+    assert heading == f"This session's connections: {ledger.stem}"
+    assert columns.split() == [
+        "Time",
+        "Purpose",
+        "Content",
+        "Request",
+        "Sent",
+        "Received",
+        "Result",
+    ]
+    assert (
+        "answer" in row
+        and "POST 127.0.0.1:" in row
+        and "/v1/chat/completions" in row
+        and row.endswith("200")
+    )
+    assert total.startswith("1 · ")
+
+
+def test_audit_says_when_there_is_nothing_to_show() -> None:
+    result = run("audit", env=environment())
+    assert result.returncode == 2
+    assert result.stderr == "error: no session has a network ledger yet.\n"
+    result = run("audit", "--session", "nope", env=environment())
+    assert result.returncode == 2
+    assert "no session 'nope' has a network ledger" in result.stderr
