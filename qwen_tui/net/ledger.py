@@ -94,9 +94,10 @@ def effective_content(default: Content) -> Content:
     return _content_override.get() or default
 
 
-@dataclass
+@dataclass(eq=False)
 class Connection:
-    """One request and its answer, as the ledger keeps it.
+    """One request and its answer, as the ledger keeps it (equal only to itself: two
+    identical requests are two entries).
 
     Attributes:
         at: When the request was sent (seconds since the epoch).
@@ -127,7 +128,7 @@ class Connection:
     status: int | None = None
     error: str | None = None
     done: bool = False
-    _ledger: Ledger | None = field(default=None, repr=False, compare=False)
+    _ledger: Ledger | None = field(default=None, repr=False)
 
     def add_sent(self, count: int) -> None:
         """Count ``count`` more request bytes."""
