@@ -101,9 +101,7 @@ def ledger_words(language: Language) -> LedgerWords:
     return _RUSSIAN if language == "ru" else _ENGLISH
 
 
-def ledger_rows(
-    records: Iterable[Mapping[str, Any]], words: LedgerWords, *, utc: bool = False
-) -> list[tuple[str, ...]]:
+def ledger_rows(records: Iterable[Mapping[str, Any]], words: LedgerWords) -> list[tuple[str, ...]]:
     """One row of cells (as :attr:`LedgerWords.columns`) per ledger record: a ledger
     line or ``Connection.to_record()``.
 
@@ -112,13 +110,12 @@ def ledger_rows(
     Args:
         records: The entries, oldest first.
         words: The language of the purposes, contents and results.
-        utc: Show the time in UTC rather than local time.
     """
     rows: list[tuple[str, ...]] = []
     for record in records:
         at = record.get("at")
         when = (
-            time.strftime("%H:%M:%S", (time.gmtime if utc else time.localtime)(at))
+            time.strftime("%H:%M:%S", time.localtime(at))
             if isinstance(at, int | float) and not isinstance(at, bool)
             else "?"
         )

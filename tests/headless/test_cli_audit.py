@@ -54,3 +54,29 @@ def test_audit_says_when_there_is_nothing_to_show() -> None:
     result = run("audit", "--session", "nope", env=environment())
     assert result.returncode == 2
     assert "no session 'nope' has a network ledger" in result.stderr
+
+
+def test_a_hand_edited_ledger_is_shown_safely(isolated_home: Path) -> None:
+    folder = isolated_home / "ledgers"
+    folder.mkdir(parents=True)
+    entry = {
+        "at": 1_796_000_000,
+        "purpose": "chat",
+        "content": "prompt",
+        "method": "POST",
+        "host": "evil\x1b]52;c;aGk=\x07.example",
+        "port": 443,
+        "path": "/v1",
+        "sent": 3,
+        "received": 4,
+        "status": 200,
+        "error": None,
+    }
+    (folder / "20261203-101010-abcdef.jsonl").write_text(
+        json.dumps(entry) + "\n{cut short by a cra\n"
+    )
+    result = run("audit", env=environment())
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "evil␛]52;c;aGk=␇.example:443/v1" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("1 · 3 B ↑ · 4 B ↓")
