@@ -9,7 +9,7 @@ client is built by :mod:`qwen_tui.net.clients` (httpx) or
 only: this package itself imports nothing else of qwen_tui and no HTTP library.
 """
 
-from qwen_tui.net.loopback import LOOPBACK_HOSTS
+from qwen_tui.net.loopback import LOOPBACK_DIRECT, LOOPBACK_HOSTS
 from qwen_tui.net.retry_after import parse_retry_after
 
-__all__ = ["LOOPBACK_HOSTS", "parse_retry_after"]
+__all__ = ["LOOPBACK_DIRECT", "LOOPBACK_HOSTS", "parse_retry_after"]

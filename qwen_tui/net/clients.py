@@ -3,7 +3,7 @@
 The one place that builds an httpx client (``tests/architecture`` checks that no other
 module does): key checks and model lists, the Qwen OAuth sign-in and refresh, the probe
 for local servers, and any later client such as an MCP connection's
-(``httpx_client_factory=lambda **kw: async_client(purpose="mcp", content=…, **kw)``).
+(``httpx_client_factory=mcp_client_factory()``).
 The caller names the purpose and the kind of content from the closed lists of
 :mod:`qwen_tui.net.ledger`; the options are httpx's own.
 
@@ -20,8 +20,9 @@ import httpx
 
 from qwen_tui.net.counting import CountingStream, end_send, hooks, start_send
 from qwen_tui.net.ledger import Content, Purpose
+from qwen_tui.net.loopback import LOOPBACK_DIRECT
 
-__all__ = ["LedgerAsyncClient", "LedgerClient", "async_client", "client"]
+__all__ = ["LedgerAsyncClient", "LedgerClient", "async_client", "client", "mcp_client_factory"]
 
 
 class _Stream(CountingStream, httpx.SyncByteStream, httpx.AsyncByteStream):
@@ -80,6 +81,39 @@ def client(*, purpose: Purpose, content: Content, **options: Any) -> httpx.Clien
     """A blocking ``httpx.Client`` that records each request; see :func:`async_client`."""
     options["event_hooks"] = _merged(hooks(purpose, content, _stream, asynchronous=False), options)
     return LedgerClient(**options)
+
+
+MCP_TIMEOUT = 30.0
+MCP_READ_TIMEOUT = 300.0
+"""The MCP SDK's own defaults for its HTTP client (seconds; a read waits longer, for
+server-sent events), kept when the SDK asks the factory for a client without a timeout."""
+
+
+def mcp_client_factory(content: Content = "tool_output") -> Callable[..., httpx.AsyncClient]:
+    """An ``httpx_client_factory`` for the MCP SDK's HTTP transports (streamable HTTP,
+    SSE): its clients record each request with the purpose ``mcp``.
+
+    The SDK calls the factory with ``headers``, ``timeout`` and ``auth``, any of them
+    ``None``; the client is built as the SDK's own would be (redirects followed, its
+    timeouts), loopback servers reached directly.
+    """
+
+    def factory(
+        headers: dict[str, str] | None = None,
+        timeout: httpx.Timeout | None = None,
+        auth: httpx.Auth | None = None,
+    ) -> httpx.AsyncClient:
+        return async_client(
+            purpose="mcp",
+            content=content,
+            headers=headers,
+            timeout=timeout or httpx.Timeout(MCP_TIMEOUT, read=MCP_READ_TIMEOUT),
+            auth=auth,
+            follow_redirects=True,
+            mounts=LOOPBACK_DIRECT,
+        )
+
+    return factory
 
 
 def _merged(

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import socket
 import ssl
-from collections.abc import Iterator, Mapping
-from types import MappingProxyType
+from collections.abc import Iterator
 
-from qwen_tui.net import LOOPBACK_HOSTS
+from qwen_tui.net.loopback import LOOPBACK_DIRECT
 from qwen_tui.providers.errors import ProviderError
 from qwen_tui.providers.urls import display_url, host_port
 
@@ -35,10 +34,6 @@ __all__ = ["LOOPBACK_DIRECT", "USER_AGENT", "transport_error"]
 
 USER_AGENT = "qwen-tui"
 
-LOOPBACK_DIRECT: Mapping[str, None] = MappingProxyType(
-    {f"all://[{host}]" if ":" in host else f"all://{host}": None for host in LOOPBACK_HOSTS}
-)
-"""``mounts`` for an httpx or httpx2 client: no proxy for this machine's own servers."""
 
 _HTTP_LIBRARIES = frozenset({"httpx", "httpx2"})
 

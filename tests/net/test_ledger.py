@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from qwen_tui.net import ledger
-from qwen_tui.net.clients import async_client, client
+from qwen_tui.net.clients import async_client, client, mcp_client_factory
 from tests.support.ledger_checks import assert_matches_server, record_one
 from tests.support.servers.openai_server import closed_port, openai_server
 
@@ -108,3 +108,17 @@ def test_listeners_hear_of_each_change_from_any_thread(fresh_ledger: ledger.Ledg
     assert heard == ["exporter", "exporter"]  # opened, then finished
     (entry,) = fresh_ledger.entries()
     assert (entry.sent, entry.received, entry.status) == (10, 2, 200)
+
+
+async def test_the_mcp_factory_builds_clients_as_the_sdk_asks(
+    fresh_ledger: ledger.Ledger,
+) -> None:
+    factory = mcp_client_factory()
+    with openai_server() as server:
+        async with factory(headers={"X-Probe": "1"}) as http:
+            assert http.timeout == httpx.Timeout(30.0, read=300.0)
+            assert http.follow_redirects
+            await http.get(server.base_url + "/models")
+    (entry,) = fresh_ledger.entries()
+    assert (entry.purpose, entry.content) == ("mcp", "tool_output")
+    assert server.requests[0].headers["x-probe"] == "1"
