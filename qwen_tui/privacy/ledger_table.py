@@ -25,6 +25,7 @@ class LedgerWords:
     contents: dict[Content, str]
     waiting: str
     no_answer: str
+    earlier: str
 
 
 _ENGLISH = LedgerWords(
@@ -55,6 +56,7 @@ _ENGLISH = LedgerWords(
     },
     waiting="…",
     no_answer="no answer",
+    earlier="{count} earlier connections are not shown here; `qwen-tui audit` lists them all.",
 )
 
 _RUSSIAN = LedgerWords(
@@ -93,6 +95,7 @@ _RUSSIAN = LedgerWords(
     },
     waiting="…",
     no_answer="нет ответа",
+    earlier="Ещё {count} более ранних соединений здесь не показаны; `qwen-tui audit` покажет все.",
 )
 
 

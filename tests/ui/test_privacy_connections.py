@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from qwen_tui.net import ledger
+from qwen_tui.privacy.ledger_table import ledger_words
 from qwen_tui.ui.screens.settings import SettingsScreen
-from qwen_tui.ui.widgets.connections_table import ConnectionsTable
+from qwen_tui.ui.widgets.connections_table import MAX_ROWS, ConnectionsTable
 from tests.support.credentials_fixtures import MemoryKeyring
 from tests.support.ledger_checks import assert_matches_server, record_one
 from tests.support.servers.openai_server import OpenAIServer
@@ -123,3 +125,21 @@ def test_connections_section(
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+async def test_a_long_session_shows_its_latest_rows(fresh_ledger: ledger.Ledger) -> None:
+    for number in range(MAX_ROWS + 5):
+        record_one("chat", "prompt", f"/v1/r{number}")
+
+    class Holder(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ConnectionsTable(ledger_words("en"))
+
+    async with Holder().run_test() as pilot:
+        table = pilot.app.query_one(ConnectionsTable)
+        assert len(table.rows) == MAX_ROWS
+        assert table.rows[-1][3].endswith(f"/v1/r{MAX_ROWS + 4}")
+        assert table.hidden == 5
+        record_one("chat", "prompt", "/v1/later")
+        await wait_until(pilot, lambda: table.rows[-1][3].endswith("/v1/later"))
+        assert table.hidden == 6 and len(table.rows) == MAX_ROWS

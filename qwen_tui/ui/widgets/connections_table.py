@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import on
@@ -18,6 +19,9 @@ from textual.widgets import Static
 
 from qwen_tui.net import ledger
 from qwen_tui.privacy.ledger_table import LedgerWords, ledger_rows
+
+MAX_ROWS = 200
+"""The most rows drawn: a long session's table stays quick to redraw on each request."""
 
 
 class ConnectionsTable(Static):
@@ -42,6 +46,8 @@ class ConnectionsTable(Static):
         self._unsubscribe: Callable[[], None] | None = None
         self.rows: list[tuple[str, ...]] = []
         """The cells on screen, one tuple a row."""
+        self.hidden = 0
+        """Earlier entries not drawn (beyond :data:`MAX_ROWS`)."""
 
     def on_mount(self) -> None:
         self._unsubscribe = self.source.subscribe(self._tell)
@@ -62,7 +68,9 @@ class ConnectionsTable(Static):
         self._draw()
 
     def _draw(self) -> None:
-        records = [{**entry.to_record(), "done": entry.done} for entry in self.source.entries()]
+        entries = self.source.entries()
+        shown = entries[-MAX_ROWS:]
+        records = [{**entry.to_record(), "done": entry.done} for entry in shown]
         self.rows = ledger_rows(records, self.words)
         if not records:
             self.update(Text(self.words.empty, style="italic"))
@@ -84,4 +92,9 @@ class ConnectionsTable(Static):
                 Text(down),
                 Text(outcome),
             )
-        self.update(table)
+        self.hidden = len(entries) - len(shown)
+        if self.hidden:
+            earlier = Text(self.words.earlier.format(count=self.hidden), style="italic")
+            self.update(Group(earlier, table))
+        else:
+            self.update(table)
