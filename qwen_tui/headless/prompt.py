@@ -163,13 +163,10 @@ def run_prompt(
     and keeps what was printed.
     """
     from qwen_tui.account import Account
-    from qwen_tui.chat.sessions import SessionStore
-    from qwen_tui.net import ledger
+    from qwen_tui.headless.run_ledger import keep_ledger
     from qwen_tui.telemetry import AppStop, crash_report, process_age_seconds
 
-    # The conversation of a -p run is not saved, but what it sent is: its ledger is
-    # kept under a session id of its own, for `qwen-tui audit`.
-    ledger.current().bind(SessionStore(loaded.home).new(provider=None, model=None).ledger_path)
+    keep_ledger(loaded)
     out = out or sys.stdout
     err = err or sys.stderr
     answer = _Answer()

@@ -6,6 +6,8 @@ import json
 import stat
 from pathlib import Path
 
+from tests.headless.test_cli_auth import KEY as AUTH_KEY
+from tests.headless.test_cli_auth import run as run_auth
 from tests.headless.test_cli_prompt import environment, run
 from tests.support.ledger_checks import assert_matches_server
 from tests.support.servers.openai_server import openai_server
@@ -80,3 +82,22 @@ def test_a_hand_edited_ledger_is_shown_safely(isolated_home: Path) -> None:
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "evil␛]52;c;aGk=␇.example:443/v1" in result.stdout
     assert result.stdout.splitlines()[-1].startswith("1 · 3 B ↑ · 4 B ↓")
+
+
+def test_a_sign_in_with_a_key_leaves_its_key_check_in_a_ledger(isolated_home: Path) -> None:
+    with openai_server(api_key=AUTH_KEY) as server:
+        result = run_auth(
+            "auth",
+            "login",
+            "--base-url",
+            server.base_url,
+            "--allow-file-store",
+            stdin=AUTH_KEY + "\n",
+        )
+        assert result.returncode == 0, result.stderr
+    audit = run("audit", "--json", env=environment())
+    entries = json.loads(audit.stdout)
+    assert {e["purpose"] for e in entries} == {"key_check"}
+    assert_matches_server(entries, server)
+    (ledger,) = (isolated_home / "ledgers").iterdir()
+    assert AUTH_KEY not in ledger.read_text()
