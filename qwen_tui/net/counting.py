@@ -36,30 +36,30 @@ class CountingStream:
     def __init__(
         self, inner: Any, count: Callable[[int], None], closed: Callable[[], None] | None = None
     ) -> None:
-        self._inner = inner
+        self.inner = inner
         self._count = count
         self._closed = closed
 
     def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._inner:
+        for chunk in self.inner:
             self._count(len(chunk))
             yield chunk
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._inner:
+        async for chunk in self.inner:
             self._count(len(chunk))
             yield chunk
 
     def close(self) -> None:
         try:
-            self._inner.close()
+            self.inner.close()
         finally:
             if self._closed is not None:
                 self._closed()
 
     async def aclose(self) -> None:
         try:
-            await self._inner.aclose()
+            await self.inner.aclose()
         finally:
             if self._closed is not None:
                 self._closed()
@@ -83,7 +83,10 @@ def open_entry(request: Any, purpose: Purpose, content: Content, stream: StreamF
         url=_url_parts(request.url),
     )
     request.extensions = {**request.extensions, ENTRY_KEY: entry}
-    request.stream = stream(request.stream, entry.add_sent, None)
+    body = request.stream
+    if isinstance(body, CountingStream):  # a 307/308 redirect sends the same body again
+        body = body.inner
+    request.stream = stream(body, entry.add_sent, None)
     opened = _opened.get()
     if opened is not None:
         opened.append(entry)

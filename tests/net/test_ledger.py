@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import stat
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -122,3 +124,40 @@ async def test_the_mcp_factory_builds_clients_as_the_sdk_asks(
     (entry,) = fresh_ledger.entries()
     assert (entry.purpose, entry.content) == ("mcp", "tool_output")
     assert server.requests[0].headers["x-probe"] == "1"
+
+
+class _Redirecting(BaseHTTPRequestHandler):
+    """``/old`` answers 307 to ``/new`` (RFC 9110: the body is sent again), ``/new`` 200."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path == "/old":
+            self.send_response(307)
+            self.send_header("Location", "/new")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "4")
+        self.end_headers()
+        self.wfile.write(b"done")
+
+
+async def test_a_redirect_is_two_entries_each_with_its_own_bytes(
+    fresh_ledger: ledger.Ledger,
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        async with async_client(purpose="chat", content="prompt", follow_redirects=True) as http:
+            url = f"http://127.0.0.1:{server.server_address[1]}/old"
+            await http.post(url, content=b"twelve bytes")
+    finally:
+        server.shutdown()
+        server.server_close()
+    first, second = fresh_ledger.entries()
+    assert (first.path, first.status, first.sent) == ("/old", 307, 12)
+    assert (second.path, second.status, second.sent, second.received) == ("/new", 200, 12, 4)
