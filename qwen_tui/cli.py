@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="qwen-tui",
         usage="qwen-tui [options] [-p PROMPT]\n       qwen-tui auth {login,status,logout} …"
         "\n       qwen-tui trust [DIR]"
-        "\n       qwen-tui mcp {add,list,remove,trust,secret} …",
+        "\n       qwen-tui mcp {add,list,remove,trust,secret} …"
+        "\n       qwen-tui audit [--session ID] [--json]",
         description="AI coding help in your terminal, from the provider of your choice.",
         epilog=f"Provider ids: {', '.join(BUILT_IN_PROVIDERS)}, or one of your own "
         "(providers.custom in settings.json). Documentation: docs/cli.md.",
@@ -130,6 +131,21 @@ def build_parser() -> argparse.ArgumentParser:
     from qwen_tui.headless.mcp_command import add_parser as add_mcp_parser
 
     add_mcp_parser(commands)
+    audit = commands.add_parser(
+        "audit",
+        help="show what a session sent over the network, and where (its ledger)",
+        description=(
+            "Print the network ledger of a session: every request, its purpose, the kind "
+            "of data that went with it and the bytes each way, never the content."
+        ),
+    )
+    audit.add_argument(
+        "--session",
+        dest="audit_session",
+        metavar="ID",
+        help="the session id, or a prefix only it has (default: the latest)",
+    )
+    audit.add_argument("--json", action="store_true", help="one JSON array of the entries")
     auth = commands.add_parser("auth", help="sign in, show or remove credentials")
     auth_commands = auth.add_subparsers(dest="auth_command", metavar="ACTION", required=True)
     login = auth_commands.add_parser(
@@ -213,6 +229,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     loaded = load_settings(flags, trust_folder=args.trust_folder)
     if args.debug:
         _start_debug_log(loaded)
+    if args.command == "audit":
+        from qwen_tui.headless.audit import run_audit_command
+
+        return run_audit_command(args, loaded)
     if args.command == "auth":
         from qwen_tui.headless.auth import run_auth_command
 

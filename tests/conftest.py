@@ -12,6 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from qwen_tui.net import ledger
+from tests.support.network_guard import guard
+
+_GUARD_FOLDER = Path(guard.__file__).parent
+guard.install(guard.REFUSED.append)
+
 # The app's own variables (QWEN_TUI_*, OPENAI_*) are removed by prefix.
 _KEPT = ("QWEN_TUI_HOME", "QWEN_TUI_REQUIRE_SYSTEM_TESTS")
 # The user's network set-up: a proxy (either spelling; the lower-case one wins in both
@@ -45,6 +51,30 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.chdir(work)
     monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
     yield home
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail the test if its code, or a Python process it starts, tried to reach another
+    machine (see ``tests/support/network_guard``), even when the code caught the error."""
+    report = tmp_path / "network-refused.txt"
+    monkeypatch.setenv(guard.REPORT_ENV, str(report))
+    paths = [str(_GUARD_FOLDER), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
+    guard.REFUSED.clear()
+    yield
+    refused = [*guard.REFUSED, *(report.read_text().splitlines() if report.exists() else [])]
+    guard.REFUSED.clear()
+    if refused:
+        pytest.fail("reached beyond loopback:\n" + "\n".join(refused), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def fresh_ledger(monkeypatch: pytest.MonkeyPatch) -> ledger.Ledger:
+    """A network ledger of the test's own, so no test sees another's connections."""
+    mine = ledger.Ledger()
+    monkeypatch.setattr(ledger, "_LEDGER", mine)
+    return mine
 
 
 def require_system_tests() -> bool:

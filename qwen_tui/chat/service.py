@@ -10,6 +10,7 @@ minute-long hang.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
@@ -30,6 +31,7 @@ from qwen_tui.chat.failures import failure_from_exception
 from qwen_tui.chat.sse import iter_chunks
 from qwen_tui.chat.think import ThinkSplitter
 from qwen_tui.config.debug_log import LOGGER_NAME, remember_secret
+from qwen_tui.net.ledger import Content, content_kind
 from qwen_tui.providers.http_policy import LOOPBACK_DIRECT
 from qwen_tui.providers.registry import ActiveProvider, openai_client_kwargs
 from qwen_tui.telemetry.events import ApiRequest, ErrorReport, ToolUsed
@@ -55,6 +57,12 @@ if it is about to expire) and with ``True`` after a 401 (renew it now)."""
 _log = logging.getLogger(LOGGER_NAME)
 
 _QUOTA_USED_UP = "Your quota with this provider is used up (429)."
+
+
+def sent_content(messages: Sequence[dict[str, Any]]) -> Content:
+    """What the network ledger says a request with ``messages`` carries: the
+    conversation, and with it what tools read once a tool has answered."""
+    return "tool_output" if any(m.get("role") == "tool" for m in messages) else "prompt"
 
 
 def preload_sdk() -> None:
@@ -117,13 +125,15 @@ class ChatService:
 
     def _get_client(self) -> AsyncOpenAI:
         if self._client is None:
-            from openai import AsyncOpenAI, DefaultAsyncHttpxClient
+            from openai import AsyncOpenAI
+
+            from qwen_tui.net.openai_http import openai_client
 
             client = AsyncOpenAI(
                 **openai_client_kwargs(self.active),
                 timeout=self.timeout,
                 max_retries=0,
-                http_client=DefaultAsyncHttpxClient(mounts=LOOPBACK_DIRECT),
+                http_client=openai_client(purpose="chat", content="prompt", mounts=LOOPBACK_DIRECT),
             )
             if self.active.provider.id != "openai":
                 # The SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment and
@@ -268,7 +278,11 @@ class ChatService:
                     stream_options={"include_usage": True},
                     **offered,
                 )
-                async with request as response:
+                async with contextlib.AsyncExitStack() as exchange:
+                    # The kind is read when the request is sent, inside this block,
+                    # which holds no yield: it cannot leak to the consumer's code.
+                    with content_kind(sent_content(messages)):
+                        response = await exchange.enter_async_context(request)
                     page.content_type = response.headers.get("content-type")
                     async for chunk in iter_chunks(page.watch(response.iter_lines())):
                         saw_chunk = True

@@ -51,7 +51,7 @@ from qwen_tui.chat.session_records import (
     transcript_markdown,
 )
 from qwen_tui.config.atomic import fsync_folder
-from qwen_tui.config.paths import ensure_private_dir, sessions_dir
+from qwen_tui.config.paths import ensure_private_dir, ledgers_dir, sessions_dir
 from qwen_tui.text.errors import UserFacingError
 
 if TYPE_CHECKING:
@@ -88,6 +88,8 @@ class Session:
     Attributes:
         id: The session id.
         path: The session file (it may not exist yet).
+        ledger_path: The session's network ledger (:mod:`qwen_tui.net.ledger`), kept
+            beside the sessions folder and deleted with the session.
         messages: The conversation in memory, as the user saw it (not scrubbed).
         provider: The provider in use, for the header and ``/resume``.
         model: The model in use.
@@ -114,6 +116,7 @@ class Session:
         """Set up a session; use :class:`SessionStore` rather than calling this."""
         self.id = session_id
         self.path = path
+        self.ledger_path = ledger_file(path)
         self.messages: list[ChatMessage] = messages if messages is not None else []
         self.provider = provider
         self.model = model
@@ -421,6 +424,7 @@ class SessionStore:
                 f"Could not delete the session {path.stem!r}: {error.strerror or error}."
             ) from error
         _remove_lock_file(path)
+        _remove_ledger(path)
 
     def delete_all(self) -> int:
         """Delete every saved session and return how many were removed.
@@ -439,7 +443,9 @@ class SessionStore:
                     f"Could not delete the session {path.stem!r}: {error.strerror or error}."
                 ) from error
             _remove_lock_file(path)
+            _remove_ledger(path)
             removed += 1
+        _remove_ledgers(ledgers_dir(self.home))
         return removed
 
     def export_markdown(self, session_id: str) -> str:
@@ -609,6 +615,26 @@ def _remove_lock_file(path: Path) -> None:
     """Remove a deleted session's lock file, which would otherwise be left behind."""
     with contextlib.suppress(OSError):
         path.with_name(path.name + ".lock").unlink()
+
+
+def ledger_file(session_path: Path) -> Path:
+    """The network ledger of the session whose file is ``session_path``."""
+    return ledgers_dir(session_path.parent.parent) / session_path.name
+
+
+def _remove_ledger(session_path: Path) -> None:
+    """Remove a deleted session's network ledger; a ledger never outlives its session."""
+    with contextlib.suppress(OSError):
+        ledger_file(session_path).unlink()
+
+
+def _remove_ledgers(folder: Path) -> None:
+    """Remove every ledger (also those of runs that saved no message) with all sessions."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def _mtime(path: Path) -> float:

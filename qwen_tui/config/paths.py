@@ -39,6 +39,11 @@ def sessions_dir(home: Path) -> Path:
     return home / "sessions"
 
 
+def ledgers_dir(home: Path) -> Path:
+    """The folder of the sessions' network ledgers inside ``home`` (one file each)."""
+    return home / "ledgers"
+
+
 def logs_dir(home: Path) -> Path:
     """The folder of debug logs inside ``home``."""
     return home / "logs"

@@ -13,6 +13,7 @@ import sys
 
 from qwen_tui.account import Account
 from qwen_tui.config import LoadedSettings, SettingsWriteError
+from qwen_tui.headless.run_ledger import keep_ledger
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -42,6 +43,7 @@ def run_auth_command(args: argparse.Namespace, loaded: LoadedSettings) -> int:
     account = Account(loaded, file_store_for_run=getattr(args, "allow_file_store", False))
     try:
         if args.auth_command == "login":
+            keep_ledger(loaded)  # the key check or the device flow
             return _login(args, account)
         if args.auth_command == "status":
             return _status(account)

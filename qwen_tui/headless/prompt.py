@@ -163,8 +163,10 @@ def run_prompt(
     and keeps what was printed.
     """
     from qwen_tui.account import Account
+    from qwen_tui.headless.run_ledger import keep_ledger
     from qwen_tui.telemetry import AppStop, crash_report, process_age_seconds
 
+    keep_ledger(loaded)
     out = out or sys.stdout
     err = err or sys.stderr
     answer = _Answer()

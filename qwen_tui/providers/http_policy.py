@@ -27,10 +27,9 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Iterator, Mapping
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from qwen_tui.net import LOOPBACK_HOSTS
+from qwen_tui.net.loopback import LOOPBACK_DIRECT
 from qwen_tui.providers.errors import ProviderError
 from qwen_tui.providers.urls import display_url, host_port
 
@@ -41,10 +40,6 @@ __all__ = ["LOOPBACK_DIRECT", "USER_AGENT", "mcp_http_client", "transport_error"
 
 USER_AGENT = "qwen-tui"
 
-LOOPBACK_DIRECT: Mapping[str, None] = MappingProxyType(
-    {f"all://[{host}]" if ":" in host else f"all://{host}": None for host in LOOPBACK_HOSTS}
-)
-"""``mounts`` for an httpx or httpx2 client: no proxy for this machine's own servers."""
 
 MCP_CONNECT_TIMEOUT = 30.0
 """Seconds to connect to (or write to) an MCP server before the request fails."""
@@ -54,8 +49,9 @@ def mcp_http_client(headers: Mapping[str, str], read_timeout: float) -> httpx2.A
     """The httpx2 client the MCP SDK talks to a streamable HTTP server with.
 
     One function for it, so that every MCP request follows the same policy as the
-    provider's (environment proxies and CA, loopback direct) and whatever records
-    requests can wrap the client in one place. Redirects stay off: the SDK follows
+    provider's (environment proxies and CA, loopback direct) and is recorded in the
+    network ledger (purpose ``mcp``: the tool calls' arguments and results, which may
+    hold file contents, count as tool output). Redirects stay off: the SDK follows
     the ones that keep to the endpoint's origin itself.
 
     Args:
@@ -64,7 +60,11 @@ def mcp_http_client(headers: Mapping[str, str], read_timeout: float) -> httpx2.A
     """
     import httpx2
 
-    return httpx2.AsyncClient(
+    from qwen_tui.net.httpx2_clients import async_client
+
+    return async_client(
+        purpose="mcp",
+        content="tool_output",
         headers={"User-Agent": USER_AGENT, **headers},
         timeout=httpx2.Timeout(MCP_CONNECT_TIMEOUT, read=read_timeout),
         trust_env=True,

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 import httpx
 
+from qwen_tui.net.clients import async_client
 from qwen_tui.providers.catalogue import Provider
 from qwen_tui.providers.urls import host_port, is_loopback_host, join_url, with_port
 
@@ -112,7 +113,9 @@ async def probe_local(
     if not targets:
         return []
     tasks: list[asyncio.Task[bool]] = []
-    client = httpx.AsyncClient(
+    client = async_client(
+        purpose="local_probe",
+        content="none",
         timeout=httpx.Timeout(timeout),
         trust_env=False,
         verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),

@@ -9,8 +9,9 @@ at sign-in time, with a remedy, while what they typed is still on the screen.
 
 The request is ``POST {base_url}/chat/completions`` with ``max_tokens: 1`` and
 ``stream: true`` (as the chat asks; some DashScope models refuse non-streamed calls in
-thinking mode). The first streamed event ends it, so a server that ignores
-``max_tokens`` costs no more than its first chunk. The whole exchange is bounded by a
+thinking mode). The first streamed event decides it; the rest of the short answer is
+read within a small bound, so a server that ignores ``max_tokens`` costs little more
+than its first chunk. The whole exchange is bounded by a
 timeout. The error bodies mapped here are the OpenAI-style ones DashScope / Model
 Studio and OpenAI send (``error.code`` such as ``Arrearage``, ``InvalidApiKey``,
 ``model_not_found``, ``insufficient_quota``; see Model Studio's error-code page).
@@ -19,7 +20,9 @@ Studio and OpenAI send (``error.code`` such as ``Arrearage``, ``InvalidApiKey``,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -301,16 +304,40 @@ class _Answer:
     web_page: bool = False
 
 
+REST_SECONDS = 2.0
+REST_CHARACTERS = 64 * 1024
+"""Of the rest of a one-token answer after its first event, read at most this long and
+this much: a server that keeps to ``max_tokens`` has sent it all by then, so the
+exchange ends cleanly and the network ledger's count is what the server sent; one that
+ignores the limit is cut off there, and neither costs the sign-in more."""
+
+
 async def _first_event(response: httpx.Response) -> Any:
     """The first ``data:`` event of a stream, decoded; a plain JSON answer (a server
     that does not stream) is read whole."""
     if "event-stream" not in response.headers.get("content-type", ""):
         return _json_or_none(await response.aread())
-    async for line in response.aiter_lines():
+    lines = response.aiter_lines()
+    async for line in lines:
         if line.startswith("data:"):
             data = line[5:].strip()
-            return None if data == "[DONE]" else _json_or_none(data)
+            if data == "[DONE]":
+                return None
+            await _read_the_rest(lines)
+            return _json_or_none(data)
     return None
+
+
+async def _read_the_rest(lines: AsyncIterator[str]) -> None:
+    """Read what follows the first event, within :data:`REST_SECONDS` and
+    :data:`REST_CHARACTERS`."""
+    read = 0
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(REST_SECONDS):
+            async for line in lines:
+                read += len(line)
+                if read > REST_CHARACTERS or line.strip() == "data: [DONE]":
+                    return
 
 
 async def _ask(
@@ -320,7 +347,7 @@ async def _ask(
     body: dict[str, Any],
     key: str | None,
 ) -> _Answer:
-    """Send one test request and read no more of the answer than its first event."""
+    """Send one test request; only its first event counts (see :func:`_first_event`)."""
     async with client.stream("POST", url, json=body, headers=headers) as response:
         status = response.status_code
         if status >= 400:
@@ -365,7 +392,7 @@ async def probe_model(
     headers = {"Accept": "text/event-stream"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
-    async with make_client(seconds) as client:
+    async with make_client(seconds, purpose="key_check") as client:
         try:
             async with asyncio.timeout(seconds):
                 answer = await _ask(

@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from qwen_tui.net.clients import async_client
+from qwen_tui.net.ledger import Purpose
 from qwen_tui.providers.catalogue import Provider, ProviderError
 from qwen_tui.providers.http_policy import LOOPBACK_DIRECT, USER_AGENT, transport_error
 from qwen_tui.providers.urls import display_url, host_port, join_url, normalise_base_url
@@ -27,18 +29,23 @@ from qwen_tui.text.redact import one_line_excerpt
 __all__ = ["error_detail", "fetch_models", "make_client", "transport_error", "verify_key"]
 
 
-def make_client(timeout: float, *, trust_env: bool = True) -> httpx.AsyncClient:
+def make_client(
+    timeout: float, *, purpose: Purpose = "model_list", trust_env: bool = True
+) -> httpx.AsyncClient:
     """Create the httpx client used for every probe in this package.
 
     Args:
         timeout: Seconds allowed for each phase (connect, read, write).
+        purpose: What the network ledger says its requests are for.
         trust_env: Honour proxy and CA variables; only loopback probes turn
             it off, where neither can apply.
 
     Returns:
         A client the caller must close (use ``async with``).
     """
-    return httpx.AsyncClient(
+    return async_client(
+        purpose=purpose,
+        content="none",
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
         trust_env=trust_env,
@@ -254,7 +261,7 @@ async def verify_key(
     if key is None and provider is not None and provider.needs_key:
         where = f" Get one at {provider.key_url}." if provider.key_url else ""
         raise ProviderError("auth", f"{provider.name} needs an API key; none was given.{where}")
-    async with make_client(timeout) as client:
+    async with make_client(timeout, purpose="key_check") as client:
         if provider is None or not provider.verify_path:
             return _model_ids(await _get_json(client, base, "/models", key, timeout), base)
         body = await _get_json(client, base, provider.verify_path, key, timeout)

@@ -12,6 +12,7 @@ never imports httpx. It still behaves as httpx does by default: ``HTTPS_PROXY`` 
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import ssl
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 from qwen_tui import __version__
 from qwen_tui.net import LOOPBACK_HOSTS, parse_retry_after
+from qwen_tui.net.ledger import record_exchange
 
 REQUEST_TIMEOUT = 3.0
 """Seconds for the connection and each read; the exit flush is bounded separately."""
@@ -68,6 +70,14 @@ class Sender:
         if urlsplit(url).scheme == "https":
             handlers.append(urllib.request.HTTPSHandler(context=ssl_context()))
         self._opener = urllib.request.build_opener(*handlers)
+        parts = urlsplit(url)
+        scheme = parts.scheme or "http"
+        self._parts = (
+            scheme,
+            parts.hostname or "",
+            parts.port or (443 if scheme == "https" else 80),
+            parts.path or "/",
+        )
 
     def __call__(self, data: bytes) -> tuple[int | None, float | None]:
         """POST ``data``; the status (None when there was no answer) and ``Retry-After``."""
@@ -77,12 +87,33 @@ class Sender:
             method="POST",
             headers={"Content-Type": "application/json", "User-Agent": f"qwen-tui/{__version__}"},
         )
+        status: int | None = None
+        received = 0
+        failure: str | None = None
         try:
             with self._opener.open(request, timeout=REQUEST_TIMEOUT) as response:
-                response.read()
-                return int(response.status), None
+                received = len(response.read())
+                status = int(response.status)
+                return status, None
         except urllib.error.HTTPError as error:
             with error:
+                status = error.code
+                with contextlib.suppress(OSError, http.client.HTTPException):
+                    received = len(error.read())
                 return error.code, parse_retry_after(dict(error.headers.items()))
-        except (OSError, ValueError, http.client.HTTPException):  # refused, timeout, TLS…
+        except (OSError, ValueError, http.client.HTTPException) as error:  # refused, TLS…
+            failure = type(error).__name__
             return None, None
+        finally:
+            # The standard library has no hooks for the ledger: the exchange is
+            # recorded here, as the ledger's own clients record theirs.
+            record_exchange(
+                purpose="usage_statistics",
+                content="usage_statistics",
+                method="POST",
+                url=self._parts,
+                sent=len(data) if status is not None else 0,
+                received=received,
+                status=status,
+                error=failure,
+            )

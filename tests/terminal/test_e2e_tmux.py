@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import skip_or_fail
+from tests.support.network_guard import guard
 from tests.support.servers.openai_server import openai_server
 from tests.support.waiting import wait_until
 
@@ -102,6 +103,9 @@ def launch(tmux_available: None, isolated_home: Path) -> Iterator[Callable[..., 
             "TERM": "xterm-256color",
             "LANG": os.environ.get("LANG", "C.UTF-8"),
             "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            # The loopback-only socket guard of the test suite, in the app too.
+            "PYTHONPATH": os.environ["PYTHONPATH"],
+            guard.REPORT_ENV: os.environ[guard.REPORT_ENV],
             **env,
         }
         session = Tmux([sys.executable, "-m", "qwen_tui", *args], environment, Path.cwd())

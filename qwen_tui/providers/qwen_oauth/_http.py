@@ -40,16 +40,23 @@ def _client_options(timeout: float) -> dict[str, Any]:
 
 def async_client(timeout: float) -> httpx.AsyncClient:
     """An httpx client for the device flow; close it (``async with``)."""
-    import httpx
+    from qwen_tui.net import clients
 
-    return httpx.AsyncClient(**_client_options(timeout), mounts=LOOPBACK_DIRECT)
+    return clients.async_client(
+        purpose="sign_in", content="sign_in", **_client_options(timeout), mounts=LOOPBACK_DIRECT
+    )
 
 
 def sync_client(timeout: float) -> httpx.Client:
     """A blocking httpx client for refreshes, which run in a worker thread."""
-    import httpx
+    from qwen_tui.net import clients
 
-    return httpx.Client(**_client_options(timeout), mounts=LOOPBACK_DIRECT)
+    return clients.client(
+        purpose="token_refresh",
+        content="sign_in",
+        **_client_options(timeout),
+        mounts=LOOPBACK_DIRECT,
+    )
 
 
 def network_error(exc: Exception, url: str, timeout: float, endpoint: str) -> OAuthError:

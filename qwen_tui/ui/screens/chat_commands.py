@@ -14,6 +14,7 @@ from textual import work
 from textual.message import Message
 from textual.screen import Screen
 
+from qwen_tui.net import ledger
 from qwen_tui.ui.commands import COMMANDS
 
 if TYPE_CHECKING:
@@ -57,6 +58,16 @@ class ChatCommands(Screen[None]):
         self.services = services
         self.session = session
         self.chat: ChatService | None = None
+
+    @property
+    def session(self) -> Session:
+        """The conversation on screen; the network ledger is kept for it."""
+        return self._session
+
+    @session.setter
+    def session(self, session: Session) -> None:
+        self._session = session
+        ledger.current().bind(session.ledger_path)
 
     def action_help(self) -> None:
         commands = [(f"/{c.name}", c.help) for c in COMMANDS]

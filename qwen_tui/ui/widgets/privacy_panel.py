@@ -1,4 +1,5 @@
-"""The Privacy tab: whose terms apply, the usage-statistics switch, what is sent, the FAQ.
+"""The Privacy tab: whose terms apply, the usage-statistics switch, what is sent, this
+session's connections (the network ledger), the FAQ.
 
 The panel holds no state of its own: it is drawn from the settings, the active provider
 and the telemetry recorder each time one of them changes (:meth:`PrivacyPanel.rebuild`),
@@ -18,9 +19,11 @@ from textual.message import Message
 from textual.widgets import Button, Static, Switch
 
 from qwen_tui.privacy import PrivacyTexts, ProviderTerms
+from qwen_tui.privacy.ledger_table import ledger_words
 from qwen_tui.text import neutralise
 from qwen_tui.ui.plain import plain
 from qwen_tui.ui.widgets.bullets import BulletList
+from qwen_tui.ui.widgets.connections_table import ConnectionsTable
 from qwen_tui.ui.widgets.link import Link
 
 RECENT_EVENTS = 8
@@ -115,6 +118,11 @@ class PrivacyPanel(VerticalScroll):
 
         yield Static(texts.sent_heading, classes="section-title")
         yield Static(self._sent(), id="sent-events")
+
+        words = ledger_words(texts.language)
+        yield Static(words.heading, classes="section-title", id="connections-heading")
+        yield Static(plain(words.explained), classes="hint")
+        yield ConnectionsTable(words, id="connections")
 
         yield Static(texts.faq_heading, classes="section-title")
         for number, entry in enumerate(texts.faq, 1):

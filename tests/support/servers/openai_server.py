@@ -192,6 +192,7 @@ class RecordedRequest:
         path: The path without query.
         headers: Header names in lower case.
         body: The raw body.
+        answered: Bytes of the answer's body written back (chunk framing not counted).
     """
 
     method: str
@@ -199,6 +200,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    answered: int = 0
 
     def json(self) -> Any:
         """The body decoded as JSON."""
@@ -250,6 +252,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    _recorded: RecordedRequest
     protocol_version = "HTTP/1.1"
     server: _Server
 
@@ -284,7 +287,13 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
         )
         self.owner.requests.append(recorded)
+        self._recorded = recorded
         return recorded
+
+    def _answered(self, data: bytes) -> bytes:
+        """Count ``data`` as answer body written for the request being handled."""
+        self._recorded.answered += len(data)
+        return data
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -293,13 +302,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.flush()
         if self.owner.options.mode != "trickle":
-            self.wfile.write(body)
+            self.wfile.write(self._answered(body))
             self.wfile.flush()
             return
         for index in range(len(body)):
             if self.owner.stopping:
                 return
-            self.wfile.write(body[index : index + 1])
+            self.wfile.write(self._answered(body[index : index + 1]))
             self.wfile.flush()
             self.owner.sleep(self.owner.options.trickle_interval)
 
@@ -324,7 +333,7 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(self._answered(body))
         self.wfile.flush()
 
     def _stream_error(self, scripted: ScriptedError) -> None:
@@ -343,7 +352,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._chunk(b"")
 
     def _chunk(self, data: bytes) -> None:
-        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.write(f"{len(data):x}\r\n".encode() + self._answered(data) + b"\r\n")
         self.wfile.flush()
 
     # -- dispatch -----------------------------------------------------------------
