@@ -18,9 +18,16 @@ from qwen_tui.chat.events import ChatFailure
 from qwen_tui.chat.sse import StreamError
 from qwen_tui.net.retry_after import parse_retry_after
 from qwen_tui.providers.http_policy import transport_error
+from qwen_tui.providers.refusal_words import (
+    ARREARS,
+    FREE_TIER_ENDED,
+    QUOTA,
+    RATE,
+    error_words,
+    says,
+)
 from qwen_tui.text.redact import redact
 
-QUOTA_MARKERS = ("insufficient_quota", "quota", "free tier", "free allocated", "exceeded your")
 CONTEXT_MARKERS = (
     "context_length_exceeded",
     "maximum context",
@@ -32,16 +39,30 @@ CONTEXT_MARKERS = (
 )
 
 
-def _body_error(body: object) -> tuple[str, str]:
-    """``(code, message)`` from an OpenAI-style error body, tolerant of other shapes."""
-    if isinstance(body, Mapping):
-        inner = body.get("error", body)
-        if isinstance(inner, Mapping):
-            code = str(inner.get("code") or inner.get("type") or "")
-            return code, str(inner.get("message") or "")
-        if isinstance(inner, str):
-            return "", inner
-    return "", ""
+def _refusal(code: str, message: str, quoted: str, status: int | None) -> ChatFailure | None:
+    """A provider that will not answer this key for now, though the key is good: an
+    account in arrears, a used-up quota or an ended free tier (words shared with the
+    sign-in's test request, :mod:`qwen_tui.providers.refusal_words`); a rate limit is
+    not one."""
+    code_said = f" ({status})" if status else ""
+    if says(ARREARS, code, message):
+        return ChatFailure(
+            "quota",
+            f"The provider accepts the key but will not answer: the account is in arrears "
+            f"or has no balance{code_said}.{quoted}",
+            "switch_provider",
+            status=status,
+        )
+    if says(RATE, code, message):
+        return None
+    if says(QUOTA + FREE_TIER_ENDED, code, message):
+        return ChatFailure(
+            "quota",
+            f"Your quota with this provider is used up{code_said}.{quoted}",
+            "switch_provider",
+            status=status,
+        )
+    return None
 
 
 def _timeout_failure() -> ChatFailure:
@@ -80,13 +101,9 @@ def failure_from_exception(exc: BaseException, secrets: Iterable[str | None] = (
         )
     if isinstance(exc, StreamError):
         said = redact(exc.message, secret_list)
-        lowered = f"{exc.code or ''} {exc.message}".lower()
-        if any(marker in lowered for marker in QUOTA_MARKERS):
-            return ChatFailure(
-                "quota",
-                f'Your quota with this provider is used up. The server said: "{said}"',
-                "switch_provider",
-            )
+        refusal = _refusal(exc.code or "", exc.message, f' The server said: "{said}"', None)
+        if refusal is not None:
+            return refusal
         return ChatFailure("server", f'The server reported an error mid-answer: "{said}".', "retry")
     if isinstance(exc, ValueError):
         return ChatFailure(
@@ -116,10 +133,14 @@ def failure_from_status(
     status: int, body: Any, headers: Mapping[str, str], secrets: Iterable[str | None] = ()
 ) -> ChatFailure:
     """Classify an HTTP error answer."""
-    code, message = _body_error(body)
+    code, message = error_words(body)
     said = redact(message, secrets).strip()
     quoted = f' The server said: "{said}"' if said else ""
     lowered = f"{code} {message}".lower()
+    if says(ARREARS, code, message) or (status == 429 and not says(RATE, code, message)):
+        refusal = _refusal(code, message, quoted, status)
+        if refusal is not None:
+            return refusal
     if status == 401:
         return ChatFailure(
             "auth", f"The server refused the key (401).{quoted}", "new_key", status=status
@@ -137,13 +158,6 @@ def failure_from_status(
         )
     if status == 429:
         retry_after = parse_retry_after(headers)
-        if any(marker in lowered for marker in QUOTA_MARKERS):
-            return ChatFailure(
-                "quota",
-                f"Your quota with this provider is used up (429).{quoted}",
-                "switch_provider",
-                status=status,
-            )
         if retry_after is not None:
             return ChatFailure(
                 "rate_limit",

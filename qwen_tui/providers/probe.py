@@ -31,6 +31,14 @@ import httpx
 from qwen_tui.providers.catalogue import Provider
 from qwen_tui.providers.errors import ErrorKind, ProviderError
 from qwen_tui.providers.qwen_tier import QWEN_FREE_TIER_ENDED
+from qwen_tui.providers.refusal_words import (
+    ARREARS,
+    FREE_TIER_ENDED,
+    MODEL_REFUSED,
+    QUOTA,
+    RATE,
+    error_words,
+)
 from qwen_tui.providers.urls import display_url, host_port, join_url, normalise_base_url
 from qwen_tui.providers.verify import error_detail, make_client, transport_error
 from qwen_tui.providers.web_page import looks_like_web_page
@@ -66,11 +74,6 @@ Problem = Literal[
 ]
 """Why the model could not answer the test request."""
 
-_RATE_MARKERS = ("ratequota", "rate limit", "rate_limit")
-_QUOTA_MARKERS = ("insufficient_quota", "allocationquota", "quota", "free allocated")
-_ARREARS_MARKERS = ("arrearage", "arrears", "overdue", "good standing")
-_ENDED_MARKERS = ("discontinued", "free tier")
-_MODEL_MARKERS = ("model_not_found", "modelnotfound", "model not", "not support", "unpurchased")
 _ALIBABA_SUFFIXES = (".aliyuncs.com", ".alibabacloud.com")
 
 
@@ -87,17 +90,6 @@ class ProbeError(ProviderError):
     ) -> None:
         super().__init__(kind, message, status=status)
         self.problem: Problem = problem
-
-
-def _error_fields(body: Any) -> tuple[str, str]:
-    """``(code, message)`` of an OpenAI-style error object, tolerant of other shapes."""
-    inner = body.get("error", body) if isinstance(body, dict) else body
-    if isinstance(inner, dict):
-        code = " ".join(str(inner.get(name) or "") for name in ("code", "type"))
-        return code.strip(), str(inner.get("message") or "")
-    if isinstance(inner, str):
-        return "", inner
-    return "", ""
 
 
 def _sentence(text: str) -> str:
@@ -167,18 +159,18 @@ def _diagnosis(
     """What :func:`classify` says: the problem, its kind and the words."""
     provider, model, api_key = asked.provider, asked.model, asked.api_key
     host, _ = host_port(asked.base_url)
-    code, message = _error_fields(body)
+    code, message = error_words(body)
     lowered = f"{code} {message}".lower()
     said = f" The server said: {_sentence(detail)}" if detail else ""
     oauth = provider.auth == "qwen-oauth"
-    if oauth and (status in (401, 403) or any(m in lowered for m in _ENDED_MARKERS)):
+    if oauth and (status in (401, 403) or any(m in lowered for m in FREE_TIER_ENDED)):
         return (
             "discontinued",
             "quota",
             f"Signed in at the sign-in server, but {host} refuses to answer with this "
             f"account.{said} {QWEN_FREE_TIER_ENDED}",
         )
-    if any(marker in lowered for marker in _ARREARS_MARKERS):
+    if any(marker in lowered for marker in ARREARS):
         return (
             "arrears",
             "quota",
@@ -200,7 +192,7 @@ def _diagnosis(
             f"{host} refused the key when asked for an answer (401).{said} Check that the "
             "key is complete, not revoked, and made for this provider.",
         )
-    if any(marker in lowered for marker in _MODEL_MARKERS) or status == 404:
+    if any(marker in lowered for marker in MODEL_REFUSED) or status == 404:
         return (
             "model_not_in_plan",
             "model",
@@ -208,14 +200,14 @@ def _diagnosis(
             "your plan, not enabled for your account, or not offered in this region: pick "
             "another model from the list.",
         )
-    if any(marker in lowered for marker in _RATE_MARKERS):
+    if any(marker in lowered for marker in RATE):
         return (
             "rate_limited",
             "http",
             f"{host} is rate-limiting requests ({status or 'in its answer'}).{said} The key "
             "works; wait a moment and try again.",
         )
-    if any(marker in lowered for marker in _QUOTA_MARKERS):
+    if any(marker in lowered for marker in QUOTA):
         return (
             "quota",
             "quota",
@@ -274,7 +266,7 @@ def _limit_refused(answer: _Answer) -> bool:
     body = answer.body
     error = body.get("error") if isinstance(body, dict) else None
     param = error.get("param") if isinstance(error, dict) else None
-    code, message = _error_fields(body)
+    code, message = error_words(body)
     text = f"{code} {message}".lower()
     return answer.status == 400 and (param == "max_tokens" or "max_tokens" in text)
 
@@ -415,6 +407,6 @@ async def probe_model(
             status=answer.status,
         )
     if isinstance(answer.body, dict) and "error" in answer.body:
-        _, message = _error_fields(answer.body)
+        _, message = error_words(answer.body)
         detail = one_line_excerpt(message, [api_key])
         raise classify(None, answer.body, asked, detail)

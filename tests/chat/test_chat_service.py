@@ -121,6 +121,31 @@ async def test_rate_limit_and_quota() -> None:
     assert "/auth" in failure_text(failure)
 
 
+async def test_dashscope_refusals_are_told_as_at_sign_in() -> None:
+    """DashScope's bodies (Model Studio's error-code page): a rate limit whose code says
+    "quota" is still a rate limit; an account in arrears says so, streamed or not."""
+    path = "/v1/chat/completions"
+    with openai_server(api_key=KEY) as server:
+        server.options.errors[path] = ScriptedError(
+            429,
+            "Requests rate limit exceeded, please try again later.",
+            code="Throttling.RateQuota",
+            headers={"Retry-After": "3"},
+        )
+        limited = failure_of(await collect(service_for(server.base_url)))
+        arrears_body = "Access denied, please make sure your account is in good standing."
+        server.options.errors[path] = ScriptedError(400, arrears_body, code="Arrearage")
+        arrears = failure_of(await collect(service_for(server.base_url)))
+        server.options.errors[path] = ScriptedError(
+            400, arrears_body, code="Arrearage", in_stream=True
+        )
+        streamed = failure_of(await collect(service_for(server.base_url)))
+    assert (limited.kind, limited.retry_after) == ("rate_limit", 3.0)
+    for failure in (arrears, streamed):
+        assert failure.kind == "quota"
+        assert "in arrears" in failure.message and "good standing" in failure.message
+
+
 async def test_server_error() -> None:
     with openai_server(api_key=KEY, mode="server_error") as server:
         failure = failure_of(await collect(service_for(server.base_url)))
