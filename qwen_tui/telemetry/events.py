@@ -40,6 +40,7 @@ CommandName = Literal[
     "init",
     "undo",
     "rewind",
+    "compress",
     "mcp",
     "stats",
     "copy",
