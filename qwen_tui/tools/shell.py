@@ -5,10 +5,11 @@ session, so it and everything it starts share one process group that can be kill
 whole: on timeout, when the user stops the turn (the task is cancelled), and, for
 stragglers left behind (``sleep 100 &``), when the command itself ends. Background jobs
 do not outlive the call, so the pipe closes and nothing runs on unseen; a process
-that moves itself into a session of its own escapes that, which only a sandbox can
-prevent. Standard input is empty (no one can answer a prompt), the environment has no
-secrets (see :mod:`.environment`), and output beyond :data:`MAX_OUTPUT_CHARS` keeps its
-start and its end, where errors usually are.
+that moves itself into a session of its own escapes that unless the command runs in a
+sandbox (:mod:`.sandbox`), whose PID namespace dies with the shell. Standard input is
+empty (no one can answer a prompt), the environment has no secrets (see
+:mod:`.environment`), and output beyond :data:`MAX_OUTPUT_CHARS` keeps its start and
+its end, where errors usually are.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from qwen_tui.tools.environment import tool_environment
 from qwen_tui.tools.errors import ToolError
+from qwen_tui.tools.sandbox import Sandbox
 
 DEFAULT_TIMEOUT = 120.0
 MAX_TIMEOUT = 600.0
@@ -107,16 +109,22 @@ async def run_command(
     *,
     timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - the command's bound, not ours
     secrets: Iterable[str] = (),
+    sandbox: Sandbox | None = None,
 ) -> ShellOutcome:
-    """Run ``command`` in ``directory``; see the module docstring for the bounds."""
+    """Run ``command`` in ``directory``; see the module docstring for the bounds.
+
+    ``sandbox``: where the command runs; ``None``: unsandboxed, with the user's rights.
+    """
     if not command.strip():
         raise ToolError("command is empty.")
     if not 0 < timeout <= MAX_TIMEOUT:
         raise ToolError(f"timeout must be above 0 and at most {MAX_TIMEOUT:g} seconds.")
+    argv = [*shell_program(), command]
+    if sandbox is not None:
+        argv = sandbox.wrap(argv, directory)
     try:
         process = await asyncio.create_subprocess_exec(
-            *shell_program(),
-            command,
+            *argv,
             cwd=directory,
             env=tool_environment(secrets),
             stdin=asyncio.subprocess.DEVNULL,
