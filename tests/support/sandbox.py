@@ -37,3 +37,14 @@ def bubblewrap(workspace: Path, home: Path, *, network: bool = False) -> Sandbox
         skip_or_fail(f"no bubblewrap sandbox: {choice.reason} (Debian package bubblewrap)")
     assert choice.sandbox is not None
     return choice.sandbox
+
+
+def path_without_bubblewrap(folder: Path) -> str:
+    """A ``PATH`` of one folder with the programs the app needs (git, bash, sh) and no
+    ``bwrap``: the machine as one without bubblewrap installed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("git", "bash", "sh", "env"):
+        found = shutil.which(name)
+        if found is not None and not (folder / name).exists():
+            (folder / name).symlink_to(found)
+    return str(folder)

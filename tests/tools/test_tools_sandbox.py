@@ -15,6 +15,7 @@ import pytest
 
 from qwen_tui.tools.sandbox import Sandbox, choose_sandbox, hidden_paths
 from qwen_tui.tools.shell import ShellOutcome, run_command
+from tests.support.processes import marked_processes, process_mark
 from tests.support.sandbox import bubblewrap, outside_tmp
 from tests.support.waiting import async_wait_until
 
@@ -32,22 +33,6 @@ def workspace(tmp_path: Path) -> Path:
     folder = tmp_path / "project"
     folder.mkdir()
     return folder.resolve()
-
-
-def marked_processes(mark: str) -> list[int]:
-    """Host pids of live processes whose name (``argv[0]``) starts with ``mark``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        if cmdline.split(b"\0")[0].startswith(mark.encode()) and state != "Z":
-            found.append(int(entry.name))
-    return found
 
 
 def on_the_host(path: str) -> bool:
@@ -195,7 +180,7 @@ async def sleepers_running(
     """:func:`two_sleepers` running in the sandbox: the call's task and the mark, once
     both sleepers are seen from the host."""
     sandbox = bubblewrap(workspace, tmp_path / "home")
-    mark = f"qwen-sbx-{uuid.uuid4().hex}"
+    mark = process_mark()
     task = asyncio.create_task(
         run_command(two_sleepers(mark), workspace, timeout=limit, sandbox=sandbox)
     )
@@ -229,7 +214,7 @@ async def test_a_process_in_a_session_of_its_own_ends_with_the_command(
     workspace: Path, tmp_path: Path
 ) -> None:
     sandbox = bubblewrap(workspace, tmp_path / "home")
-    mark = f"qwen-sbx-{uuid.uuid4().hex}"
+    mark = process_mark()
     outcome = await run_command(
         f"setsid bash -c 'exec -a {mark} sleep 300' & echo done", workspace, sandbox=sandbox
     )

@@ -13,6 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from qwen_tui.ui.screens.chat import ChatScreen
+from tests.support.sandbox import path_without_bubblewrap
 from tests.support.servers.openai_server import Call, OpenAIServer, Turn
 from tests.support.ui_helpers import wait_until
 from tests.ui.test_chat_agent import EDIT, SIZE, agent_app, approval, connected, send, tools
@@ -80,3 +81,20 @@ def test_finished_tool_widgets_in_yolo(
 
     app = agent_app(project, mode="yolo")
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_unsandboxed_status_line_and_note(
+    snap_compare: Any,
+    server: OpenAIServer,
+    project: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATH", path_without_bubblewrap(tmp_path / "bin"))
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        screen = await connected(pilot)
+        await wait_until(pilot, lambda: not screen.sandboxed)
+        await pilot.pause()
+
+    assert snap_compare(agent_app(project), terminal_size=SIZE, run_before=run_before)

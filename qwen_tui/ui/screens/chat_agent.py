@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from qwen_tui.chat.service import ChatService
     from qwen_tui.chat.sessions import Session
     from qwen_tui.providers.registry import ActiveProvider
+    from qwen_tui.tools.sandbox import SandboxChoice
     from qwen_tui.ui.services import AppServices
     from qwen_tui.ui.widgets.approval import ApprovalPrompt
 
@@ -89,10 +90,34 @@ class ChatAgent(ChatView):
         """The workspace's undo history (once connected)."""
         self._mode_chosen = self.services.approval_mode is not None
         self._tools_note_shown = False
+        self.sandbox_choice: SandboxChoice | None = None
+        """Where shell commands run (found out on each connection, see
+        :meth:`find_sandbox`)."""
+        self._unsandboxed_note_shown = False
         self._last_failure: ChatFailure | None = None
         self._turn: _Turn | None = None
 
     # ----- the agent ---------------------------------------------------------------
+
+    async def find_sandbox(self) -> None:
+        """Find out, off the event loop, whether shell commands can run sandboxed (the
+        first time it is a trial run of bubblewrap, about a tenth of a second)."""
+        from qwen_tui.tools import ToolError, Workspace
+        from qwen_tui.tools.sandbox import choose_sandbox
+
+        services = self.services
+        wanted = services.loaded.settings.tools.sandbox
+        try:
+            workspace = Workspace.at(services.workspace or Path.cwd())
+        except ToolError:
+            return  # build_agent says so
+        self.sandbox_choice = await asyncio.to_thread(
+            choose_sandbox,
+            workspace.root,
+            home=services.loaded.home,
+            enabled=wanted.enabled,
+            network=wanted.network,
+        )
 
     def build_agent(self, chat: ChatService, active: ActiveProvider) -> None:
         """The agent for a new connection: the workspace, the settings' rules (once;
@@ -109,20 +134,39 @@ class ChatAgent(ChatView):
 
         services = self.services
         tools = services.loaded.settings.tools
+        sandbox = self.sandbox_choice.sandbox if self.sandbox_choice else None
         if self.policy is None:
             self.load_mode()
             self.policy = ApprovalPolicy.from_settings(self.mode, tools.allowed, tools.denied)
+        self.policy.sandboxed = sandbox is not None
         workspace = Workspace.at(services.workspace or Path.cwd())
         key = active.api_key or ""
         self.checkpoints = Checkpoints(services.loaded.home, workspace)
+        self._show_sandbox()
         self.agent = Agent(
             chat,
-            Toolbox(workspace, secrets=lambda: [*services.known_secrets(), key]),
+            Toolbox(workspace, secrets=lambda: [*services.known_secrets(), key], sandbox=sandbox),
             self.policy,
             ask=self._ask,
             before_change=self.checkpoints.before_change,
             max_turns=tools.max_turns,
             tools_supported=self.agent.tools_supported if self.agent else True,
+        )
+
+    def _show_sandbox(self) -> None:
+        """ "unsandboxed" in the status line, and once a note saying why and what it
+        means."""
+        choice = self.sandbox_choice
+        self.sandboxed = choice is not None and choice.sandboxed
+        self._set_status()
+        if self.sandboxed or self._unsandboxed_note_shown:
+            return
+        self._unsandboxed_note_shown = True
+        reason = choice.reason if choice is not None else "no sandbox was found"
+        self.note(
+            f"Shell commands run unsandboxed, with your full rights: {reason}. In the "
+            "default and auto-edit modes every command is asked first; see docs/agent.md.",
+            severity="warning",
         )
 
     def load_mode(self) -> None:

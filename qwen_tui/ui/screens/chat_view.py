@@ -42,9 +42,11 @@ class ChatHint(Static):
         super().__init__(plain(text), classes="system-note hint")
 
 
-def mode_label(mode: ApprovalMode) -> str:
-    """The mode as the status line shows it (yolo with a warning sign)."""
-    return f"⚠ {mode}: nothing is asked" if mode == "yolo" else f"mode {mode}"
+def mode_label(mode: ApprovalMode, *, sandboxed: bool = True) -> str:
+    """The mode as the status line shows it (yolo with a warning sign), and
+    "unsandboxed" when shell commands run without a sandbox."""
+    label = f"⚠ {mode}: nothing is asked" if mode == "yolo" else f"mode {mode}"
+    return label if sandboxed else f"{label} · unsandboxed"
 
 
 class ChatView(ChatCommands):
@@ -52,6 +54,8 @@ class ChatView(ChatCommands):
 
     mode: ApprovalMode = "default"
     """The approval mode the status line shows (the answer worker sets it)."""
+    sandboxed: bool = True
+    """Whether shell commands run in a sandbox; ``False`` shows "unsandboxed"."""
 
     def __init__(self, services: AppServices, session: Session) -> None:
         super().__init__(services, session)
@@ -85,7 +89,7 @@ class ChatView(ChatCommands):
             total = sum((m.usage for m in self.session.messages if m.usage is not None), Usage())
             optional.append(f"last {last.prompt_tokens}→{last.completion_tokens} tok")
             optional.append(f"session {total.prompt_tokens}→{total.completion_tokens} tok")
-        parts.insert(1 if parts else 0, mode_label(self.mode))
+        parts.insert(1 if parts else 0, mode_label(self.mode, sandboxed=self.sandboxed))
         if self._status_state:
             parts.append(self._status_state)
         width = self.size.width or 80
@@ -100,6 +104,7 @@ class ChatView(ChatCommands):
         status = self.query_one("#status-line", Static)
         status.update(plain(line))
         status.set_class(self.mode == "yolo", "yolo")
+        status.set_class(not self.sandboxed, "unsandboxed")
 
     def _save(self, message: ChatMessage, session: Session | None = None) -> None:
         """Append to the session file; a full disk is reported, the chat goes on.
