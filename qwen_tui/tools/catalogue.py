@@ -254,4 +254,5 @@ class Toolbox:
         outcome = await run_command(
             command, folder, timeout=timeout, secrets=self.secrets(), sandbox=self.sandbox
         )
-        return outcome, outcome.for_model(command, shown, timeout)
+        limits = self.sandbox.limits() if self.sandbox is not None else None
+        return outcome, outcome.for_model(command, shown, timeout, limits)

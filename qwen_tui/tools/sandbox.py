@@ -73,9 +73,10 @@ class Sandbox:
             return self._bubblewrap(argv, cwd)
         return self._sandbox_exec(argv)
 
-    def describe(self) -> str:
-        """In a few words, for the user: ``bubblewrap, network off``."""
-        return f"{self.kind}, network {'on' if self.network else 'off'}"
+    def limits(self) -> str:
+        """What a command cannot do here, in one line for the model."""
+        network = "the network is allowed" if self.network else "no network"
+        return f"{self.kind}; only the workspace and /tmp are writable; {network}."
 
     def _existing_hidden(self) -> list[Path]:
         return [path for path in self.hidden if os.path.lexists(path)]

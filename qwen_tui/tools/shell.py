@@ -54,14 +54,20 @@ class ShellOutcome:
     timed_out: bool
     omitted: int
 
-    def for_model(self, command: str, directory: str, timeout: float) -> str:
-        """The result as the model reads it."""
+    def for_model(
+        self, command: str, directory: str, timeout: float, sandbox: str | None = None
+    ) -> str:
+        """The result as the model reads it; ``sandbox`` says what the command could not
+        do (so a failing ``pip install`` is understood), ``None``: unsandboxed."""
         if self.timed_out:
             status = f"Stopped after {timeout:g} s (timeout); it and its children were killed."
         else:
             status = f"Exit code: {self.exit_code}"
         output = self.output if self.output.strip() else "(no output)"
-        return f"Command: {command}\nDirectory: {directory}\n{status}\nOutput:\n{output}"
+        where = f"Command: {command}\nDirectory: {directory}\n"
+        if sandbox is not None:
+            where += f"Sandbox: {sandbox}\n"
+        return f"{where}{status}\nOutput:\n{output}"
 
 
 class _Output:

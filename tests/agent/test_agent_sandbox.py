@@ -62,6 +62,7 @@ async def test_a_sandboxed_command_changes_the_workspace_and_undo_puts_it_back(
     assert (project / "made.txt").read_text() == "new\n"
     assert any((home / "history").iterdir()), "the checkpoint was written by the app"
     assert "history" not in result, "the command saw the state folder"
+    assert "Sandbox: bubblewrap; only the workspace and /tmp are writable; no network." in result
 
     report = await checkpoints.undo_async()
     assert report.restored == ("notes.txt",) and report.deleted == ("made.txt",)
