@@ -136,6 +136,9 @@ def _bubblewrap_base(*, network: bool) -> list[str]:
     ]
     if not network:
         base.append("--unshare-net")
+    # A TMPDIR of the user's outside /tmp is read-only in here: point it at the
+    # private /tmp, where temporary files can be written.
+    base += ["--setenv", "TMPDIR", "/tmp"]
     return base
 
 

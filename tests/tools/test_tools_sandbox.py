@@ -54,14 +54,16 @@ def two_sleepers(mark: str) -> str:
 
 @pytest.mark.system
 async def test_the_workspace_is_writable_and_the_rest_is_not(
-    workspace: Path, outside: Path, tmp_path: Path
+    workspace: Path, outside: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = bubblewrap(workspace, tmp_path / "qwen-home")
+    monkeypatch.setenv("TMPDIR", str(outside))  # read-only inside: /tmp takes its place
     target = outside / "written.txt"
     private = f"/tmp/qwen-tui-private-{uuid.uuid4().hex}"
     outcome = await run_command(
         f"echo made > made.txt && mkdir -p sub && echo deep > sub/deep.txt; "
-        f"echo escaped > {target}; echo $? ; echo scratch > {private} && cat {private}",
+        f"echo escaped > {target}; echo $? ; echo scratch > {private} && cat {private}; "
+        'echo kept > "$(mktemp)" && echo "$TMPDIR"',
         workspace,
         sandbox=sandbox,
     )
@@ -69,7 +71,7 @@ async def test_the_workspace_is_writable_and_the_rest_is_not(
     assert (workspace / "sub" / "deep.txt").read_text() == "deep\n"
     assert not target.exists(), outcome.output
     assert "Read-only file system" in outcome.output
-    assert outcome.output.rstrip().endswith("scratch"), "/tmp is writable inside"
+    assert outcome.output.splitlines()[-2:] == ["scratch", "/tmp"], "/tmp is writable inside"
     assert not on_the_host(private), "/tmp inside is private, not the host's"
 
 
