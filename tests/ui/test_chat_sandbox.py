@@ -36,6 +36,9 @@ async def test_without_bubblewrap_it_says_unsandboxed_and_every_command_asks(
         assert "mode default · unsandboxed" in status(screen)
         notes = [str(note.render()) for note in screen.query(SystemNote)]
         assert any("bubblewrap (bwrap) is not installed" in note for note in notes), notes
+        screen.action_approval_mode()
+        said = str(list(screen.query(SystemNote))[-1].render())
+        assert "Shell commands: unsandboxed (bubblewrap (bwrap) is not installed)" in said
         await send(pilot, screen, "make a file")
         await wait_until(pilot, lambda: approval(screen) is not None)
         assert not (project / "made.txt").exists(), "the allowed rule did not skip the question"
@@ -59,6 +62,9 @@ async def test_with_bubblewrap_an_allowed_command_runs_sandboxed_without_asking(
     async with agent_app(project).run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
         assert "unsandboxed" not in status(screen)
+        screen.action_approval_mode()
+        said = str(list(screen.query(SystemNote))[-1].render())
+        assert "Shell commands: sandboxed (bubblewrap; only the workspace" in said
         await send(pilot, screen, "make a file")
         await wait_until(pilot, lambda: done(screen) and "call_sh" in server.tool_results())
         assert approval(screen) is None

@@ -169,6 +169,18 @@ class ChatAgent(ChatView):
             severity="warning",
         )
 
+    def _sandbox_line(self) -> str:
+        """Where shell commands run, in one line for ``/approval-mode``."""
+        choice = self.sandbox_choice
+        if choice is None:
+            return "Shell commands: the sandbox is found out once connected."
+        if choice.sandbox is None:
+            return (
+                f"Shell commands: unsandboxed ({choice.reason}); in default and auto-edit "
+                "every command is asked."
+            )
+        return f"Shell commands: sandboxed ({choice.sandbox.limits()})"
+
     def load_mode(self) -> None:
         """Take the starting mode from ``tools.approvalMode`` once the settings are
         loaded, unless ``--approval-mode`` or the user already chose one."""
@@ -246,6 +258,7 @@ class ChatAgent(ChatView):
         if not chosen:
             lines = [f"Approval mode: {self.mode}. Choices (Shift+Tab cycles):"]
             lines += [f"  {mode:<10}{MODE_NOTES[mode]}" for mode in MODES]
+            lines.append(self._sandbox_line())
             self.note("\n".join(lines))
             return
         mode = _mode(chosen)
