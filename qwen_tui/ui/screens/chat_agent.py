@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from qwen_tui.ui.widgets.approval import ApprovalPrompt
 
 FRAME_SECONDS = 1 / 15
+UNSANDBOXED_TOAST_SECONDS = 15
 AUTO_RETRY_ATTEMPTS = INTERACTIVE_WAITS.attempts
 MODES: tuple[ApprovalMode, ...] = ("plan", "default", "auto-edit", "yolo")
 """The approval modes in their Shift+Tab order (``agent.approval.APPROVAL_MODES``, which
@@ -93,7 +94,7 @@ class ChatAgent(ChatView):
         self.sandbox_choice: SandboxChoice | None = None
         """Where shell commands run (found out on each connection, see
         :meth:`find_sandbox`)."""
-        self._unsandboxed_note_shown = False
+        self._unsandboxed_told = False
         self._last_failure: ChatFailure | None = None
         self._turn: _Turn | None = None
 
@@ -154,19 +155,22 @@ class ChatAgent(ChatView):
         )
 
     def _show_sandbox(self) -> None:
-        """ "unsandboxed" in the status line, and once a note saying why and what it
-        means."""
+        """ "unsandboxed" in the status line, and once a toast saying why and what it
+        means (a toast, not a note: the transcript is the conversation's, and
+        ``/approval-mode`` says it again)."""
         choice = self.sandbox_choice
         self.sandboxed = choice is not None and choice.sandboxed
         self._set_status()
-        if self.sandboxed or self._unsandboxed_note_shown:
+        if self.sandboxed or self._unsandboxed_told:
             return
-        self._unsandboxed_note_shown = True
+        self._unsandboxed_told = True
         reason = choice.reason if choice is not None else "no sandbox was found"
-        self.note(
+        self.notify(
             f"Shell commands run unsandboxed, with your full rights: {reason}. In the "
-            "default and auto-edit modes every command is asked first; see docs/agent.md.",
+            "default and auto-edit modes every command is asked first.",
+            title="Unsandboxed",
             severity="warning",
+            timeout=UNSANDBOXED_TOAST_SECONDS,
         )
 
     def _sandbox_line(self) -> str:
