@@ -83,19 +83,33 @@ def test_finished_tool_widgets_in_yolo(
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_unsandboxed_status_line(
-    snap_compare: Any,
-    server: OpenAIServer,
-    project: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def no_bubblewrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine as one without bubblewrap."""
     monkeypatch.setenv("PATH", path_without_bubblewrap(tmp_path / "bin"))
 
+
+@pytest.mark.usefixtures("no_bubblewrap")
+def test_unsandboxed_status_line(snap_compare: Any, server: OpenAIServer, project: Path) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         screen = await connected(pilot)
         await wait_until(pilot, lambda: not screen.sandboxed)
         pilot.app.clear_notifications()  # the toast that says why covers the status line
+        await pilot.pause()
+
+    assert snap_compare(agent_app(project), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.usefixtures("no_bubblewrap")
+def test_unsandboxed_shell_approval_prompt(
+    snap_compare: Any, server: OpenAIServer, project: Path
+) -> None:
+    arguments = {"command": "git status -s", "description": "See what changed."}
+    server.options.script = [Turn([], [Call("run_shell_command", arguments)])]
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _until_asked(pilot, "what changed?")
+        pilot.app.clear_notifications()
         await pilot.pause()
 
     assert snap_compare(agent_app(project), terminal_size=SIZE, run_before=run_before)

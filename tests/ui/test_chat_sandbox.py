@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from qwen_tui.ui.screens.chat_view import SystemNote
 from tests.support.sandbox import bubblewrap, path_without_bubblewrap
 from tests.support.servers.openai_server import Call, OpenAIServer, Turn
-from tests.support.ui_helpers import wait_until
+from tests.support.ui_helpers import holds_for, wait_until
 from tests.ui.test_chat_agent import SIZE, agent_app, approval, connected, done, send, status
 from tests.ui.test_chat_agent import project as project
 from tests.ui.test_chat_agent import server as server
@@ -29,7 +30,8 @@ async def test_without_bubblewrap_it_says_unsandboxed_and_every_command_asks(
 ) -> None:
     monkeypatch.setenv("PATH", path_without_bubblewrap(tmp_path / "bin"))
     write_settings(isolated_home, ALLOW_ECHO)
-    server.options.script = [Turn([], [Call("run_shell_command", {"command": COMMAND})])]
+    ask = Turn([], [Call("run_shell_command", {"command": COMMAND})])
+    server.options.script = [ask, Turn(["Made."]), ask, Turn(["Made again."])]
     async with agent_app(project).run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
         await wait_until(pilot, lambda: "unsandboxed" in status(screen))
@@ -43,6 +45,19 @@ async def test_without_bubblewrap_it_says_unsandboxed_and_every_command_asks(
         await send(pilot, screen, "make a file")
         await wait_until(pilot, lambda: approval(screen) is not None)
         assert not (project / "made.txt").exists(), "the allowed rule did not skip the question"
+        prompt = approval(screen)
+        assert prompt is not None and prompt.border_title == "Allow this command, unsandboxed?"
+        keys = str(prompt.query_one(".approval-keys", Static).render())
+        assert "always" not in keys and "y yes, unsandboxed" in keys
+        await pilot.press("a")  # no "always" without a sandbox
+        await holds_for(pilot, lambda: approval(screen) is prompt, 0.3, "a answered")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: done(screen))
+        assert (project / "made.txt").read_text() == "hi\n"
+        assert screen.policy is not None and len(screen.policy.allowed) == 1
+        (project / "made.txt").unlink()
+        await send(pilot, screen, "again")
+        await wait_until(pilot, lambda: approval(screen) is not None)
         await pilot.press("y")
         await wait_until(pilot, lambda: done(screen))
         assert (project / "made.txt").read_text() == "hi\n"

@@ -281,7 +281,7 @@ class ChatAgent(ChatView):
         from qwen_tui.ui.widgets.approval import ApprovalPrompt
 
         rule = " ".join(command_prefix(request.command).prefix) if request.command else None
-        prompt = ApprovalPrompt(request, rule=rule)
+        prompt = ApprovalPrompt(request, rule=rule, unsandboxed=not self.sandboxed)
         call_widget = self._turn.calls.get(request.call.id) if self._turn else None
         if call_widget is not None:
             call_widget.show_state("asking")
@@ -289,7 +289,8 @@ class ChatAgent(ChatView):
         await transcript.mount(prompt)
         transcript.resume_following()
         prompt.focus()
-        self._set_status("waiting for your answer (y / a / n, Esc stops)")
+        keys = "y / n" if prompt.unsandboxed else "y / a / n"
+        self._set_status(f"waiting for your answer ({keys}, Esc stops)")
         try:
             return await prompt.answer
         finally:

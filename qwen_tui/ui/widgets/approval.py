@@ -25,6 +25,7 @@ from qwen_tui.ui.widgets.tool_call import diff_text
 
 KEYS_TEXT = "y yes · a yes, always this session · n no (say why) · Esc no, stop"
 KEYS_TEXT_SHELL = "y yes · a yes, always for “{prefix}” · n no (say why) · Esc no, stop"
+KEYS_TEXT_UNSANDBOXED = "y yes, unsandboxed · n no (say why) · Esc no, stop"
 
 
 def request_body(request: ApprovalRequest) -> Text:
@@ -58,12 +59,25 @@ class ApprovalPrompt(Vertical, can_focus=True):
             self.prompt = prompt
             self.stop_turn = stop_turn
 
-    def __init__(self, request: ApprovalRequest, *, rule: str | None = None) -> None:
+    def __init__(
+        self, request: ApprovalRequest, *, rule: str | None = None, unsandboxed: bool = False
+    ) -> None:
+        """``unsandboxed``: the command would run without a sandbox, so there is no
+        "always" (every such command is asked) and the title says so."""
         super().__init__(classes="approval-prompt")
         self.request = request
         self.answer: asyncio.Future[ApprovalAnswer] = asyncio.get_running_loop().create_future()
-        self.border_title = "Allow this edit?" if request.change else "Allow this command?"
-        keys = KEYS_TEXT_SHELL.format(prefix=neutralise(rule)) if rule else KEYS_TEXT
+        self.unsandboxed = unsandboxed and request.change is None
+        if request.change is not None:
+            self.border_title = "Allow this edit?"
+        elif self.unsandboxed:
+            self.border_title = "Allow this command, unsandboxed?"
+        else:
+            self.border_title = "Allow this command?"
+        if self.unsandboxed:
+            keys = KEYS_TEXT_UNSANDBOXED
+        else:
+            keys = KEYS_TEXT_SHELL.format(prefix=neutralise(rule)) if rule else KEYS_TEXT
         self._keys = Static(Text(keys, style="bold"), classes="approval-keys")
         self._reason = Input(placeholder="Why not? (Enter sends; empty: no reason)")
 
@@ -75,8 +89,13 @@ class ApprovalPrompt(Vertical, can_focus=True):
     def on_mount(self) -> None:
         self._reason.display = False
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No "always" key (nor its footer entry) for an unsandboxed command."""
+        return not (self.unsandboxed and action == "answer" and parameters == ("always",))
+
     def action_answer(self, choice: str) -> None:
-        self._resolve(ApprovalAnswer("always" if choice == "always" else "once"))
+        always = choice == "always" and not self.unsandboxed
+        self._resolve(ApprovalAnswer("always" if always else "once"))
 
     def action_refuse(self) -> None:
         """No: ask for a reason the model is told (Enter sends it, empty is none)."""
