@@ -14,11 +14,12 @@ D-Bus socket stays reachable; the hidden folders, the read-only file system and 
 secret-free environment still hold.
 
 Under bubblewrap the command is also in a PID namespace of its own, with
-``--die-with-parent``: when the shell is killed on timeout or Esc (the process group of
-the outer ``bwrap``), everything the command started dies with the namespace, even a
-process that moved itself into a new session; ``--new-session`` keeps it from the
-terminal. The undo history is written by the app, outside the sandbox, so undo keeps
-working.
+``--die-with-parent``: it cannot see the user's other processes nor read their
+environment in ``/proc`` (the app's own may hold ``OPENAI_API_KEY``); when the shell
+is killed on timeout or Esc (the process group of the outer ``bwrap``), everything the
+command started dies with the namespace, even a process that moved itself into a new
+session; ``--new-session`` keeps it from the terminal. The undo history is written by
+the app, outside the sandbox, so undo keeps working.
 
 Whether a sandbox can be had is found out once per process (:func:`choose_sandbox`):
 the program must exist and a trial run must succeed (inside a container without user

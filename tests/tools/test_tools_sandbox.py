@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
@@ -92,6 +93,32 @@ async def test_the_state_folder_cannot_be_read_wherever_it_is(
         assert "No such file" in outcome.output
         assert not (home / "new").exists()
         assert (workspace / "ok").read_text() == "ok\n", "the workspace stays writable"
+
+
+@pytest.mark.system
+async def test_other_processes_and_their_environment_are_out_of_sight(
+    workspace: Path, tmp_path: Path
+) -> None:
+    """The app's own environment may hold a key (``OPENAI_API_KEY``); a command outside
+    a PID namespace of its own could read it in ``/proc/<pid>/environ``."""
+    sandbox = bubblewrap(workspace, tmp_path / "home")
+    holder = await asyncio.create_subprocess_exec(
+        "sleep", "300", env={"OPENAI_API_KEY": SECRET}, stdin=subprocess.DEVNULL
+    )
+    command = (
+        "cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c sk-in-the; "
+        "ls /proc | grep -c '^[0-9]'"
+    )
+    try:
+        unsandboxed = await run_command(command, workspace)
+        outcome = await run_command(command, workspace, sandbox=sandbox)
+    finally:
+        holder.kill()
+        await holder.wait()
+    assert unsandboxed.output.split()[0] != "0", "without a sandbox the key can be read"
+    found, processes = outcome.output.split()
+    assert found == "0"
+    assert int(processes) < 10, "only the command's own processes are there"
 
 
 @pytest.mark.system
