@@ -9,7 +9,9 @@ prove the read-only file system and the hidden state folder therefore live under
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +20,11 @@ from qwen_tui.tools.sandbox import Sandbox, choose_sandbox
 from tests.conftest import skip_or_fail
 
 OUTSIDE_TMP = Path("/var/tmp")
+
+PYTHON = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+"""This interpreter's own program (not the virtual environment's link to it), for
+commands that may run in the sandbox: a checkout, and so its ``.venv``, under ``/tmp``
+is out of the sandbox's sight. It has the standard library only."""
 
 
 @contextlib.contextmanager

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 from qwen_tui.tools.sandbox import Sandbox, choose_sandbox, hidden_paths
 from qwen_tui.tools.shell import ShellOutcome, run_command
 from tests.support.processes import marked_processes, process_mark
-from tests.support.sandbox import bubblewrap, outside_tmp
+from tests.support.sandbox import PYTHON, bubblewrap, outside_tmp
 from tests.support.waiting import async_wait_until
 
 SECRET = "sk-in-the-state-folder-1234"
@@ -155,7 +154,7 @@ async def test_the_keyring_sockets_cannot_be_reached(workspace: Path, outside: P
     script.write_text(connect)
     try:
         outcome = await run_command(
-            f"{sys.executable} connect.py {runtime / 'bus'} {bus}",
+            f"{PYTHON} connect.py {runtime / 'bus'} {bus}",
             workspace,
             sandbox=choice.sandbox,
         )
