@@ -5,6 +5,8 @@ state or the keyring's sockets, open a network connection, outlive its stop)."""
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import socket
 import subprocess
 import uuid
@@ -15,6 +17,7 @@ import pytest
 
 from qwen_tui.tools.sandbox import Sandbox, choose_sandbox, hidden_paths
 from qwen_tui.tools.shell import ShellOutcome, run_command
+from tests.conftest import skip_or_fail
 from tests.support.processes import marked_processes, process_mark
 from tests.support.sandbox import PYTHON, bubblewrap, outside_tmp
 from tests.support.waiting import async_wait_until
@@ -166,6 +169,25 @@ async def test_the_keyring_sockets_cannot_be_reached(workspace: Path, outside: P
             server.close()
     assert "reached" not in outcome.output
     assert [line.split()[0] for line in outcome.output.splitlines()] == ["refused"] * 2
+
+
+@pytest.mark.system
+async def test_the_real_session_bus_and_its_secret_service_are_out_of_reach(
+    workspace: Path, tmp_path: Path
+) -> None:
+    """Under ``.ci/with-secret-service`` (as in CI): the bus that holds the keyring."""
+    address = os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+    if not address or shutil.which("dbus-send") is None:
+        skip_or_fail("no D-Bus session bus with dbus-send (run under .ci/with-secret-service)")
+    sandbox = bubblewrap(workspace, tmp_path / "home")
+    names = (
+        f"DBUS_SESSION_BUS_ADDRESS='{address}' dbus-send --session --print-reply "
+        "--dest=org.freedesktop.DBus / org.freedesktop.DBus.ListNames"
+    )
+    outside = await run_command(names, workspace)
+    inside = await run_command(names, workspace, sandbox=sandbox)
+    assert "org.freedesktop.secrets" in outside.output, "the test reaches the bus unsandboxed"
+    assert inside.exit_code != 0 and "org.freedesktop" not in inside.output, inside.output
 
 
 async def _connects(workspace: Path, sandbox: Sandbox) -> tuple[str, int]:
