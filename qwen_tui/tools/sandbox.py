@@ -259,7 +259,7 @@ def trial_failure(kind: SandboxKind, program: str, *, network: bool) -> str:
     """What went wrong when ``program`` ran ``true`` in a sandbox ("" when it worked).
 
     Run once per program and network setting in a process: it costs a fork and, for
-    bubblewrap, new namespaces (about a tenth of a second).
+    bubblewrap, new namespaces (some tens of milliseconds).
     """
     if kind == "bubblewrap":
         argv = [program, *_bubblewrap_base(network=network), "--", "true"]

@@ -102,7 +102,7 @@ class ChatAgent(ChatView):
 
     async def find_sandbox(self) -> None:
         """Find out, off the event loop, whether shell commands can run sandboxed (the
-        first time it is a trial run of bubblewrap, about a tenth of a second)."""
+        first time it is a trial run of bubblewrap, some tens of milliseconds)."""
         from qwen_tui.tools import ToolError, Workspace
         from qwen_tui.tools.sandbox import choose_sandbox
 
