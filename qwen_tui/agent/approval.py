@@ -5,7 +5,9 @@ The modes are Qwen Code's. ``plan`` runs the read-only tools and refuses every c
 commands; ``yolo`` runs everything. Remembered rules (``tools.allowed`` and
 ``tools.denied`` in settings, or "yes always" for this session) sit on top: a denied
 rule wins over everything, an allowed one turns an "ask" into "run", and neither can
-make ``plan`` change anything.
+make ``plan`` change anything. When no sandbox can be had, a command runs with the
+user's full rights: then the modes that ask before commands (``default`` and
+``auto-edit``) ask before every one, and allowed rules no longer skip the question.
 
 A rule is a tool name (``edit``, or an MCP tool's ``server__tool``), or
 ``run_shell_command(PREFIX)`` for the commands that start with that prefix as whole
@@ -113,19 +115,26 @@ class ApprovalPolicy:
         mode: the current approval mode.
         allowed: rules that turn "ask" into "run" (settings, then this session's).
         denied: rules that refuse, whatever the mode.
+        sandboxed: whether shell commands run in a sandbox (see the module docstring).
     """
 
     mode: ApprovalMode = "default"
     allowed: list[Rule] = field(default_factory=list)
     denied: list[Rule] = field(default_factory=list)
+    sandboxed: bool = True
 
     @classmethod
     def from_settings(
-        cls, mode: ApprovalMode, allowed: Iterable[str], denied: Iterable[str]
+        cls,
+        mode: ApprovalMode,
+        allowed: Iterable[str],
+        denied: Iterable[str],
+        *,
+        sandboxed: bool = True,
     ) -> ApprovalPolicy:
         """A policy from the settings' texts; unreadable rules are skipped (the settings
         model refuses them before they get here)."""
-        return cls(mode, _parsed(allowed), _parsed(denied))
+        return cls(mode, _parsed(allowed), _parsed(denied), sandboxed)
 
     def decide(
         self, tool: str, command: str | None = None, kind: ToolKind | None = None
@@ -145,6 +154,8 @@ class ApprovalPolicy:
             return "run"
         if kind == "edit" and self.mode == "auto-edit":
             return "run"
+        if tool == _SHELL and not self.sandboxed:  # only shell commands run in a sandbox
+            return "ask"
         if any(rule.covers(tool, command) for rule in self.allowed):
             return "run"
         return "ask"

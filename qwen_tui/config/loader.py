@@ -33,6 +33,7 @@ from qwen_tui.config.dotenv_discovery import find_dotenv, read_dotenv
 from qwen_tui.config.first_look import FirstLook
 from qwen_tui.config.model import Settings, SettingsData
 from qwen_tui.config.paths import app_home, settings_path, tighten_home
+from qwen_tui.config.project_limits import strictest_sandbox
 from qwen_tui.config.settings_file import read_settings_file
 from qwen_tui.config.trust import (
     API_KEY_VARIABLE,
@@ -373,7 +374,8 @@ def load_settings(
 
     A ``.env`` inside a project folder changes the guarded settings (see
     :mod:`qwen_tui.config.trust`) only when the user trusted that folder; otherwise they
-    are held back and ``project_dotenv`` says what was held back.
+    are held back and ``project_dotenv`` says what was held back. It never loosens the
+    shell sandbox, trusted or not (:mod:`qwen_tui.config.project_limits`).
 
     Args:
         flags: values from the command line, nested like the settings (snake_case).
@@ -410,6 +412,11 @@ def load_settings(
         without, _ = _build(
             _LoadContext(**{**context.__dict__, "dotenv_path": None, "dotenv_values": {}}), {}
         )
+        sandbox, refused = strictest_sandbox(
+            settings.tools.sandbox, without.tools.sandbox, dotenv_path
+        )
+        settings = _replaced(settings, ("tools", "sandbox"), sandbox)
+        problems += refused
         dotenv_key = dotenv[API_KEY_VARIABLE].strip() if key_origin == ".env file" else None
         effective = _dotenv_changes(settings, without, dotenv_key)
         if effective:

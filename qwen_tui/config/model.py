@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -113,6 +113,21 @@ class UiSettings(Section):
 ApprovalModeName = Literal["plan", "default", "auto-edit", "yolo"]
 
 
+class SandboxSettings(Section):
+    """``tools.sandbox``: the sandbox shell commands run in (see docs/agent.md).
+
+    A project's ``.env`` can make these stricter, never looser (see
+    :mod:`qwen_tui.config.project_limits`).
+    """
+
+    enabled: bool = True
+    """Run shell commands in a sandbox where one works (bubblewrap on Linux,
+    ``sandbox-exec`` on macOS); ``false`` runs them with the user's full rights."""
+
+    network: bool = False
+    """Let sandboxed commands use the network (``pip install``, ``git fetch``)."""
+
+
 class ToolsSettings(Section):
     """``tools``: what the coding agent may do without asking (see docs/agent.md)."""
 
@@ -130,6 +145,15 @@ class ToolsSettings(Section):
     max_turns: int = Field(default=50, ge=1, le=1000)
     """Model requests per prompt before the agent stops (a model that never stops
     calling tools)."""
+
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    """Where shell commands run; ``true``/``false`` as in Qwen Code turn it on or off."""
+
+    @field_validator("sandbox", mode="before")
+    @classmethod
+    def _sandbox_switch(cls, value: object) -> object:
+        """Qwen Code's ``"sandbox": true|false`` means ``{"enabled": true|false}``."""
+        return {"enabled": value} if isinstance(value, bool) else value
 
 
 class CredentialSettings(Section):

@@ -38,14 +38,17 @@ class AgentOptions:
 def agent_for(
     service: ChatService, account: Account, options: AgentOptions, key: str | None, err: TextIO
 ) -> Agent:
-    """The agent of this run: its workspace, approval mode, rules and asker, and the
-    undo checkpoint taken before every change."""
+    """The agent of this run: its workspace, approval mode, rules and asker, the shell
+    sandbox (said on ``err`` when there is none and commands could run), and the undo
+    checkpoint taken before every change."""
     from qwen_tui.agent.approval import APPROVAL_MODES, ApprovalPolicy
     from qwen_tui.agent.checkpoints import Checkpoints
     from qwen_tui.agent.instructions import system_prompt
     from qwen_tui.agent.loop import Agent
     from qwen_tui.headless.agent_output import TerminalAsker
+    from qwen_tui.text import neutralise
     from qwen_tui.tools import Toolbox, Workspace
+    from qwen_tui.tools.sandbox import choose_sandbox
 
     tools = account.loaded.settings.tools
     if options.approval_mode is not None:
@@ -54,10 +57,26 @@ def agent_for(
         mode = tools.approval_mode if options.can_ask else "plan"
     assert mode in APPROVAL_MODES
     workspace = Workspace.at(options.workspace or Path.cwd())
-    policy = ApprovalPolicy.from_settings(mode, tools.allowed, tools.denied)
+    choice = choose_sandbox(
+        workspace.root,
+        home=account.loaded.home,
+        enabled=tools.sandbox.enabled,
+        network=tools.sandbox.network,
+    )
+    if not choice.sandboxed and mode != "plan":
+        asked = " (every command is asked first)" if mode != "yolo" else ""
+        line = f"qwen-tui: shell commands run unsandboxed{asked}: {choice.reason}."
+        print(neutralise(line), file=err)
+    policy = ApprovalPolicy.from_settings(
+        mode, tools.allowed, tools.denied, sandboxed=choice.sandboxed
+    )
     return Agent(
         service,
-        Toolbox(workspace, secrets=lambda: [*account.known_secrets(), key or ""]),
+        Toolbox(
+            workspace,
+            secrets=lambda: [*account.known_secrets(), key or ""],
+            sandbox=choice.sandbox,
+        ),
         policy,
         ask=TerminalAsker(err) if options.can_ask else None,
         before_change=Checkpoints(account.loaded.home, workspace).before_change,

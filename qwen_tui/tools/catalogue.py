@@ -17,6 +17,7 @@ from typing import Any, Literal
 from qwen_tui.tools import reading, search
 from qwen_tui.tools.changes import PendingChange, prepare_edit, prepare_write
 from qwen_tui.tools.errors import ToolError
+from qwen_tui.tools.sandbox import Sandbox
 from qwen_tui.tools.shell import DEFAULT_TIMEOUT, MAX_TIMEOUT, ShellOutcome, run_command
 from qwen_tui.tools.workspace import Workspace
 
@@ -218,10 +219,12 @@ class Toolbox:
     Attributes:
         workspace: where every path is resolved.
         secrets: the keys and tokens the app knows, kept out of commands' environment.
+        sandbox: where shell commands run; ``None``: unsandboxed.
     """
 
     workspace: Workspace
     secrets: Callable[[], Iterable[str]] = field(default=lambda: ())
+    sandbox: Sandbox | None = None
 
     def run_read(self, name: str, arguments: dict[str, Any]) -> str:
         """Run a read-only tool; its result for the model."""
@@ -258,5 +261,8 @@ class Toolbox:
         timeout_ms = arguments.get("timeout")
         timeout = DEFAULT_TIMEOUT if timeout_ms is None else timeout_ms / 1000
         command = arguments["command"]
-        outcome = await run_command(command, folder, timeout=timeout, secrets=self.secrets())
-        return outcome, outcome.for_model(command, shown, timeout)
+        outcome = await run_command(
+            command, folder, timeout=timeout, secrets=self.secrets(), sandbox=self.sandbox
+        )
+        limits = self.sandbox.limits() if self.sandbox is not None else None
+        return outcome, outcome.for_model(command, shown, timeout, limits)

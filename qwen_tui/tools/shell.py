@@ -5,10 +5,11 @@ session, so it and everything it starts share one process group that can be kill
 whole: on timeout, when the user stops the turn (the task is cancelled), and, for
 stragglers left behind (``sleep 100 &``), when the command itself ends. Background jobs
 do not outlive the call, so the pipe closes and nothing runs on unseen; a process
-that moves itself into a session of its own escapes that, which only a sandbox can
-prevent. Standard input is empty (no one can answer a prompt), the environment has no
-secrets (see :mod:`.environment`), and output beyond :data:`MAX_OUTPUT_CHARS` keeps its
-start and its end, where errors usually are.
+that moves itself into a session of its own escapes that unless the command runs in a
+sandbox (:mod:`.sandbox`), whose PID namespace dies with the shell. Standard input is
+empty (no one can answer a prompt), the environment has no secrets (see
+:mod:`.environment`), and output beyond :data:`MAX_OUTPUT_CHARS` keeps its start and
+its end, where errors usually are.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from qwen_tui.tools.environment import tool_environment
 from qwen_tui.tools.errors import ToolError
+from qwen_tui.tools.sandbox import Sandbox
 
 DEFAULT_TIMEOUT = 120.0
 MAX_TIMEOUT = 600.0
@@ -52,14 +54,20 @@ class ShellOutcome:
     timed_out: bool
     omitted: int
 
-    def for_model(self, command: str, directory: str, timeout: float) -> str:
-        """The result as the model reads it."""
+    def for_model(
+        self, command: str, directory: str, timeout: float, sandbox: str | None = None
+    ) -> str:
+        """The result as the model reads it; ``sandbox`` says what the command could not
+        do (so a failing ``pip install`` is understood), ``None``: unsandboxed."""
         if self.timed_out:
             status = f"Stopped after {timeout:g} s (timeout); it and its children were killed."
         else:
             status = f"Exit code: {self.exit_code}"
         output = self.output if self.output.strip() else "(no output)"
-        return f"Command: {command}\nDirectory: {directory}\n{status}\nOutput:\n{output}"
+        where = f"Command: {command}\nDirectory: {directory}\n"
+        if sandbox is not None:
+            where += f"Sandbox: {sandbox}\n"
+        return f"{where}{status}\nOutput:\n{output}"
 
 
 class _Output:
@@ -107,16 +115,22 @@ async def run_command(
     *,
     timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - the command's bound, not ours
     secrets: Iterable[str] = (),
+    sandbox: Sandbox | None = None,
 ) -> ShellOutcome:
-    """Run ``command`` in ``directory``; see the module docstring for the bounds."""
+    """Run ``command`` in ``directory``; see the module docstring for the bounds.
+
+    ``sandbox``: where the command runs; ``None``: unsandboxed, with the user's rights.
+    """
     if not command.strip():
         raise ToolError("command is empty.")
     if not 0 < timeout <= MAX_TIMEOUT:
         raise ToolError(f"timeout must be above 0 and at most {MAX_TIMEOUT:g} seconds.")
+    argv = [*shell_program(), command]
+    if sandbox is not None:
+        argv = sandbox.wrap(argv, directory)
     try:
         process = await asyncio.create_subprocess_exec(
-            *shell_program(),
-            command,
+            *argv,
             cwd=directory,
             env=tool_environment(secrets),
             stdin=asyncio.subprocess.DEVNULL,

@@ -96,3 +96,22 @@ def test_shift_tab_cycles_through_every_mode() -> None:
     while len(seen) <= len(APPROVAL_MODES):
         seen.append(next_mode(seen[-1]))
     assert seen == ["plan", "default", "auto-edit", "yolo", "plan"]
+
+
+@pytest.mark.parametrize("mode", ["default", "auto-edit"])
+def test_unsandboxed_every_command_asks_whatever_the_rules_allow(mode: ApprovalMode) -> None:
+    policy = ApprovalPolicy.from_settings(
+        mode, ["run_shell_command(pytest)", "edit"], ["run_shell_command(rm)"], sandboxed=False
+    )
+    assert policy.decide("run_shell_command", "pytest -x") == "ask"
+    policy.allow_for_session(command_prefix("make test"))
+    assert policy.decide("run_shell_command", "make test") == "ask"
+    assert policy.decide("run_shell_command", "rm -rf build") == "refuse"
+    assert policy.decide("edit") == "run", "edits are not commands: their rules still hold"
+    policy.sandboxed = True
+    assert policy.decide("run_shell_command", "pytest -x") == "run"
+
+
+def test_unsandboxed_plan_still_refuses_and_yolo_still_runs() -> None:
+    assert ApprovalPolicy("plan", sandboxed=False).decide("run_shell_command", "ls") == "refuse"
+    assert ApprovalPolicy("yolo", sandboxed=False).decide("run_shell_command", "ls") == "run"

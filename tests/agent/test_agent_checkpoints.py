@@ -7,7 +7,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from qwen_tui.agent.shadow_repo import CheckpointError
 from qwen_tui.chat.messages import ChatMessage
 from qwen_tui.tools import Toolbox, Workspace
 from tests.chat.test_chat_service import KEY, service_for
+from tests.support.sandbox import PYTHON
 from tests.support.servers.openai_server import Call, Turn, openai_server
 
 CRLF = b"first\r\nsecond\r\n"
@@ -301,7 +301,7 @@ def test_p_yolo_leaves_checkpoints_that_undo_the_run(
 
     (project / "calc.py").write_text(BUGGY)
     before = tree(project)
-    check = f"{sys.executable} -c 'import calc; assert calc.add(2, 3) == 5'"
+    check = f"{PYTHON} -c 'import calc; assert calc.add(2, 3) == 5'"
     edit = {"file_path": "calc.py", "old_string": "a - b", "new_string": "a + b"}
     script = [
         Turn([], [Call("edit", edit)]),

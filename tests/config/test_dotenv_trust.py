@@ -42,21 +42,6 @@ def fresh_run() -> Iterator[None]:
 
 
 @pytest.fixture
-def user_home() -> Path:
-    home = Path(os.environ["HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    return home
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A cloned repository with a sub-folder to work in."""
-    folder = tmp_path / "cloned-repo"
-    (folder / "src").mkdir(parents=True)
-    return folder
-
-
-@pytest.fixture
 def provider() -> Iterator[OpenAIServer]:
     with openai_server(api_key=None, chat_pieces=["from the provider"], models=["m"]) as server:
         yield server

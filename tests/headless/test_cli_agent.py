@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.headless.test_cli_prompt import environment
+from tests.support.sandbox import PYTHON
 from tests.support.servers.openai_server import Call, OpenAIServer, Turn, openai_server
 
 BUGGY = "def add(a, b):\n    return a - b\n"
@@ -45,7 +46,7 @@ def fix_script() -> list[Turn]:
     ]
 
 
-CHECK = f"{sys.executable} -c 'import calc; assert calc.add(2, 3) == 5; print(\"PASS\")'"
+CHECK = f"{PYTHON} -c 'import calc; assert calc.add(2, 3) == 5; print(\"PASS\")'"
 
 
 def qwen(project: Path, server: OpenAIServer, *args: str) -> subprocess.CompletedProcess[str]:

@@ -23,9 +23,9 @@ from qwen_tui.ui.widgets.prompt_input import PromptInput
 from qwen_tui.ui.widgets.tool_call import ToolCallWidget
 from tests.support.credentials_fixtures import MemoryKeyring
 from tests.support.process_state import forget_run_decisions
+from tests.support.processes import marked_processes, process_mark
 from tests.support.servers.openai_server import Call, OpenAIServer, Turn, openai_server
 from tests.support.ui_helpers import closed_local_ports, wait_until
-from tests.tools.test_tools_shell import alive
 from tests.ui.test_chat_status import write_settings
 
 KEY = "sk-chat-agent-key-2718"
@@ -254,20 +254,19 @@ async def test_resume_shows_the_tool_calls(server: OpenAIServer, project: Path) 
 
 
 async def test_esc_during_a_long_command_kills_it(server: OpenAIServer, project: Path) -> None:
-    pid_file = project / "sleep.pid"
-    command = f"sleep 300 & echo $! > {pid_file}; wait"
+    mark = process_mark()  # the command's own pids are its sandbox's, not the host's
+    command = f"(exec -a {mark} sleep 300) & wait"
     server.options.script = [
         Turn([], [Call("run_shell_command", {"command": command, "description": "wait"})])
     ]
     async with agent_app(project, mode="yolo").run_test(size=SIZE) as pilot:
         screen = await connected(pilot)
         await send(pilot, screen, "wait a while")
-        await wait_until(pilot, lambda: pid_file.exists() and pid_file.read_text().strip() != "")
-        child = int(pid_file.read_text())
+        await wait_until(pilot, lambda: bool(marked_processes(mark)))
         assert [w.state for w in tools(screen)] == ["running"]
         await pilot.press("escape")
         await wait_until(pilot, lambda: done(screen))
-        await wait_until(pilot, lambda: not alive(child))
+        await wait_until(pilot, lambda: not marked_processes(mark))
         assert [w.state for w in tools(screen)] == ["stopped"]
 
 

@@ -225,6 +225,7 @@ class ChatScreen(ChatPathCompletion):
         self.chat = build_chat_service(
             services.loaded, active, registry, services.credentials, telemetry=services.telemetry
         )
+        await self.find_sandbox()
         try:
             self.build_agent(self.chat, active)
         except ToolError as error:

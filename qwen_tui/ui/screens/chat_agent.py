@@ -49,10 +49,12 @@ if TYPE_CHECKING:
     from qwen_tui.mcp_servers import McpConnection, McpServers
     from qwen_tui.providers.registry import ActiveProvider
     from qwen_tui.tools.path_index import PathIndex
+    from qwen_tui.tools.sandbox import SandboxChoice
     from qwen_tui.ui.services import AppServices
     from qwen_tui.ui.widgets.approval import ApprovalPrompt
 
 FRAME_SECONDS = 1 / 15
+UNSANDBOXED_TOAST_SECONDS = 15
 AUTO_RETRY_ATTEMPTS = INTERACTIVE_WAITS.attempts
 MODES: tuple[ApprovalMode, ...] = ("plan", "default", "auto-edit", "yolo")
 """The approval modes in their Shift+Tab order (``agent.approval.APPROVAL_MODES``, which
@@ -93,6 +95,10 @@ class ChatAgent(ChatView):
         """The workspace's undo history (once connected)."""
         self._mode_chosen = self.services.approval_mode is not None
         self._tools_note_shown = False
+        self.sandbox_choice: SandboxChoice | None = None
+        """Where shell commands run (found out on each connection, see
+        :meth:`find_sandbox`)."""
+        self._unsandboxed_told = False
         self._last_failure: ChatFailure | None = None
         self._turn: _Turn | None = None
         self.path_index: PathIndex | None = None
@@ -103,6 +109,26 @@ class ChatAgent(ChatView):
         self._mcp_made = False
 
     # ----- the agent ---------------------------------------------------------------
+
+    async def find_sandbox(self) -> None:
+        """Find out, off the event loop, whether shell commands can run sandboxed (the
+        first time it is a trial run of bubblewrap, some tens of milliseconds)."""
+        from qwen_tui.tools import ToolError, Workspace
+        from qwen_tui.tools.sandbox import choose_sandbox
+
+        services = self.services
+        wanted = services.loaded.settings.tools.sandbox
+        try:
+            workspace = Workspace.at(services.workspace or Path.cwd())
+        except ToolError:
+            return  # build_agent says so
+        self.sandbox_choice = await asyncio.to_thread(
+            choose_sandbox,
+            workspace.root,
+            home=services.loaded.home,
+            enabled=wanted.enabled,
+            network=wanted.network,
+        )
 
     def build_agent(self, chat: ChatService, active: ActiveProvider) -> None:
         """The agent for a new connection: the workspace, the settings' rules (once;
@@ -119,9 +145,11 @@ class ChatAgent(ChatView):
 
         services = self.services
         tools = services.loaded.settings.tools
+        sandbox = self.sandbox_choice.sandbox if self.sandbox_choice else None
         if self.policy is None:
             self.load_mode()
             self.policy = ApprovalPolicy.from_settings(self.mode, tools.allowed, tools.denied)
+        self.policy.sandboxed = sandbox is not None
         workspace = Workspace.at(services.workspace or Path.cwd())
         key = active.api_key or ""
         self.checkpoints = Checkpoints(services.loaded.home, workspace)
@@ -132,9 +160,10 @@ class ChatAgent(ChatView):
             self.mcp = servers_for(services, workspace.root)
             if self.mcp is not None:
                 self._start_mcp()
+        self._show_sandbox()
         self.agent = Agent(
             chat,
-            Toolbox(workspace, secrets=lambda: [*services.known_secrets(), key]),
+            Toolbox(workspace, secrets=lambda: [*services.known_secrets(), key], sandbox=sandbox),
             self.policy,
             ask=self._ask,
             before_change=self.checkpoints.before_change,
@@ -170,6 +199,37 @@ class ChatAgent(ChatView):
 
     def _mcp_note(self, text: str, severity: str) -> None:
         self.note(text, severity=severity)
+
+    def _show_sandbox(self) -> None:
+        """ "unsandboxed" in the status line, and once a toast saying why and what it
+        means (a toast, not a note: the transcript is the conversation's, and
+        ``/approval-mode`` says it again)."""
+        choice = self.sandbox_choice
+        self.sandboxed = choice is not None and choice.sandboxed
+        self._set_status()
+        if self.sandboxed or self._unsandboxed_told:
+            return
+        self._unsandboxed_told = True
+        reason = choice.reason if choice is not None else "no sandbox was found"
+        self.notify(
+            f"Shell commands run unsandboxed, with your full rights: {reason}. In the "
+            "default and auto-edit modes every command is asked first.",
+            title="Unsandboxed",
+            severity="warning",
+            timeout=UNSANDBOXED_TOAST_SECONDS,
+        )
+
+    def _sandbox_line(self) -> str:
+        """Where shell commands run, in one line for ``/approval-mode``."""
+        choice = self.sandbox_choice
+        if choice is None:
+            return "Shell commands: the sandbox is found out once connected."
+        if choice.sandbox is None:
+            return (
+                f"Shell commands: unsandboxed ({choice.reason}); in default and auto-edit "
+                "every command is asked."
+            )
+        return f"Shell commands: sandboxed ({choice.sandbox.limits()})"
 
     def load_mode(self) -> None:
         """Take the starting mode from ``tools.approvalMode`` once the settings are
@@ -250,6 +310,7 @@ class ChatAgent(ChatView):
         if not chosen:
             lines = [f"Approval mode: {self.mode}. Choices (Shift+Tab cycles):"]
             lines += [f"  {mode:<10}{MODE_NOTES[mode]}" for mode in MODES]
+            lines.append(self._sandbox_line())
             self.note("\n".join(lines))
             return
         mode = _mode(chosen)
@@ -269,7 +330,7 @@ class ChatAgent(ChatView):
 
         prefix = command_prefix(request.command) if request.command else None
         rule = " ".join(prefix.prefix) if prefix else None
-        prompt = ApprovalPrompt(request, rule=rule)
+        prompt = ApprovalPrompt(request, rule=rule, unsandboxed=not self.sandboxed)
         call_widget = self._turn.calls.get(request.call.id) if self._turn else None
         if call_widget is not None:
             call_widget.show_state("asking")
@@ -277,7 +338,8 @@ class ChatAgent(ChatView):
         await transcript.mount(prompt)
         transcript.resume_following()
         prompt.focus()
-        self._set_status("waiting for your answer (y / a / s / n, Esc stops)")
+        keys = "y / n" if prompt.unsandboxed else "y / a / s / n"
+        self._set_status(f"waiting for your answer ({keys}, Esc stops)")
         try:
             answer = await prompt.answer
             if answer.choice == "save":

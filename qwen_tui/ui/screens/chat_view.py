@@ -48,9 +48,11 @@ class ChatHint(Static):
         super().__init__(plain(text), classes="system-note hint")
 
 
-def mode_label(mode: ApprovalMode) -> str:
-    """The mode as the status line shows it (yolo with a warning sign)."""
-    return f"⚠ {mode}: nothing is asked" if mode == "yolo" else f"mode {mode}"
+def mode_label(mode: ApprovalMode, *, sandboxed: bool = True) -> str:
+    """The mode as the status line shows it (yolo with a warning sign), and
+    "unsandboxed" when shell commands run without a sandbox."""
+    label = f"⚠ {mode}: nothing is asked" if mode == "yolo" else f"mode {mode}"
+    return label if sandboxed else f"{label} · unsandboxed"
 
 
 class ChatView(ChatCommands):
@@ -58,6 +60,8 @@ class ChatView(ChatCommands):
 
     mode: ApprovalMode = "default"
     """The approval mode the status line shows (the answer worker sets it)."""
+    sandboxed: bool = True
+    """Whether shell commands run in a sandbox; ``False`` shows "unsandboxed"."""
 
     def __init__(self, services: AppServices, session: Session) -> None:
         super().__init__(services, session)
@@ -97,7 +101,7 @@ class ChatView(ChatCommands):
             total = sum((m.usage for m in self.session.messages if m.usage is not None), Usage())
             optional.append(f"last {last.prompt_tokens}→{last.completion_tokens} tok")
             optional.append(f"session {total.prompt_tokens}→{total.completion_tokens} tok")
-        mode = mode_label(self.mode)
+        mode = mode_label(self.mode, sandboxed=self.sandboxed)
         context = self.context_use() if self.chat is not None else None
         if context is not None:
             mode = f"{mode} · {self._context_text(context)}"
@@ -119,6 +123,7 @@ class ChatView(ChatCommands):
         status.set_class(self.mode == "yolo", "yolo")
         full = context is not None and context.percent >= CONTEXT_WARNING
         status.set_class(full, "context-full")
+        status.set_class(not self.sandboxed, "unsandboxed")
 
     def context_use(self) -> ContextUse:
         """How full the model's context is with this conversation (see

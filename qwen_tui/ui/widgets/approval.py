@@ -29,6 +29,7 @@ KEYS_TEXT = "y yes · a always this session · s always, saved · n no (say why)
 KEYS_TEXT_SHELL = (
     "y yes · a always “{prefix}” this session · s always, saved · n no (say why) · Esc stop"
 )
+KEYS_TEXT_UNSANDBOXED = "y yes, unsandboxed · n no (say why) · Esc stop"
 
 
 def request_body(request: ApprovalRequest) -> Text:
@@ -68,18 +69,27 @@ class ApprovalPrompt(Vertical, can_focus=True):
             self.prompt = prompt
             self.stop_turn = stop_turn
 
-    def __init__(self, request: ApprovalRequest, *, rule: str | None = None) -> None:
+    def __init__(
+        self, request: ApprovalRequest, *, rule: str | None = None, unsandboxed: bool = False
+    ) -> None:
+        """``unsandboxed``: the command would run without a sandbox, so there is no
+        "always" (every such command is asked) and the title says so."""
         super().__init__(classes="approval-prompt")
         self.request = request
         self.answer: asyncio.Future[ApprovalAnswer] = asyncio.get_running_loop().create_future()
-        self.border_title = (
-            "Allow this edit?"
-            if request.change
-            else "Allow this MCP tool?"
-            if request.server
-            else "Allow this command?"
-        )
-        keys = KEYS_TEXT_SHELL.format(prefix=neutralise(rule)) if rule else KEYS_TEXT
+        self.unsandboxed = unsandboxed and request.change is None and request.server is None
+        if request.change is not None:
+            self.border_title = "Allow this edit?"
+        elif request.server:
+            self.border_title = "Allow this MCP tool?"
+        elif self.unsandboxed:
+            self.border_title = "Allow this command, unsandboxed?"
+        else:
+            self.border_title = "Allow this command?"
+        if self.unsandboxed:
+            keys = KEYS_TEXT_UNSANDBOXED
+        else:
+            keys = KEYS_TEXT_SHELL.format(prefix=neutralise(rule)) if rule else KEYS_TEXT
         self._keys = Static(Text(keys, style="bold"), classes="approval-keys")
         self._reason = Input(placeholder="Why not? (Enter sends; empty: no reason)")
 
@@ -91,9 +101,17 @@ class ApprovalPrompt(Vertical, can_focus=True):
     def on_mount(self) -> None:
         self._reason.display = False
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No "always" keys (nor their footer entries) for an unsandboxed command."""
+        always = parameters in (("always",), ("save",))
+        return not (self.unsandboxed and action == "answer" and always)
+
     def action_answer(self, choice: str) -> None:
         kept: dict[str, Literal["always", "save"]] = {"always": "always", "save": "save"}
-        self._resolve(ApprovalAnswer(kept.get(choice, "once")))
+        chosen: Literal["once", "always", "save"] = (
+            "once" if self.unsandboxed else kept.get(choice, "once")
+        )
+        self._resolve(ApprovalAnswer(chosen))
 
     def action_refuse(self) -> None:
         """No: ask for a reason the model is told (Enter sends it, empty is none)."""
