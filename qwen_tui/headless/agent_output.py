@@ -73,10 +73,15 @@ class StreamJson:
 
 @dataclass
 class TerminalAsker:
-    """Asks on the terminal: the request on ``err``, the answer from ``read``."""
+    """Asks on the terminal: the request on ``err``, the answer from ``read``.
+
+    ``sandboxed``: whether shell commands run in a sandbox; without one a command is
+    asked every time (see :mod:`qwen_tui.agent.approval`), so "always" is not offered.
+    """
 
     err: TextIO
     read: Any = field(default=input)
+    sandboxed: bool = True
 
     async def __call__(self, request: ApprovalRequest) -> ApprovalAnswer:
         lines = [f"qwen-tui: the model asks to {request.call.name}:"]
@@ -91,8 +96,14 @@ class TerminalAsker:
             lines.append(f"  a tool of the MCP server {request.server}, with {request.arguments}")
         for line in lines:
             print(neutralise(line), file=self.err)
+        unsandboxed = request.command is not None and not self.sandboxed
+        question = (
+            "Allow, unsandboxed? [y]es once / [n]o: "
+            if unsandboxed
+            else "Allow? [y]es once / [a]lways this session / [n]o: "
+        )
         while True:
-            print("Allow? [y]es once / [a]lways this session / [n]o: ", end="", file=self.err)
+            print(question, end="", file=self.err)
             self.err.flush()
             try:
                 reply = (await asyncio.to_thread(self.read)).strip().lower()
@@ -100,7 +111,7 @@ class TerminalAsker:
                 return ApprovalAnswer("no", "no answer was given")
             if reply in ("y", "yes"):
                 return ApprovalAnswer("once")
-            if reply in ("a", "always"):
+            if reply in ("a", "always") and not unsandboxed:
                 return ApprovalAnswer("always")
             if reply in ("n", "no"):
                 print("Why not? (sent to the model; Enter to skip): ", end="", file=self.err)

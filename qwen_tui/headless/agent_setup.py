@@ -78,7 +78,7 @@ def agent_for(
             sandbox=choice.sandbox,
         ),
         policy,
-        ask=TerminalAsker(err) if options.can_ask else None,
+        ask=TerminalAsker(err, sandboxed=choice.sandboxed) if options.can_ask else None,
         before_change=Checkpoints(account.loaded.home, workspace).before_change,
         max_turns=options.max_turns or tools.max_turns,
         system_prompt=system_prompt(workspace, mode),
