@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from bench.agent_parts import bench_ledger, bench_sandbox
 from bench.answers import answer_pieces
 from bench.headless import bench_headless
 from bench.huge import bench_huge
@@ -319,6 +320,24 @@ def main() -> None:
             rows.append(("one tool round trip: the server's own time", fmt(bare), ""))
             for label, values, baseline, name in bench_search(args.tool_runs, work):
                 rows.append((label, fmt(values), ratio(values, baseline, name)))
+            sandboxed = bench_sandbox(args.tool_runs * 3, work)
+            if sandboxed is not None:
+                inside, outside = sandboxed
+                rows.append(
+                    (
+                        "run_shell_command `true` in the sandbox",
+                        fmt(inside),
+                        added(inside, outside, "unsandboxed"),
+                    )
+                )
+            recorded, plain = bench_ledger(args.tool_runs)
+            rows.append(
+                (
+                    "one request through the network ledger",
+                    fmt(recorded),
+                    ratio(recorded, plain, "plain httpx"),
+                )
+            )
     print(
         f"\nqwen-tui benchmarks — {platform.node()} ({os.cpu_count()} cores), "
         f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, "
