@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from qwen_tui.net.counting import CountingStream, end_send, hooks, start_send
+from qwen_tui.net.counting import CountingStream, hooks, recording_send
 from qwen_tui.net.ledger import Content, Purpose
 
 __all__ = ["LedgerAsyncClient", "LedgerClient", "async_client", "client"]
@@ -35,30 +35,16 @@ class LedgerAsyncClient(httpx.AsyncClient):
     """An ``httpx.AsyncClient`` whose requests that fail before an answer are recorded too."""
 
     async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        opened, token = start_send()
-        failure: BaseException | None = None
-        try:
+        with recording_send():
             return await super().send(request, **kwargs)
-        except BaseException as exc:
-            failure = exc
-            raise
-        finally:
-            end_send(opened, token, failure)
 
 
 class LedgerClient(httpx.Client):
     """An ``httpx.Client`` whose requests that fail before an answer are recorded too."""
 
     def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        opened, token = start_send()
-        failure: BaseException | None = None
-        try:
+        with recording_send():
             return super().send(request, **kwargs)
-        except BaseException as exc:
-            failure = exc
-            raise
-        finally:
-            end_send(opened, token, failure)
 
 
 def async_client(*, purpose: Purpose, content: Content, **options: Any) -> httpx.AsyncClient:

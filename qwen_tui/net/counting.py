@@ -14,6 +14,7 @@ that leaves no answer for a hook to see.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -103,22 +104,21 @@ def watch_answer(response: Any, stream: StreamFactory) -> None:
     )
 
 
-def start_send() -> tuple[list[Connection], contextvars.Token[list[Connection] | None]]:
-    """Before ``send``: collect the entries its requests open (a redirect opens several)."""
+@contextlib.contextmanager
+def recording_send() -> Iterator[None]:
+    """Around a client's ``send``: the entries its requests open (a redirect opens
+    several) are collected, and a failure before an answer ends those still open with
+    its kind, so a request that got no answer is in the ledger too."""
     opened: list[Connection] = []
-    return opened, _opened.set(opened)
-
-
-def end_send(
-    opened: list[Connection],
-    token: contextvars.Token[list[Connection] | None],
-    failure: BaseException | None,
-) -> None:
-    """After ``send``: a failure ends the entries still open with its kind."""
-    _opened.reset(token)
-    if failure is not None:
+    token = _opened.set(opened)
+    try:
+        yield
+    except BaseException as failure:
         for entry in opened:
             entry.finish(error=type(failure).__name__)
+        raise
+    finally:
+        _opened.reset(token)
 
 
 def hooks(

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx2
 
-from qwen_tui.net.counting import CountingStream, end_send, hooks, start_send
+from qwen_tui.net.counting import CountingStream, hooks, recording_send
 from qwen_tui.net.ledger import Content, Purpose
 
 __all__ = ["LedgerAsyncClient", "async_client"]
@@ -33,15 +33,8 @@ class LedgerAsyncClient(httpx2.AsyncClient):
     too."""
 
     async def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
-        opened, token = start_send()
-        failure: BaseException | None = None
-        try:
+        with recording_send():
             return await super().send(request, **kwargs)
-        except BaseException as exc:
-            failure = exc
-            raise
-        finally:
-            end_send(opened, token, failure)
 
 
 def async_client(*, purpose: Purpose, content: Content, **options: Any) -> httpx2.AsyncClient:
