@@ -21,7 +21,11 @@ EXIT_USAGE = 2
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr)
+    """One line for the person on stderr; servers' words inside it (refusals, errors)
+    are shown with their control characters made visible."""
+    from qwen_tui.text import neutralise
+
+    print(neutralise(message), file=sys.stderr)
 
 
 def run_auth_command(args: argparse.Namespace, loaded: LoadedSettings) -> int:

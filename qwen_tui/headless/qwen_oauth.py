@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from qwen_tui.account import Account, AskFileStore
 from qwen_tui.providers.qwen_oauth.device_flow import DeviceAuthorization, DeviceFlow
+from qwen_tui.text import neutralise
 
 if TYPE_CHECKING:
     from qwen_tui.providers.qwen_oauth.tokens import OAuthTokens
@@ -27,7 +28,9 @@ EXIT_CANCELLED = 130
 
 
 def _say(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """One line for the person on stderr; the sign-in server's words inside it (its
+    pages, codes, errors) are shown with their control characters made visible."""
+    print(neutralise(message), file=sys.stderr, flush=True)
 
 
 def relative_time(seconds: float) -> str:

@@ -174,6 +174,18 @@ def test_a_key_the_model_will_not_answer_is_reported_and_nothing_saved(
     assert not (isolated_home / "settings.json").exists()
 
 
+def test_a_refusal_s_escape_sequences_never_reach_the_terminal(isolated_home: Path) -> None:
+    hostile = "Denied \x1b]52;c;aGk=\x07\x1b[2J in good standing"
+    with openai_server(api_key=KEY, models=["glm-5"]) as server:
+        server.options.errors["/v1/chat/completions"] = ScriptedError(
+            400, hostile, code="Arrearage"
+        )
+        result = login_with_model("dashscope-intl", server.base_url, "glm-5")
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "␛]52;c;aGk=␇" in result.stderr
+
+
 def test_a_coding_plan_model_outside_the_plan_is_reported(isolated_home: Path) -> None:
     """The Coding Plan has no /models: the key is proven by one token from the default
     model, and the chosen model is then asked itself."""
